@@ -1,0 +1,69 @@
+"""Clickar: the application factory — config, extensions, blueprints, nothing else."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from . import config as config_module
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _development_secret(instance: Path) -> str:
+    """A key kept under instance/ so dev sessions survive restarts (never in production)."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    settings = config_module.from_environ()
+    if not settings["SECRET_KEY"]:
+        settings["SECRET_KEY"] = (_development_secret(Path(app.instance_path))
+                                  if settings["ENV_NAME"] == "development"
+                                  else secrets.token_urlsafe(48))
+    app.config.from_mapping(
+        settings,
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=2),
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        WTF_CSRF_SSL_STRICT=False,
+        MAX_CONTENT_LENGTH=256 * 1024,
+        MAX_FORM_MEMORY_SIZE=64 * 1024,
+        MAX_FORM_PARTS=200,
+        JSON_AS_ASCII=False,
+    )
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    from htmx_flask import Htmx
+
+    from . import cli, db, errors, extensions, mail, security, web
+    from .auth.views import bp as auth_bp
+    from .mypage import bp as mypage_bp
+    from .pwa import bp as pwa_bp
+    from .registration import bp as registration_bp
+    from .session import EncryptedCookieSessionInterface
+
+    app.session_interface = EncryptedCookieSessionInterface()
+    Htmx(app)
+    db.init_app(app)
+    extensions.init_app(app)
+    security.init_app(app)
+    mail.init_app(app)
+    errors.init_app(app)
+    web.init_app(app)
+    cli.init_app(app)
+    for bp in (registration_bp, auth_bp, mypage_bp, pwa_bp):
+        app.register_blueprint(bp)
+    return app

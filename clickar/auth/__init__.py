@@ -1,0 +1,1 @@
+"""Login, one-time passwords and trusted devices."""

@@ -1,0 +1,65 @@
+"""`flask --app wsgi …` commands beside the code they drive (shared/INTERFACE.md)."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from . import contracts, matching
+
+
+@click.group("contracts", help="Contract data from the insurer.")
+def contracts_cli():
+    pass
+
+
+@contracts_cli.command("import", help="Upsert contracts by policy_number from a CSV (UTF-8/BOM/CP932).")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_command(path):
+    with open(path, "rb") as fh:
+        raw = fh.read()
+    try:
+        result = contracts.import_bytes(raw)
+    except UnicodeDecodeError:
+        click.echo("line 1: file: not UTF-8 or CP932 text", err=True)
+        sys.exit(1)
+    if result.errors:
+        for line in result.errors:
+            click.echo(line, err=True)
+        click.echo(f"{len(result.errors)} problem(s); nothing was written.", err=True)
+        sys.exit(1)
+    click.echo(f"imported {len(result.rows)} contract(s): {result.created} new, {result.updated} updated")
+
+
+@contracts_cli.command("match-check", help="Read JSONL cases, print {id, match} per line.")
+@click.argument("path", type=click.File("r", encoding="utf-8-sig"))
+def match_check_command(path):
+    for line in matching.match_check_lines(path):
+        click.echo(line)
+
+
+@click.group("demo", help="Demo data.")
+def demo_cli():
+    pass
+
+
+@demo_cli.command("seed", help="Idempotent demo contracts, printed as a table.")
+def seed_command():
+    from .demo import demo_rows
+
+    rows = demo_rows()
+    contracts.upsert(rows)
+    headers = ("証券番号", "氏名", "フリガナ", "生年月日", "郵便番号", "住所", "電話番号", "車名", "保険始期")
+    keys = ("policy_number", "name", "name_kana", "birth_date", "postal_code", "address", "phone",
+            "car_name", "insurance_start")
+    click.echo("Demo contracts (register at /mypage/register/ with these details):")
+    click.echo(" | ".join(headers))
+    for row in rows:
+        click.echo(" | ".join(str(row[k]) for k in keys))
+
+
+def init_app(app) -> None:
+    app.cli.add_command(contracts_cli)
+    app.cli.add_command(demo_cli)
+
+

@@ -1,0 +1,81 @@
+"""Database wiring: one peewee DatabaseProxy, connect per request, migrations.
+
+`flask --app wsgi db upgrade` applies migrations/NNNN_*.py in order through
+peewee's own playhouse.migrations runner (history in table schema_migration).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+import click
+from flask import Flask
+from peewee import DatabaseProxy
+from playhouse.db_url import connect
+
+database = DatabaseProxy()
+
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS = ROOT / "migrations"
+
+
+def open_database(url: str, root: Path = ROOT):
+    """Return a peewee Database for a db_url; relative SQLite paths live under root."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        relative = url[len("sqlite:///"):]
+        if relative and relative != ":memory:":
+            path = (root / relative).resolve()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            url = f"sqlite:///{path}"
+    if url.startswith("sqlite"):
+        return connect(
+            url,
+            pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000},
+            check_same_thread=False,
+        )
+    parsed = urlparse(url)
+    if parsed.scheme in ("postgres", "postgresql"):
+        url = url.replace("postgres://", "postgresql://", 1)
+        return connect(url, autorollback=True, autoconnect=True)
+    return connect(url)
+
+
+def upgrade(db=None, directory: Path = MIGRATIONS) -> list[str]:
+    """Apply pending migrations; returns the names applied (idempotent)."""
+    from playhouse.migrations import Runner
+
+    db = db or database.obj
+    return Runner(db, directory=str(directory)).up()
+
+
+def init_app(app: Flask) -> None:
+    db = open_database(app.config["DATABASE_URL"])
+    database.initialize(db)
+    app.extensions["database"] = db
+
+    @app.before_request
+    def _connect():
+        database.connect(reuse_if_open=True)
+
+    @app.teardown_appcontext
+    def _close(exc):
+        if not database.is_closed():
+            database.close()
+
+    app.cli.add_command(db_cli)
+
+
+@click.group("db", help="Database schema commands.")
+def db_cli():
+    pass
+
+
+@db_cli.command("upgrade", help="Apply migrations/ in order (idempotent).")
+def upgrade_command():
+    applied = upgrade()
+    if applied:
+        for name in applied:
+            click.echo(f"applied {name}")
+    else:
+        click.echo("database is up to date")
+

@@ -1,0 +1,64 @@
+"""One place that turns an error into JSON, a partial or a page (Datasette's habit).
+
+Templates: errors/{status}.html when it exists, else errors/error.html.
+"""
+from __future__ import annotations
+
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from jinja2 import TemplateNotFound
+from werkzeug.exceptions import HTTPException
+
+from .web import hx_redirect, is_htmx
+
+MESSAGES = {
+    400: ("リクエストを処理できませんでした", "入力内容をご確認のうえ、もう一度お試しください。"),
+    403: ("このページは表示できません", "アクセスする権限がありません。"),
+    404: ("ページが見つかりません", "お探しのページは移動または削除された可能性があります。"),
+    405: ("この操作はできません", "画面のボタンからお手続きください。"),
+    410: ("このページは有効期限が切れています", "お手数ですが、はじめからお手続きください。"),
+    413: ("入力内容が大きすぎます", "入力内容を短くして、もう一度お試しください。"),
+    429: ("しばらく時間をおいてお試しください", "短時間に操作が繰り返されたため、一時的にご利用を制限しています。"),
+    500: ("ただいま処理できません", "時間をおいて、もう一度お試しください。"),
+    503: ("メンテナンス中です", "ただいまメンテナンス中です。しばらくしてから、もう一度お試しください。"),
+}
+
+
+def render_error(status: int, title: str | None = None, detail: str | None = None, retry_after=None):
+    default_title, default_detail = MESSAGES.get(status, MESSAGES[500])
+    ctx = {"status": status, "title": title or default_title, "detail": detail or default_detail,
+           "retry_after": retry_after}
+    if request.path.endswith(".json") or request.path.startswith("/help/chat/api") \
+            or request.accept_mimetypes.best == "application/json":
+        return jsonify(error=ctx["title"], detail=ctx["detail"], status=status), status
+    try:
+        body = render_template(f"errors/{status}.html", **ctx)
+    except TemplateNotFound:
+        body = render_template("errors/error.html", **ctx)
+    return body, status
+
+
+def init_app(app) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(exc):
+        if is_htmx():
+            return hx_redirect("/mypage/session-expired")
+        return render_error(400, "画面の有効期限が切れました",
+                            "一定時間操作がなかったため、画面の有効期限が切れました。お手数ですが、もう一度お手続きください。")
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if exc.code is None or exc.code < 400:
+            return exc
+        retry = getattr(exc, "retry_after", None)
+        return render_error(exc.code, retry_after=retry)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        app.logger.exception("unhandled error")
+        return render_error(500)
+
+    @app.get("/mypage/session-expired")
+    def session_expired():
+        return render_error(400, "画面の有効期限が切れました",
+                            "一定時間操作がなかったため、画面の有効期限が切れました。お手数ですが、もう一度お手続きください。")[0], 200

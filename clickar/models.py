@@ -1,0 +1,245 @@
+"""All peewee models. Queries are methods named for the question they answer."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+from peewee import (
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+from .db import database
+
+
+def now() -> dt.datetime:
+    """Naive UTC, the one clock every table uses."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class JSONField(TextField):
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+# ---------------------------------------------------------------- contracts
+
+class Contract(BaseModel):
+    """A car-insurance contract as the insurer loaded it (the one to renew)."""
+
+    policy_number = CharField(max_length=20, unique=True)
+    name = CharField(max_length=100)
+    name_kana = CharField(max_length=100, default="")
+    birth_date = DateField()
+    postal_code = CharField(max_length=8)
+    address = CharField(max_length=255)
+    phone = CharField(max_length=20)
+    phone2 = CharField(max_length=20, default="")
+    car_name = CharField(max_length=100)
+    insurance_start = DateField()
+    insurance_end = DateField()
+    group_name = CharField(max_length=100)
+    agency_name = CharField(max_length=100)
+    agency_phone = CharField(max_length=20)
+    match_form = JSONField()  # clickar.matching.contract_normal_form(), computed at import
+    updated_at = DateTimeField(default=now)
+
+    @classmethod
+    def by_policy_number(cls, policy_number: str) -> "Contract | None":
+        return cls.get_or_none(cls.policy_number == policy_number)
+
+    def is_linked(self) -> bool:
+        return (MemberContract
+                .select()
+                .where(MemberContract.contract == self)
+                .exists())
+
+    def as_row(self) -> dict:
+        return {
+            "policy_number": self.policy_number, "name": self.name, "name_kana": self.name_kana,
+            "birth_date": self.birth_date.isoformat(), "postal_code": self.postal_code,
+            "address": self.address, "phone": self.phone, "phone2": self.phone2,
+        }
+
+
+# ------------------------------------------------------------------ members
+
+class Member(BaseModel):
+    """A My Page member (本登録 done)."""
+
+    email = CharField(max_length=254, unique=True)
+    password_hash = CharField(max_length=255)
+    session_version = IntegerField(default=1)
+    created_at = DateTimeField(default=now)
+    last_login_at = DateTimeField(null=True)
+
+    @classmethod
+    def by_email(cls, email: str) -> "Member | None":
+        return cls.get_or_none(cls.email == email.strip().lower())
+
+    def contracts(self):
+        return (Contract
+                .select()
+                .join(MemberContract)
+                .where(MemberContract.member == self)
+                .order_by(Contract.insurance_start, Contract.policy_number))
+
+    def trusted_devices(self):
+        return (TrustedDevice
+                .select()
+                .where((TrustedDevice.member == self)
+                       & TrustedDevice.revoked_at.is_null()
+                       & (TrustedDevice.expires_at > now()))
+                .order_by(TrustedDevice.created_at.desc()))
+
+    def primary_agency(self) -> tuple[str, str] | None:
+        first = self.contracts().first()
+        return (first.agency_name, first.agency_phone) if first else None
+
+    # Flask-Login
+    is_active = True
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+
+class MemberContract(BaseModel):
+    """Link member ↔ contract; a contract belongs to at most one member."""
+
+    member = ForeignKeyField(Member, backref="links", on_delete="CASCADE")
+    contract = ForeignKeyField(Contract, unique=True, on_delete="CASCADE")
+    linked_at = DateTimeField(default=now)
+
+
+# ------------------------------------------------------------- registration
+
+class PendingRegistration(BaseModel):
+    """仮登録: made at 確定, completed by the mail's link within 24 h."""
+
+    wizard_id = CharField(max_length=64, unique=True)  # one row per wizard: double 確定 is harmless
+    email = CharField(max_length=254, index=True)
+    password_hash = CharField(max_length=255)
+    policy_numbers = JSONField()
+    created_at = DateTimeField(default=now)
+    completed_at = DateTimeField(null=True)
+    member = ForeignKeyField(Member, null=True, on_delete="SET NULL")
+
+    def contracts(self):
+        return (Contract
+                .select()
+                .where(Contract.policy_number.in_(self.policy_numbers))
+                .order_by(Contract.policy_number))
+
+
+class VerificationToken(BaseModel):
+    """本登録 link token; only its hash is stored."""
+
+    registration = ForeignKeyField(PendingRegistration, backref="tokens", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=now)
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+    superseded_at = DateTimeField(null=True)
+
+    @classmethod
+    def by_token(cls, token: str) -> "VerificationToken | None":
+        return cls.get_or_none(cls.token_hash == token_hash(token))
+
+    def state(self) -> str:
+        """'ok', 'used' (or superseded) or 'expired'."""
+        if self.used_at or self.superseded_at or self.registration.completed_at:
+            return "used"
+        if self.expires_at <= now():
+            return "expired"
+        return "ok"
+
+
+# ---------------------------------------------------------------- login
+
+class TrustedDevice(BaseModel):
+    """A browser the member chose to trust: skips the one-time password (≤ 30 days)."""
+
+    member = ForeignKeyField(Member, backref="devices", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    user_agent = CharField(max_length=255, default="")
+    created_at = DateTimeField(default=now)
+    last_used_at = DateTimeField(null=True)
+    expires_at = DateTimeField()
+    revoked_at = DateTimeField(null=True)
+
+    @classmethod
+    def valid_for(cls, member: Member, token: str | None) -> "TrustedDevice | None":
+        if not token:
+            return None
+        return (member.trusted_devices()
+                .where(TrustedDevice.token_hash == token_hash(token))
+                .first())
+
+
+class OneTimePassword(BaseModel):
+    """A mailed 6-digit code bound to one login attempt."""
+
+    member = ForeignKeyField(Member, on_delete="CASCADE")
+    attempt_hash = CharField(max_length=64, unique=True)
+    secret = CharField(max_length=64)
+    created_at = DateTimeField(default=now)
+    expires_at = DateTimeField()
+    tries = IntegerField(default=0)
+    used_at = DateTimeField(null=True)
+
+    @classmethod
+    def for_attempt(cls, attempt: str | None) -> "OneTimePassword | None":
+        if not attempt:
+            return None
+        return cls.get_or_none(cls.attempt_hash == token_hash(attempt))
+
+
+# ------------------------------------------------------------------ mail
+
+class OutboxMail(BaseModel):
+    """A mail written in the same transaction as the change that caused it."""
+
+    recipient = CharField(max_length=254)
+    subject = CharField(max_length=255)
+    body = TextField()
+    kind = CharField(max_length=40, index=True)
+    created_at = DateTimeField(default=now)
+    claimed_at = DateTimeField(null=True)
+    sent_at = DateTimeField(null=True, index=True)
+    attempts = IntegerField(default=0)
+    last_error = TextField(default="")
+
+    @classmethod
+    def waiting(cls):
+        return (cls
+                .select()
+                .where(cls.sent_at.is_null())
+                .order_by(cls.id))
+
+
+ALL_MODELS = [
+    Contract, Member, MemberContract, PendingRegistration, VerificationToken,
+    TrustedDevice, OneTimePassword, OutboxMail,
+]

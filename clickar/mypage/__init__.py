@@ -1,0 +1,4 @@
+"""My Page: top, contracts."""
+from .views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,207 @@
+"""Registration views: thin — read the request, call wizard.py, render."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request, session, url_for
+from flask_login import login_user
+
+from ..auth import devices
+from ..auth.passwords import password_problem
+from ..web import hx_redirect, render, see_other
+from . import wizard
+from .forms import InfoForm, TermsForm, VerifyForm
+
+bp = Blueprint("registration", __name__, url_prefix="/mypage/register")
+
+
+def _verify_url(token: str) -> str:
+    return current_app.config["BASE_URL"] + url_for("registration.verify_form", token=token)
+
+
+def _guard(step: str):
+    """Jumping ahead goes back to the first unfinished step."""
+    d = wizard.draft(session)
+    if not wizard.may_visit(d, step):
+        return see_other(f"registration.{wizard.first_unfinished(d)}_form")
+    return None
+
+
+TITLES = {
+    "overview": "マイページご利用までの流れ",
+    "terms": "会員規定への同意",
+    "info": "お客さま情報の入力",
+    "confirm": "お客さま情報の確認",
+    "sent": "仮登録受付",
+    "verify": "本登録",
+    "link_invalid": "本登録URLをご確認ください",
+    "done": "登録完了",
+}
+
+
+def _step(name: str, status: int = 200, **ctx):
+    return render(f"registration/{name}.html", f"partials/registration/{name}.html",
+                  status=status, step=name, title=TITLES[name], **ctx)
+
+
+# ------------------------------------------------------------ 3 流れ
+
+@bp.get("/")
+def overview():
+    return _step("overview")
+
+
+# ---------------------------------------------------------- 4 会員規定
+
+@bp.get("/terms")
+def terms_form():
+    form = TermsForm(agree=wizard.draft(session).get("terms", False))
+    return _step("terms", form=form)
+
+
+@bp.post("/terms")
+def terms_submit():
+    form = TermsForm()
+    if not form.validate():
+        return _step("terms", 422, form=form)
+    wizard.accept_terms(session)
+    return see_other("registration.info_form")
+
+
+# --------------------------------------------------- 5 お客さま情報の入力
+
+def _info_form_from_draft() -> InfoForm:
+    info = wizard.draft(session).get("info") or {}
+    data = {k: info.get(k, "") for k in wizard.PROFILE_FIELDS}
+    data["policy_numbers"] = info.get("policy_numbers") or [""]
+    return InfoForm(data=data, password_on_file=wizard.has_password(session))
+
+
+@bp.get("/info")
+def info_form():
+    if (guard := _guard("info")) is not None:
+        return guard
+    return _step("info", form=_info_form_from_draft())
+
+
+def _posted_info_form() -> InfoForm:
+    return InfoForm(password_on_file=wizard.has_password(session))
+
+
+@bp.post("/info")
+def info_submit():
+    if (guard := _guard("info")) is not None:
+        return guard
+    form = _posted_info_form()
+    action = request.form.get("action", "next")
+    if action in ("add", "remove"):
+        return _change_rows(form, action)
+    if not form.validate():
+        if form.password.data and not form.password.errors and not form.password_confirm.errors:
+            wizard.keep_typed(session, form.profile(), form.policy_number_values(), form.password.data)
+        return _step("info", 422, form=form)
+    try:
+        wizard.submit_info(session, form.profile(), form.policy_number_values(),
+                           form.password.data or None)
+    except wizard.WizardError as err:
+        return _step("info", 422, form=form, mismatch=err.message)
+    return see_other("registration.confirm_form")
+
+
+def _change_rows(form: InfoForm, action: str):
+    """追加 / 削除 of a 証券番号 row. Without JavaScript the whole step re-renders."""
+    numbers = [e.data or "" for e in form.policy_numbers.entries]
+    if action == "add" and len(numbers) < wizard.MAX_CONTRACTS:
+        numbers.append("")
+    elif action == "remove":
+        index = request.args.get("row", type=int)
+        if index is not None and 0 < index < len(numbers):
+            numbers.pop(index)
+    password = form.password.data if form.password.data == form.password_confirm.data else None
+    if password and password_problem(password):
+        password = None
+    wizard.keep_typed(session, form.profile(), numbers, password)
+    focus = len(numbers) - 1 if action == "add" else None
+    if request.headers.get("HX-Target") == "policy-numbers":
+        new_form = InfoForm(formdata=None, data={"policy_numbers": numbers})
+        return render("registration/info.html", "partials/registration/_policy_numbers.html",
+                      form=new_form, focus_row=focus, title=TITLES["info"])
+    return _step("info", form=_info_form_from_draft(), focus_row=focus)
+
+
+# ------------------------------------------------------ 6 お客さま情報の確認
+
+@bp.get("/confirm")
+def confirm_form():
+    if (guard := _guard("confirm")) is not None:
+        return guard
+    return _step("confirm", info=wizard.draft(session)["info"], form=TermsForm())
+
+
+@bp.post("/confirm")
+def confirm_submit():
+    if (guard := _guard("confirm")) is not None:
+        return guard
+    try:
+        wizard.confirm(session, _verify_url)
+    except wizard.WizardError as err:
+        d = wizard.draft(session)
+        return _step("confirm", 422, info=d.get("info") or {}, form=TermsForm(), mismatch=err.message)
+    return see_other("registration.sent_form")
+
+
+# ------------------------------------------------------------ 7 仮登録受付
+
+@bp.get("/sent")
+def sent_form():
+    if (guard := _guard("sent")) is not None:
+        return guard
+    return _step("sent", info=wizard.draft(session)["info"], form=TermsForm(),
+                 resent=request.args.get("resent"))
+
+
+@bp.post("/sent/resend")
+def resend():
+    if (guard := _guard("sent")) is not None:
+        return guard
+    status = wizard.resend(session, _verify_url)
+    return see_other("registration.sent_form", resent=status)
+
+
+# ---------------------------------------------------------------- 9 本登録
+
+@bp.get("/verify/<token>")
+def verify_form(token: str):
+    state, _ = wizard.link_state(token)
+    if state != "ok":
+        return _step("link_invalid", 410 if state == "expired" else 404, state=state)
+    return _step("verify", form=VerifyForm(), token=token)
+
+
+@bp.post("/verify/<token>")
+def verify_submit(token: str):
+    form = VerifyForm()
+    state, _ = wizard.link_state(token)
+    if state != "ok":
+        return _step("link_invalid", 410 if state == "expired" else 404, state=state)
+    if not form.validate():
+        return _step("verify", 422, form=form, token=token)
+    try:
+        member = wizard.complete(token, form.password.data, current_app.config["INSURER_NAME"])
+    except wizard.WizardError as err:
+        form.password.errors = [err.message]
+        return _step("verify", 422, form=form, token=token)
+    wizard.finish(session)
+    session.clear()  # a fresh session for the new member (no fixation)
+    login_user(member)
+    session.permanent = True
+    response = hx_redirect(url_for("registration.done"))
+    if form.trust_device.data:
+        devices.trust_this_browser(member, request.user_agent.string, response)
+    return response
+
+
+# -------------------------------------------------------------- 10 登録完了
+
+@bp.get("/done")
+def done():
+    return _step("done")
+

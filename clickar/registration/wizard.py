@@ -1,0 +1,281 @@
+"""The registration wizard's rules: steps, the draft, transitions.
+
+The draft lives in the (encrypted) session under DRAFT_KEY. It never holds a
+plain password: the password is hashed the moment it is validated. Nothing
+here touches `request`; views hand in the session mapping and form data.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import MutableMapping
+
+from peewee import IntegrityError
+
+from .. import mail, matching
+from ..auth.passwords import hash_password, verify_password
+from ..db import database
+from ..models import (
+    Contract,
+    Member,
+    MemberContract,
+    PendingRegistration,
+    VerificationToken,
+    now,
+    token_hash,
+)
+
+DRAFT_KEY = "reg"
+SCHEMA = 1
+MAX_CONTRACTS = 5
+LINK_LIFETIME = dt.timedelta(hours=24)
+RESEND_COOLDOWN = dt.timedelta(seconds=60)
+
+STEPS = ("terms", "info", "confirm", "sent")
+
+PROFILE_FIELDS = ("name", "name_kana", "birth_date", "postal_code", "address", "phone", "email")
+
+MISMATCH = ("入力された情報とご契約情報が一致しないため、登録できません。"
+            "証券番号・氏名・住所・生年月日・電話番号をご確認ください。")
+
+
+class WizardError(Exception):
+    """A transition refused; .message is what the customer reads."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# ------------------------------------------------------------------ draft
+
+def draft(store: MutableMapping) -> dict:
+    """The current draft (read-only view; an empty dict when none or outdated)."""
+    value = store.get(DRAFT_KEY)
+    if not isinstance(value, dict) or value.get("v") != SCHEMA:
+        return {}
+    return value
+
+
+def _save(store: MutableMapping, value: dict) -> None:
+    store[DRAFT_KEY] = value
+    if hasattr(store, "permanent"):
+        store.permanent = True
+
+
+def first_unfinished(d: dict) -> str:
+    """The step a customer must do next."""
+    if not d.get("terms"):
+        return "terms"
+    if not d.get("info_ok"):
+        return "info"
+    if not d.get("pending"):
+        return "confirm"
+    return "sent"
+
+
+def may_visit(d: dict, step: str) -> bool:
+    return STEPS.index(step) <= STEPS.index(first_unfinished(d))
+
+
+def accept_terms(store: MutableMapping) -> None:
+    d = dict(draft(store)) or {"v": SCHEMA, "id": secrets.token_urlsafe(16)}
+    if d.get("pending"):  # a finished wizard starts over
+        d = {"v": SCHEMA, "id": secrets.token_urlsafe(16)}
+    d["terms"] = True
+    _save(store, d)
+
+
+def keep_typed(store: MutableMapping, profile: dict, policy_numbers: list[str],
+               password: str | None = None) -> None:
+    """Save what was typed without validating (追加 without JavaScript loses nothing)."""
+    d = dict(draft(store))
+    if not d:
+        return
+    d["info"] = {**{k: profile.get(k, "") for k in PROFILE_FIELDS}, "policy_numbers": policy_numbers}
+    if password:
+        d["pw"] = hash_password(password)
+    d["info_ok"] = False
+    _save(store, d)
+
+
+def has_password(store: MutableMapping) -> bool:
+    return bool(draft(store).get("pw"))
+
+
+# ---------------------------------------------------------- identity check
+
+def entered_identity(profile: dict) -> dict:
+    return {k: profile.get(k, "") for k in ("name", "name_kana", "birth_date", "postal_code", "address", "phone")}
+
+
+def check_identity(profile: dict, policy_numbers: list[str]) -> None:
+    """Every contract must exist, be free and match; one message for any failure."""
+    entered = entered_identity(profile)
+    email = profile["email"].strip().lower()
+    if Member.select().where(Member.email == email).exists():
+        raise WizardError(MISMATCH)
+    contracts = {c.policy_number: c for c in
+                 Contract.select().where(Contract.policy_number.in_(policy_numbers))}
+    linked = set(MemberContract
+                 .select(MemberContract.contract)
+                 .where(MemberContract.contract.in_([c.id for c in contracts.values()]))
+                 .tuples())
+    for number in policy_numbers:
+        contract = contracts.get(number)
+        ok = (contract is not None
+              and (contract.id,) not in linked
+              and matching.matches(contract.match_form, entered))
+        if not ok:
+            raise WizardError(MISMATCH)
+
+
+def submit_info(store: MutableMapping, profile: dict, policy_numbers: list[str],
+                password: str | None) -> None:
+    """次へ: the form is valid; check identity, hash the password, mark the step done."""
+    keep_typed(store, profile, policy_numbers, password)
+    check_identity(profile, policy_numbers)
+    d = dict(draft(store))
+    d["info_ok"] = True
+    _save(store, d)
+
+
+# ---------------------------------------------------------------- 確定
+
+@dataclass
+class Confirmed:
+    registration: PendingRegistration
+    token: str | None  # None when this wizard had already been confirmed
+
+
+def confirm(store: MutableMapping, verify_url) -> Confirmed:
+    """確定: re-check everything, then one transaction makes the 仮登録 and its mail."""
+    d = draft(store)
+    info = d.get("info") or {}
+    existing = PendingRegistration.get_or_none(PendingRegistration.wizard_id == d.get("id", ""))
+    if existing is not None:
+        _mark_sent(store, existing)
+        return Confirmed(existing, None)
+    if not d.get("pw"):
+        raise WizardError("パスワードを設定してください。")
+    check_identity(info, info["policy_numbers"])
+    token = secrets.token_urlsafe(32)
+    try:
+        with database.atomic():
+            registration = PendingRegistration.create(
+                wizard_id=d["id"],
+                email=info["email"].strip().lower(),
+                password_hash=d["pw"],
+                policy_numbers=info["policy_numbers"],
+            )
+            VerificationToken.create(
+                registration=registration,
+                token_hash=token_hash(token),
+                expires_at=now() + LINK_LIFETIME,
+            )
+            outgoing = _verification_mail(registration, verify_url(token))
+    except IntegrityError:  # a double submit raced us: the other request made it
+        registration = PendingRegistration.get(PendingRegistration.wizard_id == d["id"])
+        _mark_sent(store, registration)
+        return Confirmed(registration, None)
+    mail.dispatch([outgoing])
+    _mark_sent(store, registration)
+    return Confirmed(registration, token)
+
+
+def _verification_mail(registration: PendingRegistration, url: str):
+    return mail.queue(
+        "verification",
+        registration.email,
+        "【マイページ】仮登録受付のご連絡・本登録のお願い",
+        "verification",
+        url=url,
+        hours=int(LINK_LIFETIME.total_seconds() // 3600),
+    )
+
+
+def _mark_sent(store: MutableMapping, registration: PendingRegistration) -> None:
+    d = dict(draft(store))
+    d["pending"] = registration.id
+    d.pop("pw", None)  # the hash now lives in the database only
+    _save(store, d)
+
+
+def resend(store: MutableMapping, verify_url) -> str:
+    """確認メールを再送する: new link, older links stop working. Returns a status word."""
+    d = draft(store)
+    registration = PendingRegistration.get_or_none(PendingRegistration.id == d.get("pending"))
+    if registration is None or registration.completed_at:
+        return "done"
+    latest = (VerificationToken
+              .select()
+              .where(VerificationToken.registration == registration)
+              .order_by(VerificationToken.created_at.desc())
+              .first())
+    if latest and now() - latest.created_at < RESEND_COOLDOWN:
+        return "wait"
+    token = secrets.token_urlsafe(32)
+    with database.atomic():
+        (VerificationToken
+         .update(superseded_at=now())
+         .where((VerificationToken.registration == registration)
+                & VerificationToken.used_at.is_null()
+                & VerificationToken.superseded_at.is_null())
+         .execute())
+        VerificationToken.create(registration=registration, token_hash=token_hash(token),
+                                 expires_at=now() + LINK_LIFETIME)
+        outgoing = _verification_mail(registration, verify_url(token))
+    mail.dispatch([outgoing])
+    return "sent"
+
+
+# ---------------------------------------------------------------- 本登録
+
+def link_state(token: str) -> tuple[str, VerificationToken | None]:
+    """'ok', 'used' (無効) or 'expired' (有効期限), and the token row."""
+    row = VerificationToken.by_token(token) if token else None
+    if row is None:
+        return "used", None
+    return row.state(), row
+
+
+def complete(token: str, password: str, insurer_name: str) -> Member:
+    """本登録: the password from step 5 turns the 仮登録 into a member, in one transaction."""
+    state, row = link_state(token)
+    if state != "ok":
+        raise WizardError("このURLは無効です。" if state == "used" else "このURLは有効期限が切れています。")
+    registration = row.registration
+    if not verify_password(registration.password_hash, password):
+        raise WizardError("パスワードが正しくありません。入力内容をご確認ください。")
+    contracts = list(registration.contracts())
+    try:
+        with database.atomic():
+            claimed = (VerificationToken
+                       .update(used_at=now())
+                       .where((VerificationToken.id == row.id) & VerificationToken.used_at.is_null())
+                       .execute())
+            if claimed != 1:
+                raise WizardError("このURLは無効です。")
+            member = Member.create(email=registration.email, password_hash=registration.password_hash)
+            for contract in contracts:
+                MemberContract.create(member=member, contract=contract)
+            registration.completed_at = now()
+            registration.member = member
+            registration.save()
+            outgoing = mail.queue(
+                "registered",
+                member.email,
+                f"マイページ会員登録完了のご連絡（{insurer_name}）",
+                "registered",
+                contracts=contracts,
+            )
+    except IntegrityError:
+        # The mail address or a contract was registered by someone else meanwhile.
+        raise WizardError("このURLではご登録を完了できません。お手数ですが、はじめからご登録ください。")
+    mail.dispatch([outgoing])
+    return member
+
+
+def finish(store: MutableMapping) -> None:
+    store.pop(DRAFT_KEY, None)

@@ -1,0 +1,108 @@
+"""Session cookies that are signed AND encrypted (AES-256-GCM, an AEAD).
+
+The cookie holds zlib-compressed JSON, sealed with a key derived from
+SECRET_KEY by HKDF. Nothing in it is readable or changeable without the key;
+a tampered, truncated or foreign cookie is treated as no session at all.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+import zlib
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask.sessions import SessionInterface, SessionMixin
+from werkzeug.datastructures import CallbackDict
+
+COOKIE_NAME = "__Host-clickar_session"
+VERSION = b"\x01"
+
+
+class EncryptedSession(CallbackDict, SessionMixin):
+    def __init__(self, initial=None, new=False):
+        def on_update(self):
+            self.modified = True
+            self.accessed = True
+
+        super().__init__(initial, on_update)
+        self.new = new
+        self.modified = False
+        self.accessed = False
+
+
+def derive_key(secret: str | bytes, purpose: bytes = b"clickar-session-v1") -> bytes:
+    if isinstance(secret, str):
+        secret = secret.encode()
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(secret)
+
+
+def seal(key: bytes, data: dict, aad: bytes) -> str:
+    payload = {"d": data, "t": int(time.time())}
+    plain = zlib.compress(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode())
+    nonce = os.urandom(12)
+    box = VERSION + nonce + AESGCM(key).encrypt(nonce, plain, aad)
+    return base64.urlsafe_b64encode(box).rstrip(b"=").decode()
+
+
+def unseal(key: bytes, value: str, aad: bytes, max_age: int) -> dict | None:
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        if raw[:1] != VERSION or len(raw) < 1 + 12 + 16:
+            return None
+        plain = AESGCM(key).decrypt(raw[1:13], raw[13:], aad)
+        payload = json.loads(zlib.decompress(plain))
+    except (InvalidTag, ValueError, zlib.error, TypeError):
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get("d"), dict):
+        return None
+    if time.time() - payload.get("t", 0) > max_age:
+        return None
+    return payload["d"]
+
+
+class EncryptedCookieSessionInterface(SessionInterface):
+    """Flask SessionInterface storing the whole session in one sealed cookie."""
+
+    def _key(self, app):
+        key = app.extensions.get("session_key")
+        if key is None:
+            key = app.extensions["session_key"] = derive_key(app.secret_key)
+        return key
+
+    def get_cookie_name(self, app):
+        return COOKIE_NAME
+
+    def open_session(self, app, request):
+        value = request.cookies.get(COOKIE_NAME)
+        if not value or len(value) > 8192:
+            return EncryptedSession(new=True)
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        data = unseal(self._key(app), value, COOKIE_NAME.encode(), max_age)
+        if data is None:
+            return EncryptedSession(new=True)
+        return EncryptedSession(data)
+
+    def save_session(self, app, session, response):
+        if session.accessed:
+            response.vary.add("Cookie")
+        if not session:
+            if session.modified:
+                response.delete_cookie(COOKIE_NAME, path="/", secure=True, httponly=True, samesite="Lax")
+            return
+        if not (session.modified or session.permanent):
+            return
+        value = seal(self._key(app), dict(session), COOKIE_NAME.encode())
+        response.set_cookie(
+            COOKIE_NAME,
+            value,
+            max_age=int(app.permanent_session_lifetime.total_seconds()),
+            path="/",
+            secure=True,
+            httponly=True,
+            samesite="Lax",
+        )

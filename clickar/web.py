@@ -1,0 +1,60 @@
+"""Response helpers named by their effect (django-htmx's http.py habit).
+
+A page template extends base.html and includes its partial; for an htmx
+request only the partial is rendered. Every response that differs by
+HX-Request says so with `Vary: HX-Request`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import make_response, redirect, render_template, request, url_for
+
+
+def is_htmx() -> bool:
+    return bool(getattr(request, "htmx", False)) and not request.htmx.boosted
+
+
+def render(page: str, partial: str, status: int = 200, push_url: str | None = None, **ctx):
+    """Full page, or only the partial when htmx asks; always Vary: HX-Request."""
+    template = partial if is_htmx() else page
+    response = make_response(render_template(template, **ctx), status)
+    response.vary.add("HX-Request")
+    if is_htmx() and push_url:
+        response.headers["HX-Push-Url"] = push_url
+    return response
+
+
+def see_other(endpoint: str, **values):
+    """Redirect after POST (303) to an endpoint or a path; htmx follows it and swaps the partial."""
+    location = endpoint if endpoint.startswith("/") else url_for(endpoint, **values)
+    response = redirect(location, code=303)
+    response.vary.add("HX-Request")
+    return response
+
+
+def hx_redirect(location: str, status: int = 200):
+    """Leave the page entirely: HX-Redirect for htmx, a 303 otherwise."""
+    if is_htmx():
+        response = make_response("", status)
+        response.headers["HX-Redirect"] = location
+    else:
+        response = redirect(location, code=303)
+    response.vary.add("HX-Request")
+    return response
+
+
+def jdate(value) -> str:
+    """2026-04-01 → 2026年4月1日 (dates as Japanese customers read them)."""
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    if not isinstance(value, dt.date):
+        return ""
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def init_app(app) -> None:
+    app.add_template_filter(jdate)

@@ -1,0 +1,236 @@
+"""Shared fixtures: one app per test on a real database, a real SMTP sink.
+
+SQLite always; PostgreSQL too when CLICKAR_TEST_POSTGRES_URL is set
+(every `app` test runs once per database).
+"""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+from email import message_from_bytes, policy
+
+import pytest
+from aiosmtpd.controller import Controller
+
+os.environ["CLICKAR_ENV"] = "testing"
+
+POSTGRES_URL = os.environ.get("CLICKAR_TEST_POSTGRES_URL")
+
+from clickar import create_app  # noqa: E402
+from clickar.db import database, upgrade  # noqa: E402
+from clickar.demo import demo_rows  # noqa: E402
+from clickar import contracts as contract_data  # noqa: E402
+
+# ------------------------------------------------------------------ SMTP sink
+
+class Sink:
+    """aiosmtpd handler that keeps every message; tests wait for what they expect."""
+
+    def __init__(self):
+        self.messages = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        msg = message_from_bytes(envelope.content, policy=policy.default)
+        with self.lock:
+            self.messages.append(msg)
+        return "250 OK"
+
+    def clear(self):
+        with self.lock:
+            self.messages.clear()
+
+    def wait_for(self, to: str, subject_contains: str = "", timeout: float = 10.0, count: int = 1):
+        """Mails to `to` whose subject contains the text; waits until `count` have arrived."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.lock:
+                found = [m for m in self.messages
+                         if to.lower() in str(m["To"]).lower() and subject_contains in str(m["Subject"])]
+            if len(found) >= count or time.monotonic() > deadline:
+                return found
+            time.sleep(0.05)
+
+    def last_body(self, to: str, subject_contains: str = "") -> str:
+        mails = self.wait_for(to, subject_contains)
+        assert mails, f"no mail to {to} with subject containing {subject_contains!r}"
+        return mails[-1].get_body(preferencelist=("plain",)).get_content()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def smtp():
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    sink.port = controller.port
+    yield sink
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp):
+    smtp.clear()
+    return smtp
+
+
+# ------------------------------------------------------------------ databases
+
+DATABASES = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
+
+
+def _reset_postgres(url: str) -> None:
+    from clickar.db import open_database
+
+    db = open_database(url)
+    db.connect()
+    db.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    db.close()
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    _reset_postgres(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def app(database_url, smtp):
+    app = create_app({
+        "DATABASE_URL": database_url,
+        "SMTP_URL": f"smtp://127.0.0.1:{smtp.port}",
+        "BASE_URL": "http://localhost",
+    })
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        upgrade()
+        contract_data.upsert(demo_rows())
+        database.close()
+    smtp.clear()
+    yield app
+    for thread in app.extensions.get("mail_threads", []):
+        thread.join(timeout=10)
+    if not database.is_closed():
+        database.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# ------------------------------------------------------------------ helpers
+
+CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+PERSON = {
+    "policy_numbers-0": "SJ24000101",
+    "name": "山田 太郎",
+    "name_kana": "ヤマダ タロウ",
+    "birth_date": "1970-04-01",
+    "postal_code": "160-0023",
+    "address": "東京都新宿区西新宿二丁目8番1号",
+    "phone": "03-1234-5678",
+    "email": "taro@example.jp",
+    "password": "Clickar2026",
+    "password_confirm": "Clickar2026",
+}
+
+HANAKO = {
+    "policy_numbers-0": "SJ24000201",
+    "name": "佐藤 花子",
+    "name_kana": "サトウ ハナコ",
+    "birth_date": "1985-11-23",
+    "postal_code": "530-0001",
+    "address": "大阪府大阪市北区梅田一丁目1番3号 シティタワー梅田1205号室",
+    "phone": "06-6123-4567",
+    "email": "hanako@example.jp",
+    "password": "Hanako1985",
+    "password_confirm": "Hanako1985",
+}
+
+
+class RegistrationActions:
+    """Walks the flyer's steps with the test client (flaskr's AuthActions habit)."""
+
+    def __init__(self, client, mailbox):
+        self.client = client
+        self.mailbox = mailbox
+
+    def csrf(self, path="/mypage/login") -> str:
+        page = self.client.get(path).get_data(as_text=True)
+        match = CSRF.search(page)
+        assert match, f"no csrf token on {path}"
+        return match.group(1)
+
+    def post(self, path, data=None, htmx=False, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf())
+        headers = {"HX-Request": "true"} if htmx else {}
+        return self.client.post(path, data=data, headers=headers, **kwargs)
+
+    def agree_to_terms(self):
+        return self.post("/mypage/register/terms", {"agree": "y"})
+
+    def enter_info(self, person=None, **changes):
+        data = {**(person or PERSON), **changes}
+        return self.post("/mypage/register/info", {k: v for k, v in data.items() if v is not None})
+
+    def confirm(self):
+        return self.post("/mypage/register/confirm")
+
+    def verification_url(self, email=PERSON["email"]) -> str:
+        body = self.mailbox.last_body(email, "仮登録")
+        match = re.search(r"http://localhost(/mypage/register/verify/[A-Za-z0-9_\-]+)", body)
+        assert match, body
+        return match.group(1)
+
+    def register_until_sent(self, person=None):
+        person = person or PERSON
+        assert self.agree_to_terms().status_code == 303
+        r = self.enter_info(person)
+        assert r.status_code == 303, r.get_data(as_text=True)
+        assert self.confirm().status_code == 303
+        return self.verification_url(person["email"])
+
+    def verify(self, path, password=PERSON["password"], trust=False):
+        data = {"password": password}
+        if trust:
+            data["trust_device"] = "y"
+        return self.post(path, data)
+
+    def register(self, person=None, trust=False):
+        person = person or PERSON
+        path = self.register_until_sent(person)
+        r = self.verify(path, person["password"], trust)
+        assert r.status_code == 303, r.get_data(as_text=True)
+        return r
+
+    def login(self, email=PERSON["email"], password=PERSON["password"]):
+        return self.post("/mypage/login", {"email": email, "password": password})
+
+    def otp_code(self, email=PERSON["email"], count=1) -> str:
+        mails = self.mailbox.wait_for(email, "ワンタイムパスワード", count=count)
+        assert len(mails) >= count
+        body = mails[-1].get_body(preferencelist=("plain",)).get_content()
+        return re.search(r"ワンタイムパスワード：(\d{6})", body).group(1)
+
+
+@pytest.fixture
+def actions(client, mailbox):
+    return RegistrationActions(client, mailbox)
