@@ -16,7 +16,7 @@ from peewee import (
     TextField,
 )
 
-from .db import database
+from ..db import database
 
 
 def now() -> dt.datetime:
@@ -243,3 +243,6 @@ ALL_MODELS = [
     Contract, Member, MemberContract, PendingRegistration, VerificationToken,
     TrustedDevice, OneTimePassword, OutboxMail,
 ]
+
+# Feature areas keep their models in modules of this package; each is imported
+# here so `from clickar.models import X` works for every model.
