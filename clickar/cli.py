@@ -4,11 +4,12 @@ from __future__ import annotations
 import sys
 
 import click
+from flask.cli import AppGroup
 
 from . import contracts, matching
 
 
-@click.group("contracts", help="Contract data from the insurer.")
+@click.group("contracts", help="Contract data from the insurer.", cls=AppGroup)
 def contracts_cli():
     pass
 
@@ -38,7 +39,7 @@ def match_check_command(path):
         click.echo(line)
 
 
-@click.group("demo", help="Demo data.")
+@click.group("demo", help="Demo data.", cls=AppGroup)
 def demo_cli():
     pass
 

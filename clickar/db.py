@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import click
+from flask.cli import AppGroup
 from flask import Flask
 from peewee import DatabaseProxy
 from playhouse.db_url import connect
@@ -65,7 +66,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
 
 
-@click.group("db", help="Database schema commands.")
+@click.group("db", help="Database schema commands.", cls=AppGroup)
 def db_cli():
     pass
 

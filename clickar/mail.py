@@ -15,6 +15,7 @@ from email.utils import formatdate, make_msgid
 from urllib.parse import unquote, urlparse
 
 import click
+from flask.cli import AppGroup
 from flask import Blueprint, abort, current_app, render_template
 
 from .db import database
@@ -135,7 +136,7 @@ def dispatch(mails: list[OutboxMail]) -> None:
 
 # ------------------------------------------------------------------ CLI
 
-@click.group("mail", help="Outbox commands.")
+@click.group("mail", help="Outbox commands.", cls=AppGroup)
 def mail_cli():
     pass
 

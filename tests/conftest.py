@@ -172,16 +172,18 @@ class RegistrationActions:
         self.client = client
         self.mailbox = mailbox
 
-    def csrf(self, path="/mypage/login") -> str:
+    def csrf(self, path="/mypage/register/") -> str:
         page = self.client.get(path).get_data(as_text=True)
         match = CSRF.search(page)
         assert match, f"no csrf token on {path}"
         return match.group(1)
 
-    def post(self, path, data=None, htmx=False, **kwargs):
+    def post(self, path, data=None, htmx=False, headers=None, **kwargs):
         data = dict(data or {})
         data.setdefault("csrf_token", self.csrf())
-        headers = {"HX-Request": "true"} if htmx else {}
+        headers = dict(headers or {})
+        if htmx:
+            headers["HX-Request"] = "true"
         return self.client.post(path, data=data, headers=headers, **kwargs)
 
     def agree_to_terms(self):

@@ -72,7 +72,7 @@ def _info_form_from_draft() -> InfoForm:
     info = wizard.draft(session).get("info") or {}
     data = {k: info.get(k, "") for k in wizard.PROFILE_FIELDS}
     data["policy_numbers"] = info.get("policy_numbers") or [""]
-    return InfoForm(data=data, password_on_file=wizard.has_password(session))
+    return InfoForm(formdata=None, data=data, password_on_file=wizard.has_password(session))
 
 
 @bp.get("/info")

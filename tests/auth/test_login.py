@@ -1,0 +1,192 @@
+"""Later visits: mail address + password → ログイン, one-time password, trusted devices."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from conftest import PERSON
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def fresh_browser(client):
+    """Forget the session (a new browser keeps nothing but what we give it)."""
+    client.delete_cookie("__Host-clickar_session")
+
+
+def test_login_from_an_untrusted_browser_asks_for_a_mailed_one_time_password(actions, client, mailbox):
+    actions.register()
+    actions.post("/mypage/logout")
+    response = actions.login()
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/mypage/login/otp")
+    page = text(client.get("/mypage/login/otp"))
+    assert "ワンタイムパスワード" in page and ">認証する<" in page
+    assert 'autocomplete="one-time-code"' in page
+    code = actions.otp_code()
+    assert re.fullmatch(r"\d{6}", code)
+    response = actions.post("/mypage/login/otp", {"code": code})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/mypage/")
+    assert "プリウス" in text(client.get("/mypage/"))
+
+
+def test_full_width_one_time_password_is_accepted(actions, client):
+    actions.register()
+    actions.post("/mypage/logout")
+    actions.login()
+    code = actions.otp_code().translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert actions.post("/mypage/login/otp", {"code": code}).status_code == 303
+
+
+def test_wrong_one_time_password_says_so_and_the_fifth_ends_the_attempt(actions, client):
+    actions.register()
+    actions.post("/mypage/logout")
+    actions.login()
+    code = actions.otp_code()
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(4):
+        response = actions.post("/mypage/login/otp", {"code": wrong})
+        assert response.status_code == 422
+        assert "ワンタイムパスワードが正しくありません。" in text(response)
+    response = actions.post("/mypage/login/otp", {"code": wrong})
+    assert "規定の回数以上間違えました" in text(response)
+    assert actions.post("/mypage/login/otp", {"code": code}).headers["Location"].endswith("/mypage/login")
+    assert client.get("/mypage/").status_code == 303
+
+
+def test_expired_one_time_password_is_refused(actions, client, app):
+    from clickar.models import OneTimePassword, now
+
+    actions.register()
+    actions.post("/mypage/logout")
+    actions.login()
+    code = actions.otp_code()
+    with app.app_context():
+        OneTimePassword.update(expires_at=now() - dt.timedelta(seconds=1)).execute()
+    response = actions.post("/mypage/login/otp", {"code": code})
+    assert "有効期限が切れました" in text(response)
+    assert client.get("/mypage/").status_code == 303
+
+
+def test_one_time_password_is_bound_to_its_login_attempt(actions, client, mailbox):
+    actions.register()
+    actions.post("/mypage/logout")
+    actions.login()
+    first = actions.otp_code()
+    actions.login()  # a second attempt: the first code no longer fits this browser's attempt
+    second = actions.otp_code(count=2)
+    if first != second:
+        assert actions.post("/mypage/login/otp", {"code": first}).status_code == 422
+    assert actions.post("/mypage/login/otp", {"code": second}).status_code == 303
+
+
+def test_one_time_password_cannot_be_used_twice(actions, client):
+    actions.register()
+    actions.post("/mypage/logout")
+    actions.login()
+    code = actions.otp_code()
+    assert actions.post("/mypage/login/otp", {"code": code}).status_code == 303
+    actions.post("/mypage/logout")
+    assert actions.post("/mypage/login/otp", {"code": code}).headers["Location"].endswith("/mypage/login")
+
+
+def test_trusted_device_from_registration_skips_the_one_time_password(actions, client, mailbox):
+    response = actions.register(trust=True)
+    assert "__Host-clickar_device=" in response.headers.get("Set-Cookie", "") or \
+        any("__Host-clickar_device" in h for h in response.headers.getlist("Set-Cookie"))
+    actions.post("/mypage/logout")
+    response = actions.login()
+    assert response.status_code == 303 and response.headers["Location"].endswith("/mypage/")
+    assert not mailbox.wait_for(PERSON["email"], "ワンタイムパスワード", timeout=0.5)
+
+
+def test_trusting_at_the_one_time_password_screen_skips_it_next_time(actions, client, mailbox):
+    actions.register()
+    actions.post("/mypage/logout")
+    actions.login()
+    actions.post("/mypage/login/otp", {"code": actions.otp_code(), "trust_device": "y"})
+    actions.post("/mypage/logout")
+    assert actions.login().headers["Location"].endswith("/mypage/")
+
+
+def test_trusted_device_cookie_does_not_work_for_another_account(actions, client, app):
+    from conftest import HANAKO
+
+    actions.register(trust=True)
+    device = client.get_cookie("__Host-clickar_device").value
+    actions.post("/mypage/logout")
+    actions.register(HANAKO)
+    actions.post("/mypage/logout")
+    client.set_cookie("__Host-clickar_device", device)
+    response = actions.login(HANAKO["email"], HANAKO["password"])
+    assert response.headers["Location"].endswith("/mypage/login/otp")
+
+
+def test_expired_trusted_device_asks_again(actions, client, app):
+    from clickar.models import TrustedDevice, now
+
+    actions.register(trust=True)
+    actions.post("/mypage/logout")
+    with app.app_context():
+        TrustedDevice.update(expires_at=now() - dt.timedelta(seconds=1)).execute()
+    assert actions.login().headers["Location"].endswith("/mypage/login/otp")
+
+
+def test_wrong_password_and_unknown_address_read_the_same(actions, client):
+    actions.register()
+    actions.post("/mypage/logout")
+    wrong = actions.login(password="Wrong12345")
+    unknown = actions.login(email="nobody@example.jp")
+    assert wrong.status_code == unknown.status_code == 422
+    for response in (wrong, unknown):
+        assert "メールアドレスまたはパスワードが正しくありません。" in text(response)
+    assert 'value="nobody@example.jp"' in text(unknown)
+    assert "Wrong12345" not in text(wrong)
+
+
+def test_empty_login_form_says_what_is_missing(actions):
+    response = actions.post("/mypage/login", {})
+    page = text(response)
+    assert response.status_code == 422
+    assert "メールアドレスを入力してください。" in page and "パスワードを入力してください。" in page
+
+
+def test_logout_ends_the_session_even_for_a_copied_cookie(actions, client):
+    actions.register()
+    stolen = client.get_cookie("__Host-clickar_session").value
+    response = actions.post("/mypage/logout")
+    assert response.headers["Location"].endswith("/mypage/login?logged_out=1")
+    assert "ログアウトしました" in text(client.get("/mypage/login?logged_out=1"))
+    client.set_cookie("__Host-clickar_session", stolen)
+    assert client.get("/mypage/").status_code == 303
+
+
+def test_login_returns_to_the_page_asked_for(actions, client):
+    actions.register(trust=True)
+    actions.post("/mypage/logout")
+    client.get("/mypage/contracts/SJ24000101/")
+    assert actions.login().headers["Location"].endswith("/mypage/contracts/SJ24000101/")
+
+
+def test_login_never_redirects_off_site(actions, client):
+    actions.register(trust=True)
+    actions.post("/mypage/logout")
+    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
+        client.get("/mypage/login", query_string={"next": target})
+        assert actions.login().headers["Location"].endswith("/mypage/")
+
+
+def test_another_members_contract_is_not_found(actions, client):
+    actions.register()
+    assert client.get("/mypage/contracts/SJ24000201/").status_code == 404
+    assert client.get("/mypage/contracts/SJ24000101/").status_code == 200
+
+
+def test_htmx_login_success_reloads_the_whole_page(actions, client):
+    actions.register(trust=True)
+    actions.post("/mypage/logout")
+    response = actions.post("/mypage/login", {"email": PERSON["email"], "password": PERSON["password"]}, htmx=True)
+    assert response.status_code == 200
+    assert response.headers["HX-Redirect"].endswith("/mypage/")
