@@ -1,7 +1,7 @@
 """Mail leaves through real SMTP; without an SMTP server it waits in the outbox."""
 from __future__ import annotations
 
-from conftest import PERSON
+from demo_people import PERSON
 
 
 def test_mail_header_injection_is_neutralised(app, mailbox):

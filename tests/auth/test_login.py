@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from conftest import PERSON
+from demo_people import PERSON
 
 
 def text(response) -> str:
@@ -112,7 +112,7 @@ def test_trusting_at_the_one_time_password_screen_skips_it_next_time(actions, cl
 
 
 def test_trusted_device_cookie_does_not_work_for_another_account(actions, client, app):
-    from conftest import HANAKO
+    from demo_people import HANAKO
 
     actions.register(trust=True)
     device = client.get_cookie("__Host-clickar_device").value

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import PERSON
+from demo_people import PERSON
 
 
 def text(response) -> str:

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from conftest import PERSON
+from demo_people import PERSON
 
 STEP_URLS = ["/mypage/register/", "/mypage/register/terms"]
 

@@ -1,0 +1,343 @@
+"""AIチャット engine: knowledge base, retrieval quality, reply shape, masking.
+
+Pure Python: no app, no database.
+"""
+from __future__ import annotations
+
+import ast
+import html
+import json
+import re
+import threading
+from pathlib import Path
+
+import pytest
+
+from clickar.help import kb as kbmod
+from clickar.help import scope
+from clickar.help.engine import ChatEngine, Contacts, Reply, get_engine
+from clickar.help.evaluate import evaluate, load_questions
+from clickar.help.masking import mask_personal_data
+
+EVAL_FILE = Path(__file__).with_name("eval_questions.jsonl")
+HELP_DIR = Path(kbmod.__file__).parent
+
+TITLES = {
+    "F01": "Clickarとは",
+    "F02": "マイページへのアクセス方法",
+    "F03": "QRコードが読み取れない",
+    "F04": "マイページ会員登録の流れ",
+    "F05": "会員規定への同意",
+    "F06": "入力する証券番号",
+    "F07": "入力した情報が契約内容と一致しない",
+    "F08": "複数の契約の登録・あとからの追加",
+    "F09": "仮登録メールが届かない",
+    "F10": "メールのURLの有効期限が切れた",
+    "F11": "本登録でのパスワード入力",
+    "F12": "「信頼できる端末」として登録するとは",
+    "F13": "ワンタイムパスワードが届かない",
+    "F14": "パスワードを忘れた",
+    "F15": "ログインがロックされた",
+    "F16": "登録メールアドレスを変更したい",
+    "F17": "ログイン方法",
+    "F18": "会員登録が完了したか確認したい",
+    "F19": "更新手続きの始め方",
+    "F20": "更新手続きの期限と保険始期",
+    "F21": "保険料の支払方法（給与天引き）",
+    "F22": "登録にかかる時間",
+    "F23": "利用できる端末・時間帯",
+    "F24": "ホーム画面に追加する",
+    "F25": "問い合わせ先",
+}
+
+
+@pytest.fixture(scope="module")
+def engine() -> ChatEngine:
+    return ChatEngine.from_directory()
+
+
+def hrefs(fragment: str) -> list[str]:
+    return re.findall(r'href="([^"]*)"', fragment)
+
+
+# ------------------------------------------------------------ knowledge base
+
+
+def test_every_topic_file_loads_with_the_required_fields():
+    files = sorted(kbmod.KB_DIR.glob("*.toml"))
+    assert [f.stem for f in files] == list(TITLES)
+    for path in files:
+        topic = kbmod.load_topic(path)
+        assert topic.id == path.stem
+        assert topic.title == TITLES[topic.id]
+        assert topic.keywords and all(k.strip() for k in topic.keywords)
+        assert len(topic.answer) > 50
+        assert topic.links, f"{topic.id} has no related links"
+        assert all(link.url in kbmod.ALLOWED_LINKS for link in topic.links)
+
+
+def test_the_knowledge_base_holds_all_25_topic_ids():
+    ids = [t.id for t in kbmod.load_topics()]
+    assert ids == [f"F{i:02d}" for i in range(1, 26)]
+
+
+@pytest.mark.parametrize(
+    "faq_id, facts",
+    [
+        ("F04", ["約5分", "新規登録", "会員規定に同意して登録する", "確定", "24時間"]),
+        ("F06", ["『更新後』", "証券番号", "最大5契約"]),
+        ("F07", ["氏名", "住所", "生年月日", "電話番号"]),
+        ("F08", ["追加", "最大5契約"]),
+        ("F09", ["確認メールを再送する", "迷惑メール"]),
+        ("F10", ["24時間", "確認メールを再送する", "無効"]),
+        ("F11", ["大文字と小文字を区別", "半角英数字で8〜32文字", "入力したパスワードを表示する"]),
+        ("F12", ["信頼できる端末（ブラウザ等）として登録する", "30日", "不特定多数"]),
+        ("F13", ["6桁", "5分", "認証する"]),
+        ("F14", ["パスワードをお忘れの方"]),
+        ("F18", ["マイページ会員登録完了のご連絡（損保ジャパン）"]),
+        ("F19", ["更新のお手続き", "マイページトップへ"]),
+        ("F21", ["給与天引き"]),
+        ("F22", ["約5分"]),
+        ("F23", ["24時間"]),
+    ],
+)
+def test_answers_tell_how_the_app_behaves(engine, faq_id, facts):
+    text = html.unescape(re.sub(r"<[^>]+>", "", engine.answer_for(faq_id).answer_html))
+    for fact in facts:
+        assert fact in text, f"{faq_id} should mention {fact}"
+
+
+def test_the_insurer_name_is_a_placeholder_filled_in_by_the_caller():
+    raw = kbmod.load_topics()
+    assert any("{insurer}" in t.answer for t in raw)
+    assert not any("損保ジャパン" in t.answer for t in raw)
+    other = ChatEngine.from_directory(insurer_name="さくら損保")
+    assert "マイページ会員登録完了のご連絡（さくら損保）" in other.answer_for("F18").answer_html
+
+
+def test_no_placeholder_is_left_unfilled(engine):
+    for topic in engine.topics:
+        assert "{" not in engine.answer_for(topic.id).answer_html, topic.id
+
+
+def test_answers_link_only_to_app_pages_and_phones(engine):
+    for topic in engine.topics:
+        for href in hrefs(engine.answer_for(topic.id).answer_html):
+            assert href in kbmod.ALLOWED_LINKS or re.fullmatch(r"tel:\d+", href), (topic.id, href)
+
+
+def test_a_topic_linking_outside_the_app_is_refused(tmp_path):
+    (tmp_path / "F01.toml").write_text(
+        'id = "F01"\ntitle = "t"\nkeywords = ["k"]\nanswer = "a"\n'
+        'links = [ { label = "x", url = "https://evil.example/" } ]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(kbmod.KnowledgeBaseError):
+        kbmod.load_topics(tmp_path)
+
+
+def test_a_topic_missing_a_field_is_refused(tmp_path):
+    (tmp_path / "F01.toml").write_text('id = "F01"\ntitle = "t"\nanswer = "a"\nlinks = []\n', encoding="utf-8")
+    with pytest.raises(kbmod.KnowledgeBaseError, match="keywords"):
+        kbmod.load_topics(tmp_path)
+
+
+def test_markdown_is_rendered_safely():
+    out = kbmod.render_markdown(
+        "<b>x</b> **太字**\n\n- [ログイン](/mypage/login)\n- [外](https://example.com/)\n\n1. 電話 03-1234-5678"
+    )
+    assert "<b>" not in out and "&lt;b&gt;x&lt;/b&gt;" in out
+    assert "<strong>太字</strong>" in out
+    assert '<a href="/mypage/login">ログイン</a>' in out
+    assert "example.com" not in out  # a link outside the app keeps its label only
+    assert "<ol><li>" in out and '<a href="tel:0312345678">03-1234-5678</a>' in out
+
+
+# ------------------------------------------------------------ retrieval quality
+
+
+def test_the_evaluation_set_is_large_and_written_like_phone_questions():
+    rows = load_questions(EVAL_FILE)
+    assert len(rows) >= 80
+    assert sum(r["expected"] == "handoff" for r in rows) >= 15
+    expected = {r["expected"] for r in rows}
+    assert set(TITLES) <= expected, "every topic is asked about"
+    assert expected - set(TITLES) == {"handoff"}
+
+
+def test_the_engine_meets_its_targets_on_the_evaluation_set(engine):
+    res = evaluate(load_questions(EVAL_FILE), engine=engine, repeat=3)
+    assert res.wrong_direct == [], "a wrong confident answer is worse than a suggestion"
+    assert res.refusal_rate == 1.0
+    assert res.top1_accuracy >= 0.9
+    assert res.percentile(95) < 20.0
+
+
+@pytest.mark.parametrize(
+    "question, faq_id",
+    [
+        ("ワンタイムパスワードがこない", "F13"),
+        ("パスワードわすれた", "F14"),
+        ("しょうけんばんごうは更新後のやつ？", "F06"),
+        ("QRよみとれない", "F03"),
+    ],
+)
+def test_colloquial_questions_get_a_direct_answer(engine, question, faq_id):
+    reply = engine.ask(question)
+    assert (reply.kind, reply.faq_id) == ("answer", faq_id)
+
+
+def test_an_ambiguous_question_gets_candidates_to_pick_from(engine):
+    reply = engine.ask("メールこない")
+    assert reply.kind == "suggest" and reply.faq_id is None
+    ids = [c["faq_id"] for c in reply.candidates]
+    assert {"F09", "F13"} <= set(ids) and len(ids) <= 3
+    assert all(f"/help/chat?faq={i}" in reply.answer_html for i in ids)
+
+
+@pytest.mark.parametrize(
+    "question, reason",
+    [
+        ("車ぶつけちゃった", scope.ACCIDENT),
+        ("追突された", scope.ACCIDENT),
+        ("レッカー呼びたい", scope.ACCIDENT),
+        ("保険金の請求ってどうやるの", scope.CLAIM),
+        ("解約したい", scope.CANCELLATION),
+        ("火災保険の見積もりほしい", scope.OTHER_PRODUCT),
+        ("生命保険も入れますか", scope.OTHER_PRODUCT),
+        ("明日の天気は", scope.WEATHER),
+        ("こんにちは", scope.CHITCHAT),
+        ("好きな食べ物は？", scope.CHITCHAT),
+    ],
+)
+def test_out_of_scope_questions_are_handed_off(engine, question, reason):
+    reply = engine.ask(question)
+    assert reply.kind == "handoff" and reply.faq_id is None and reply.candidates == []
+    assert reply.reason == reason
+
+
+def test_an_accident_question_gets_the_accident_line_first(engine):
+    reply = engine.ask("事故の連絡もマイページからできる？")
+    assert reply.kind == "handoff"
+    text = reply.answer_html
+    assert "事故サポートセンター" in text and 'href="tel:0120256110"' in text
+    assert text.index("0120-256-110") < text.index("取扱代理店")
+
+
+def test_a_question_about_nothing_we_know_is_handed_off(engine):
+    reply = engine.ask("車検っていつ")
+    assert reply.kind == "handoff" and reply.reason == "unknown"
+
+
+def test_handoff_shows_the_contacts_it_is_given_escaped(engine):
+    reply = engine.ask(
+        "解約したい",
+        contacts={"agency_name": "<b>みらい保険サービス</b>", "agency_phone": "03-1234-5678"},
+    )
+    assert "&lt;b&gt;みらい保険サービス&lt;/b&gt;" in reply.answer_html
+    assert "<b>" not in reply.answer_html
+    assert 'href="tel:0312345678"' in reply.answer_html
+    assert "損保ジャパン" in reply.answer_html
+
+
+def test_another_insurer_never_gets_the_default_phone_numbers():
+    c = Contacts.coerce({}, "さくら損保")
+    assert c.insurer_phone is None and c.accident_phone is None
+    reply = ChatEngine.from_directory(insurer_name="さくら損保").ask("事故った")
+    assert "0120-256-110" not in reply.answer_html and "さくら損保" in reply.answer_html
+
+
+def test_an_empty_question_offers_common_topics(engine):
+    reply = engine.ask("   ")
+    assert reply.kind == "suggest" and reply.candidates
+
+
+# ------------------------------------------------------------ JSON shape
+
+
+@pytest.mark.parametrize("question", ["パスワードわすれた", "メールこない", "車ぶつけた", "車検っていつ", ""])
+def test_reply_json_has_the_api_shape(engine, question):
+    data = engine.ask(question).to_json()
+    assert set(data) == {"kind", "faq_id", "candidates", "answer_html"}
+    assert data["kind"] in ("answer", "suggest", "handoff")
+    assert data["faq_id"] is None or re.fullmatch(r"F\d\d", data["faq_id"])
+    assert (data["faq_id"] is not None) == (data["kind"] == "answer")
+    assert isinstance(data["candidates"], list) and len(data["candidates"]) <= 3
+    for c in data["candidates"]:
+        assert set(c) == {"faq_id", "title"} and TITLES[c["faq_id"]] == c["title"]
+    assert isinstance(data["answer_html"], str) and data["answer_html"].startswith("<section")
+    json.dumps(data)  # serialisable as is
+
+
+def test_reply_is_a_dataclass_with_kind_and_topic(engine):
+    reply = engine.ask("ロックされた")
+    assert isinstance(reply, Reply)
+    assert reply.to_json()["faq_id"] == reply.faq_id == "F15"
+
+
+def test_get_engine_is_built_once():
+    assert get_engine() is get_engine()
+
+
+def test_the_engine_answers_the_same_from_many_threads(engine):
+    questions = [r["q"] for r in load_questions(EVAL_FILE)][:40]
+    expected = [engine.ask(q).to_json() for q in questions]
+    results: list[list[dict]] = []
+
+    def worker():
+        results.append([engine.ask(q).to_json() for q in questions])
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(r == expected for r in results)
+
+
+def test_the_help_modules_do_not_import_flask():
+    for path in HELP_DIR.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            assert not any(n.split(".")[0] in ("flask", "werkzeug") for n in names), path.name
+
+
+# ------------------------------------------------------------ masking
+
+
+@pytest.mark.parametrize(
+    "text, masked",
+    [
+        ("メールは taro.yamada@example.co.jp です", "メールは ［メールアドレス］ です"),
+        ("ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐに送った", "［メールアドレス］に送った"),
+        ("電話 090-1234-5678 まで", "電話 ［電話番号］ まで"),
+        ("０３－１２３４－５６７８にかけた", "［電話番号］にかけた"),
+        ("09012345678です", "［電話番号］です"),
+        ("+81 90-1234-5678", "［電話番号］"),
+        ("証券番号A123456789が通らない", "証券番号［証券番号］が通らない"),
+        ("証券番号 12345678 です", "証券番号 ［証券番号］ です"),
+        ("山田太郎さんの契約", "［氏名］さんの契約"),
+        ("田中 花子 様", "［氏名］ 様"),
+        ("やまださんに聞いた", "［氏名］さんに聞いた"),
+        ("ヤマダ様", "［氏名］様"),
+    ],
+)
+def test_personal_data_is_masked(text, masked):
+    assert mask_personal_data(text) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["お客様へ", "皆様", "みなさん", "担当者様", "パスワード忘れた", "6桁のコード", "1234567", "ABCDEFGHIJ"],
+)
+def test_ordinary_words_are_not_masked(text):
+    assert mask_personal_data(text) == text
+
+
+def test_masking_an_empty_question():
+    assert mask_personal_data("") == ""
