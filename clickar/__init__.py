@@ -49,6 +49,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from htmx_flask import Htmx
 
     from . import cli, db, errors, extensions, mail, security, web
+    from .auth import limits
+    from .auth.settings import bp as settings_bp
     from .auth.views import bp as auth_bp
     from .mypage import bp as mypage_bp
     from .pwa import bp as pwa_bp
@@ -59,11 +61,28 @@ def create_app(test_config: dict | None = None) -> Flask:
     Htmx(app)
     db.init_app(app)
     extensions.init_app(app)
+    limits.init_app(app)
     security.init_app(app)
     mail.init_app(app)
     errors.init_app(app)
     web.init_app(app)
+    from . import assets
+    assets.init_app(app)  # hashed static names, compressed responses (PWA)
     cli.init_app(app)
-    for bp in (registration_bp, auth_bp, mypage_bp, pwa_bp):
+    for bp in (registration_bp, auth_bp, settings_bp, mypage_bp, pwa_bp):
         app.register_blueprint(bp)
+    from .flyers.views import bp as flyers_bp, links as flyer_links_bp
+
+    app.register_blueprint(flyers_bp)  # /staff/: the QR flyer console
+    app.register_blueprint(flyer_links_bp)  # /r/CODE short links
+    from .renewal import bp as renewal_bp
+
+    app.register_blueprint(renewal_bp)  # 更新のお手続き + groups/rates/renewals/changes CLI
+    from .help.views import bp as help_bp, staff_bp as help_staff_bp
+
+    app.register_blueprint(help_bp)  # AIチャット: /help/chat, its drawer panel and JSON API
+    app.register_blueprint(help_staff_bp)  # /staff/help: unanswered and down-voted questions
+    from . import testapi
+
+    testapi.init_app(app)  # /_test/api/: testing/staging with CLICKAR_TEST_API_TOKEN only
     return app

@@ -37,7 +37,7 @@ def open_database(url: str, root: Path = ROOT):
     parsed = urlparse(url)
     if parsed.scheme in ("postgres", "postgresql"):
         url = url.replace("postgres://", "postgresql://", 1)
-        return connect(url, autorollback=True, autoconnect=True)
+        return connect(url, autoconnect=True)
     return connect(url)
 
 

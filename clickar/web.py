@@ -56,5 +56,32 @@ def jdate(value) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
+JST = dt.timezone(dt.timedelta(hours=9), "JST")
+
+
+def jdatetime(value) -> str:
+    """A stored (naive UTC) time as Japan reads it: 2026年11月24日 21:30."""
+    if not isinstance(value, dt.datetime):
+        return ""
+    local = value.replace(tzinfo=dt.timezone.utc).astimezone(JST)
+    return f"{local.year}年{local.month}月{local.day}日 {local.hour}:{local.minute:02d}"
+
+
+def _strip_nul(values):
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    return ImmutableMultiDict([(k.replace("\x00", ""), v.replace("\x00", "")) for k, v in values.items(multi=True)])
+
+
+def drop_nul_characters():
+    """NUL can be typed into no field and no database stores it: drop it from input."""
+    if any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+        request.args = _strip_nul(request.args)
+    if request.method == "POST" and any("\x00" in k or "\x00" in v for k, v in request.form.items(multi=True)):
+        request.form = _strip_nul(request.form)
+
+
 def init_app(app) -> None:
+    app.before_request(drop_nul_characters)
     app.add_template_filter(jdate)
+    app.add_template_filter(jdatetime)

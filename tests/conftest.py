@@ -10,6 +10,7 @@ import re
 import socket
 import threading
 import time
+import uuid
 from email import message_from_bytes, policy
 
 import pytest
@@ -87,21 +88,43 @@ def mailbox(smtp):
 DATABASES = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
 
 
-def _reset_postgres(url: str) -> None:
+_fresh_workers: set[str] = set()
+
+
+def _worker_database(url: str) -> str:
+    """One PostgreSQL database per xdist worker: made fresh once, its tables emptied per test."""
+    from urllib.parse import urlsplit, urlunsplit
+
     from clickar.db import open_database
 
-    db = open_database(url)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"clickar_test_{worker}"
+    if name not in _fresh_workers:
+        admin = open_database(url)
+        admin.connect()
+        if not admin.execute_sql("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            admin.execute_sql(f'CREATE DATABASE "{name}"')
+        admin.close()
+    parts = urlsplit(url)
+    worker_url = urlunsplit(parts._replace(path="/" + name))
+    db = open_database(worker_url)
     db.connect()
-    db.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    if name not in _fresh_workers:
+        db.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        _fresh_workers.add(name)
+    else:
+        tables = [t for t in db.get_tables() if t != "schema_migration"]
+        if tables:
+            db.execute_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
     db.close()
+    return worker_url
 
 
 @pytest.fixture(params=DATABASES)
 def database_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'test.db'}"
-    _reset_postgres(POSTGRES_URL)
-    return POSTGRES_URL
+    return _worker_database(POSTGRES_URL)
 
 
 @pytest.fixture
@@ -110,6 +133,8 @@ def app(database_url, smtp):
         "DATABASE_URL": database_url,
         "SMTP_URL": f"smtp://127.0.0.1:{smtp.port}",
         "BASE_URL": "http://localhost",
+        # Each test counts its own rate limits (shared Redis across workers stays apart).
+        "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
     })
     with app.app_context():
         database.connect(reuse_if_open=True)

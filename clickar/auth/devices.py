@@ -32,10 +32,37 @@ def recognised(member: Member, cookie_value: str | None) -> TrustedDevice | None
     return device
 
 
-def revoke(member: Member, device_id: int | None = None) -> int:
-    query = (TrustedDevice
-             .update(revoked_at=now())
-             .where((TrustedDevice.member == member) & TrustedDevice.revoked_at.is_null()))
-    if device_id is not None:
-        query = query.where(TrustedDevice.id == device_id)
-    return query.execute()
+def describe(user_agent: str) -> str:
+    """'Safari（iPhone）' style label from a user agent, for the device list."""
+    ua = user_agent or ""
+    if "iPhone" in ua:
+        system = "iPhone"
+    elif "iPad" in ua:
+        system = "iPad"
+    elif "Android" in ua:
+        system = "Android"
+    elif "Windows" in ua:
+        system = "Windows"
+    elif "Mac OS X" in ua or "Macintosh" in ua:
+        system = "Mac"
+    elif "Linux" in ua:
+        system = "Linux"
+    else:
+        system = "不明なOS"
+    if "Edg/" in ua:
+        browser = "Edge"
+    elif "SamsungBrowser" in ua:
+        browser = "Samsung Internet"
+    elif "Line/" in ua:
+        browser = "LINE"
+    elif "CriOS" in ua or ("Chrome/" in ua and "Chromium" not in ua):
+        browser = "Chrome"
+    elif "Chromium" in ua:
+        browser = "Chromium"
+    elif "FxiOS" in ua or "Firefox/" in ua:
+        browser = "Firefox"
+    elif "Safari/" in ua:
+        browser = "Safari"
+    else:
+        browser = "ブラウザ"
+    return f"{browser}（{system}）"

@@ -1,9 +1,12 @@
-"""Login forms."""
+"""Login and account-security forms."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from ..registration.forms import EMAIL, nfkc
+from .passwords import password_problem
 
 
 class LoginForm(FlaskForm):
@@ -18,3 +21,53 @@ class OtpForm(FlaskForm):
     code = StringField("ワンタイムパスワード", validators=[DataRequired("ワンタイムパスワードを入力してください。"),
                                                   Length(max=20, message="6桁の数字を入力してください。")])
     trust_device = BooleanField("信頼できる端末（ブラウザ等）として登録する")
+
+
+def _email_rule(form, field):
+    value = nfkc(field.data).lower()
+    if len(value) > 254 or not EMAIL.fullmatch(value):
+        raise ValidationError("メールアドレスの形式が正しくありません。例：taro@example.jp")
+    field.data = value
+
+
+class ForgotForm(FlaskForm):
+    email = StringField("メールアドレス", validators=[DataRequired("メールアドレスを入力してください。"), _email_rule])
+
+
+class NewPasswordMixin:
+    def validate_password(self, field):
+        problem = password_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
+
+    def validate_password_confirm(self, field):
+        if not field.data:
+            raise ValidationError("確認のため、パスワードをもう一度入力してください。")
+        if field.data != self.password.data:
+            raise ValidationError("パスワードとパスワード（確認用）が一致しません。")
+
+
+class ResetForm(NewPasswordMixin, FlaskForm):
+    password = PasswordField("新しいパスワード")
+    password_confirm = PasswordField("新しいパスワード（確認用）")
+
+
+class PasswordChangeForm(NewPasswordMixin, FlaskForm):
+    current = PasswordField("現在のパスワード", validators=[DataRequired("現在のパスワードを入力してください。")])
+    password = PasswordField("新しいパスワード")
+    password_confirm = PasswordField("新しいパスワード（確認用）")
+
+
+class EmailChangeForm(FlaskForm):
+    email = StringField("新しいメールアドレス", validators=[DataRequired("新しいメールアドレスを入力してください。"), _email_rule])
+    current = PasswordField("現在のパスワード", validators=[DataRequired("現在のパスワードを入力してください。")])
+
+
+class AuthenticatorForm(FlaskForm):
+    code = StringField("認証アプリに表示された6桁の数字",
+                       validators=[DataRequired("認証アプリに表示された6桁の数字を入力してください。"),
+                                   Length(max=20, message="6桁の数字を入力してください。")])
+
+
+class ConfirmPasswordForm(FlaskForm):
+    current = PasswordField("現在のパスワード", validators=[DataRequired("現在のパスワードを入力してください。")])

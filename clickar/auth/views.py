@@ -1,4 +1,4 @@
-"""ログイン, ワンタイムパスワード, ログアウト."""
+"""ログイン, ワンタイムパスワード, ログアウト, パスワードをお忘れの方."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -6,15 +6,24 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from ..models import Member, now
+from ..models import Member
 from ..web import hx_redirect, render, see_other
-from . import devices, otp
-from .forms import LoginForm, OtpForm
-from .passwords import verify_password
+from . import account, devices, limits, otp
+from .forms import ForgotForm, LoginForm, OtpForm, ResetForm
+from .limits import limiter
 
 bp = Blueprint("auth", __name__, url_prefix="/mypage")
 
 WRONG_LOGIN = "メールアドレスまたはパスワードが正しくありません。"
+
+TITLES = {
+    "login": "マイページログイン",
+    "otp": "ワンタイムパスワードの入力",
+    "forgot": "パスワードをお忘れの方",
+    "forgot_sent": "パスワード再設定メールの送信",
+    "reset": "パスワードの再設定",
+    "reset_invalid": "URLをご確認ください",
+}
 
 
 def safe_next(target: str | None) -> str:
@@ -27,7 +36,8 @@ def safe_next(target: str | None) -> str:
     return url_for("mypage.top")
 
 
-TITLES = {"login": "マイページログイン", "otp": "ワンタイムパスワードの入力"}
+def client() -> account.Client:
+    return account.Client.of(request.remote_addr, request.user_agent.string)
 
 
 def _page(name: str, status: int = 200, **ctx):
@@ -35,16 +45,18 @@ def _page(name: str, status: int = 200, **ctx):
                   title=TITLES[name], **ctx)
 
 
-def _sign_in(member: Member):
+def _sign_in(member: Member) -> str:
     """Rotate the session at login: nothing from before survives (no fixation)."""
     next_url = safe_next(session.get("login_next"))
     session.clear()
+    member = Member.get_by_id(member.id)  # the current session version
     login_user(member)
     session.permanent = True
-    member.last_login_at = now()
-    member.save()
+    account.signed_in(member, client())
     return next_url
 
+
+# ------------------------------------------------------------------ login
 
 @bp.get("/login")
 def login_form():
@@ -56,12 +68,13 @@ def login_form():
 
 
 @bp.post("/login")
+@limiter.limit(lambda: limits.RULES["login-client"])
 def login_submit():
     form = LoginForm()
     if not form.validate():
         return _page("login", 422, form=form)
-    member = Member.by_email(form.email.data)
-    if not verify_password(member.password_hash if member else None, form.password.data):
+    member = account.check_login(form.email.data, form.password.data, client())
+    if member is None:
         return _page("login", 422, form=form, failed=WRONG_LOGIN)
     if devices.recognised(member, request.cookies.get(devices.COOKIE)):
         return hx_redirect(_sign_in(member))
@@ -69,29 +82,38 @@ def login_submit():
     return see_other("auth.otp_form")
 
 
+# ------------------------------------------------------- one-time password
+
 @bp.get("/login/otp")
 def otp_form():
-    if not session.get("otp_attempt"):
+    member = otp.attempt_member(session.get("otp_attempt"))
+    if member is None:
         return see_other("auth.login_form")
-    return _page("otp", form=OtpForm())
+    return _page("otp", form=OtpForm(), authenticator=member.uses_authenticator())
 
 
 @bp.post("/login/otp")
+@limiter.limit(lambda: limits.RULES["otp-client"])
 def otp_submit():
-    if not session.get("otp_attempt"):
+    member = otp.attempt_member(session.get("otp_attempt"))
+    if member is None:
         return see_other("auth.login_form")
     form = OtpForm()
     if not form.validate():
-        return _page("otp", 422, form=form)
-    status, member = otp.check(session.get("otp_attempt"), form.code.data)
-    if status == "ok":
-        response = hx_redirect(_sign_in(member))
+        return _page("otp", 422, form=form, authenticator=member.uses_authenticator())
+    status, member_ok = otp.check(session.get("otp_attempt"), form.code.data)
+    if status in ("ok", "recovery"):
+        response = hx_redirect(_sign_in(member_ok))
+        if status == "recovery":
+            account.record(member_ok, "recovery_used", client())
         if form.trust_device.data:
-            devices.trust_this_browser(member, request.user_agent.string, response)
+            devices.trust_this_browser(member_ok, request.user_agent.string, response)
+            account.record(member_ok, "device_trusted", client())
         return response
     if status == "wrong":
+        account.record(member, "otp_failed", client())
         form.code.errors = ["ワンタイムパスワードが正しくありません。"]
-        return _page("otp", 422, form=form)
+        return _page("otp", 422, form=form, authenticator=member.uses_authenticator())
     session.pop("otp_attempt", None)
     messages = {
         "expired": "ワンタイムパスワードの有効期限が切れました。もう一度ログインしてください。",
@@ -101,11 +123,65 @@ def otp_submit():
     return _page("login", 422, form=LoginForm(formdata=None), failed=messages[status])
 
 
+# ------------------------------------------------------------------ logout
+
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated:
         member = Member.get_by_id(current_user.id)
-        Member.update(session_version=Member.session_version + 1).where(Member.id == member.id).execute()
+        account.end_all_sessions(member)
+        account.record(member, "logout", client())
     logout_user()
     session.clear()
     return hx_redirect(url_for("auth.login_form", logged_out=1))
+
+
+# --------------------------------------------------- パスワードをお忘れの方
+
+def _reset_url(token: str) -> str:
+    return current_app.config["BASE_URL"] + url_for("auth.reset_form", token=token)
+
+
+@bp.get("/password/forgot")
+def forgot_form():
+    return _page("forgot", form=ForgotForm())
+
+
+@bp.post("/password/forgot")
+def forgot_submit():
+    form = ForgotForm()
+    if not form.validate():
+        return _page("forgot", 422, form=form)
+    account.request_reset(form.email.data, _reset_url, limits.client_address())
+    return see_other("auth.forgot_sent")
+
+
+@bp.get("/password/forgot/sent")
+def forgot_sent():
+    return _page("forgot_sent")
+
+
+@bp.get("/password/reset/<token>")
+def reset_form(token: str):
+    from ..models import AccountToken
+
+    if AccountToken.live("reset", token) is None:
+        return _page("reset_invalid", 404)
+    return _page("reset", form=ResetForm(), token=token)
+
+
+@bp.post("/password/reset/<token>")
+def reset_submit(token: str):
+    from ..models import AccountToken
+
+    if AccountToken.live("reset", token) is None:
+        return _page("reset_invalid", 404)
+    form = ResetForm()
+    if not form.validate():
+        return _page("reset", 422, form=form, token=token)
+    member = account.reset_password(token, form.password.data, client())
+    if member is None:
+        return _page("reset_invalid", 404)
+    logout_user()
+    session.clear()
+    return hx_redirect(url_for("auth.login_form", reset=1))

@@ -92,6 +92,9 @@ class Member(BaseModel):
     session_version = IntegerField(default=1)
     created_at = DateTimeField(default=now)
     last_login_at = DateTimeField(null=True)
+    failed_logins = IntegerField(default=0)
+    locked_until = DateTimeField(null=True)
+    totp_secret = CharField(max_length=255, null=True)  # sealed with the app key; set = authenticator app in use
 
     @classmethod
     def by_email(cls, email: str) -> "Member | None":
@@ -111,6 +114,16 @@ class Member(BaseModel):
                        & TrustedDevice.revoked_at.is_null()
                        & (TrustedDevice.expires_at > now()))
                 .order_by(TrustedDevice.created_at.desc()))
+
+    def login_events(self, limit: int = 20):
+        return (LoginEvent
+                .select()
+                .where(LoginEvent.member == self)
+                .order_by(LoginEvent.created_at.desc(), LoginEvent.id.desc())
+                .limit(limit))
+
+    def uses_authenticator(self) -> bool:
+        return bool(self.totp_secret)
 
     def primary_agency(self) -> tuple[str, str] | None:
         first = self.contracts().first()
@@ -216,6 +229,47 @@ class OneTimePassword(BaseModel):
         return cls.get_or_none(cls.attempt_hash == token_hash(attempt))
 
 
+class LoginEvent(BaseModel):
+    """ログイン履歴: sign-ins and security events the member can see."""
+
+    member = ForeignKeyField(Member, backref="events", on_delete="CASCADE")
+    kind = CharField(max_length=40)
+    client = CharField(max_length=64, default="")  # anonymised address
+    user_agent = CharField(max_length=255, default="")
+    created_at = DateTimeField(default=now, index=True)
+
+
+class AccountToken(BaseModel):
+    """Password-reset and mail-change links; only the hash is stored."""
+
+    member = ForeignKeyField(Member, on_delete="CASCADE")
+    purpose = CharField(max_length=20)  # "reset" | "email"
+    token_hash = CharField(max_length=64, unique=True)
+    new_email = CharField(max_length=254, null=True)
+    created_at = DateTimeField(default=now)
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+
+    @classmethod
+    def live(cls, purpose: str, token: str) -> "AccountToken | None":
+        """The unused, unexpired token of this purpose, or None."""
+        return (cls
+                .select()
+                .where((cls.token_hash == token_hash(token or ""))
+                       & (cls.purpose == purpose)
+                       & cls.used_at.is_null()
+                       & (cls.expires_at > now()))
+                .first())
+
+
+class RecoveryCode(BaseModel):
+    """One-use recovery codes for the authenticator app (hash only)."""
+
+    member = ForeignKeyField(Member, on_delete="CASCADE")
+    code_hash = CharField(max_length=64, unique=True)
+    used_at = DateTimeField(null=True)
+
+
 # ------------------------------------------------------------------ mail
 
 class OutboxMail(BaseModel):
@@ -241,8 +295,11 @@ class OutboxMail(BaseModel):
 
 ALL_MODELS = [
     Contract, Member, MemberContract, PendingRegistration, VerificationToken,
-    TrustedDevice, OneTimePassword, OutboxMail,
+    TrustedDevice, OneTimePassword, LoginEvent, AccountToken, RecoveryCode, OutboxMail,
 ]
 
 # Feature areas keep their models in modules of this package; each is imported
 # here so `from clickar.models import X` works for every model.
+from .flyers import *  # noqa: E402,F401,F403
+from .renewal import *  # noqa: E402,F401,F403
+from .help import *  # noqa: E402,F401,F403

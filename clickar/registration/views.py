@@ -4,8 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request, session, url_for
 from flask_login import login_user
 
-from ..auth import devices
+from ..auth import account, devices, limits
 from ..auth.passwords import password_problem
+from ..flyers import tracking
 from ..web import hx_redirect, render, see_other
 from . import wizard
 from .forms import InfoForm, TermsForm, VerifyForm
@@ -63,6 +64,7 @@ def terms_submit():
     if not form.validate():
         return _step("terms", 422, form=form)
     wizard.accept_terms(session)
+    tracking.record_registration_started(session.get("campaign"), wizard.draft(session)["id"])
     return see_other("registration.info_form")
 
 
@@ -100,7 +102,7 @@ def info_submit():
         return _step("info", 422, form=form)
     try:
         wizard.submit_info(session, form.profile(), form.policy_number_values(),
-                           form.password.data or None)
+                           form.password.data or None, limits.client_address())
     except wizard.WizardError as err:
         return _step("info", 422, form=form, mismatch=err.message)
     return see_other("registration.confirm_form")
@@ -141,7 +143,7 @@ def confirm_submit():
     if (guard := _guard("confirm")) is not None:
         return guard
     try:
-        wizard.confirm(session, _verify_url)
+        wizard.confirm(session, _verify_url, limits.client_address())
     except wizard.WizardError as err:
         d = wizard.draft(session)
         return _step("confirm", 422, info=d.get("info") or {}, form=TermsForm(), mismatch=err.message)
@@ -189,13 +191,17 @@ def verify_submit(token: str):
     except wizard.WizardError as err:
         form.password.errors = [err.message]
         return _step("verify", 422, form=form, token=token)
+    tracking.record_registered(tracking.registration_wizard_id(member.id), member.id)
     wizard.finish(session)
     session.clear()  # a fresh session for the new member (no fixation)
     login_user(member)
     session.permanent = True
     response = hx_redirect(url_for("registration.done"))
+    visitor = account.Client.of(request.remote_addr, request.user_agent.string)
+    account.record(member, "registered", visitor)
     if form.trust_device.data:
         devices.trust_this_browser(member, request.user_agent.string, response)
+        account.record(member, "device_trusted", visitor)
     return response
 
 

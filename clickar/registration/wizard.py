@@ -14,6 +14,7 @@ from typing import MutableMapping
 from peewee import IntegrityError
 
 from .. import mail, matching
+from ..auth import limits
 from ..auth.passwords import hash_password, verify_password
 from ..db import database
 from ..models import (
@@ -110,8 +111,15 @@ def entered_identity(profile: dict) -> dict:
     return {k: profile.get(k, "") for k in ("name", "name_kana", "birth_date", "postal_code", "address", "phone")}
 
 
-def check_identity(profile: dict, policy_numbers: list[str]) -> None:
-    """Every contract must exist, be free and match; one message for any failure."""
+def check_identity(profile: dict, policy_numbers: list[str], client_key: str | None = None) -> None:
+    """Every contract must exist, be free and match; one message for any failure.
+
+    Rate limited per client and per policy number (whether or not it exists).
+    """
+    if client_key is not None:
+        limits.hit("identity-client", client_key)
+    for number in policy_numbers:
+        limits.hit("identity-policy", number)
     entered = entered_identity(profile)
     email = profile["email"].strip().lower()
     if Member.select().where(Member.email == email).exists():
@@ -132,10 +140,10 @@ def check_identity(profile: dict, policy_numbers: list[str]) -> None:
 
 
 def submit_info(store: MutableMapping, profile: dict, policy_numbers: list[str],
-                password: str | None) -> None:
+                password: str | None, client_key: str) -> None:
     """次へ: the form is valid; check identity, hash the password, mark the step done."""
     keep_typed(store, profile, policy_numbers, password)
-    check_identity(profile, policy_numbers)
+    check_identity(profile, policy_numbers, client_key)
     d = dict(draft(store))
     d["info_ok"] = True
     _save(store, d)
@@ -149,7 +157,7 @@ class Confirmed:
     token: str | None  # None when this wizard had already been confirmed
 
 
-def confirm(store: MutableMapping, verify_url) -> Confirmed:
+def confirm(store: MutableMapping, verify_url, client_key: str) -> Confirmed:
     """確定: re-check everything, then one transaction makes the 仮登録 and its mail."""
     d = draft(store)
     info = d.get("info") or {}
@@ -159,7 +167,7 @@ def confirm(store: MutableMapping, verify_url) -> Confirmed:
         return Confirmed(existing, None)
     if not d.get("pw"):
         raise WizardError("パスワードを設定してください。")
-    check_identity(info, info["policy_numbers"])
+    check_identity(info, info["policy_numbers"], client_key)
     token = secrets.token_urlsafe(32)
     try:
         with database.atomic():
@@ -215,6 +223,9 @@ def resend(store: MutableMapping, verify_url) -> str:
               .first())
     if latest and now() - latest.created_at < RESEND_COOLDOWN:
         return "wait"
+    if not limits.allowed("resend-daily", str(registration.id)):
+        return "cap"
+    limits.hit("resend-daily", str(registration.id))
     token = secrets.token_urlsafe(32)
     with database.atomic():
         (VerificationToken

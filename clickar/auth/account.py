@@ -1,0 +1,261 @@
+"""Account security rules: login with soft lockout, history, reset, mail change, devices.
+
+Domain code: no `request` here; views pass what they read from it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import ipaddress
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app
+
+from .. import mail
+from ..db import database
+from ..models import AccountToken, LoginEvent, Member, TrustedDevice, now, token_hash
+from . import limits
+from .passwords import hash_password, verify_password
+
+LOCK_AFTER = 5                     # wrong passwords in a row before the account waits
+LOCK_FIRST = dt.timedelta(minutes=1)
+LOCK_MAX = dt.timedelta(hours=1)
+RESET_LIFETIME = dt.timedelta(hours=1)
+EMAIL_LIFETIME = dt.timedelta(hours=24)
+
+EVENT_LABELS = {
+    "login": "ログイン",
+    "login_failed": "ログイン失敗（パスワード誤り）",
+    "locked": "連続したログイン失敗による一時ロック",
+    "otp_failed": "ワンタイムパスワード誤り",
+    "logout": "ログアウト",
+    "registered": "会員登録",
+    "password_changed": "パスワード変更",
+    "password_reset": "パスワード再設定",
+    "email_changed": "メールアドレス変更",
+    "device_trusted": "信頼できる端末の登録",
+    "device_revoked": "信頼できる端末の解除",
+    "authenticator_on": "認証アプリの設定",
+    "authenticator_off": "認証アプリの解除",
+    "recovery_used": "リカバリーコードの使用",
+}
+
+
+@dataclass
+class Client:
+    """Who is asking: the anonymised address and the user agent."""
+
+    address: str
+    user_agent: str
+
+    @classmethod
+    def of(cls, remote_addr: str | None, user_agent: str | None) -> "Client":
+        return cls(anonymise(remote_addr), (user_agent or "")[:255])
+
+
+def anonymise(remote_addr: str | None) -> str:
+    """IPv4 → /24, IPv6 → /48: enough to recognise a network, not a person."""
+    try:
+        ip = ipaddress.ip_address(remote_addr or "")
+    except ValueError:
+        return ""
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+def record(member: Member, kind: str, client: Client | None = None) -> None:
+    LoginEvent.create(member=member, kind=kind,
+                      client=client.address if client else "",
+                      user_agent=client.user_agent if client else "")
+
+
+def _account_key(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+
+
+# ------------------------------------------------------------------ login
+
+def check_login(email: str, password: str, client: Client) -> Member | None:
+    """The member when the password is right and the account is not waiting; else None.
+
+    Unknown addresses cost the same argon2 check (dummy hash), and a locked
+    account answers exactly like a wrong password.
+    """
+    limits.hit("login-account", _account_key(email))
+    member = Member.by_email(email)
+    right = verify_password(member.password_hash if member else None, password)
+    if member is None:
+        return None
+    if member.locked_until and member.locked_until > now():
+        _count_failure(member, client, locked_now=True)
+        return None
+    if not right:
+        _count_failure(member, client)
+        return None
+    if member.failed_logins:
+        Member.update(failed_logins=0, locked_until=None).where(Member.id == member.id).execute()
+    return member
+
+
+def _count_failure(member: Member, client: Client, locked_now: bool = False) -> None:
+    failures = member.failed_logins + 1
+    changes = {"failed_logins": failures}
+    with database.atomic():
+        if failures >= LOCK_AFTER:
+            wait = min(LOCK_FIRST * (2 ** (failures - LOCK_AFTER)), LOCK_MAX)
+            changes["locked_until"] = now() + wait
+        Member.update(**changes).where(Member.id == member.id).execute()
+        record(member, "login_failed", client)
+        outgoing = None
+        if failures == LOCK_AFTER:
+            record(member, "locked", client)
+            outgoing = mail.queue("locked", member.email,
+                                  f"【マイページ】ログインを一時的に制限しました（{current_app.config['INSURER_NAME']}）",
+                                  "locked", minutes=int(LOCK_FIRST.total_seconds() // 60))
+    if outgoing is not None:
+        mail.dispatch([outgoing])
+
+
+def signed_in(member: Member, client: Client) -> None:
+    Member.update(last_login_at=now(), failed_logins=0, locked_until=None).where(Member.id == member.id).execute()
+    record(member, "login", client)
+
+
+def end_all_sessions(member: Member) -> None:
+    Member.update(session_version=Member.session_version + 1).where(Member.id == member.id).execute()
+
+
+def revoke_devices(member: Member, device_id: int | None = None) -> int:
+    query = (TrustedDevice
+             .update(revoked_at=now())
+             .where((TrustedDevice.member == member) & TrustedDevice.revoked_at.is_null()))
+    if device_id is not None:
+        query = query.where(TrustedDevice.id == device_id)
+    return query.execute()
+
+
+# ----------------------------------------------------------- password reset
+
+def request_reset(email: str, reset_url, client_key: str) -> None:
+    """Mail a reset link when the address is a member; silent either way (no enumeration)."""
+    limits.hit("reset-client", client_key)
+    member = Member.by_email(email)
+    if member is None or not limits.allowed("reset-account", _account_key(email)):
+        return
+    limits.hit("reset-account", _account_key(email))
+    token = secrets.token_urlsafe(32)
+    with database.atomic():
+        (AccountToken
+         .update(used_at=now())
+         .where((AccountToken.member == member) & (AccountToken.purpose == "reset")
+                & AccountToken.used_at.is_null())
+         .execute())
+        AccountToken.create(member=member, purpose="reset", token_hash=token_hash(token),
+                            expires_at=now() + RESET_LIFETIME)
+        outgoing = mail.queue("reset", member.email,
+                              f"【マイページ】パスワード再設定のご案内（{current_app.config['INSURER_NAME']}）",
+                              "reset", url=reset_url(token), minutes=int(RESET_LIFETIME.total_seconds() // 60))
+    mail.dispatch([outgoing])
+
+
+def reset_password(token: str, new_password: str, client: Client) -> Member | None:
+    """Set the new password; every session and trusted device ends. None when the link is dead."""
+    row = AccountToken.live("reset", token)
+    if row is None:
+        return None
+    with database.atomic():
+        used = (AccountToken
+                .update(used_at=now())
+                .where((AccountToken.id == row.id) & AccountToken.used_at.is_null())
+                .execute())
+        if used != 1:
+            return None
+        member = row.member
+        Member.update(password_hash=hash_password(new_password), failed_logins=0, locked_until=None,
+                      session_version=Member.session_version + 1).where(Member.id == member.id).execute()
+        revoke_devices(member)
+        record(member, "password_reset", client)
+        outgoing = _notice(member.email, "パスワードが再設定されました", "password_changed")
+    mail.dispatch([outgoing])
+    return Member.get_by_id(member.id)
+
+
+def _notice(to: str, what: str, template: str, **ctx):
+    return mail.queue(template, to, f"【マイページ】{what}（{current_app.config['INSURER_NAME']}）",
+                      template, what=what, **ctx)
+
+
+# --------------------------------------------------------- password change
+
+def change_password(member: Member, current: str, new_password: str, client: Client) -> bool:
+    if not verify_password(member.password_hash, current):
+        return False
+    with database.atomic():
+        Member.update(password_hash=hash_password(new_password),
+                      session_version=Member.session_version + 1).where(Member.id == member.id).execute()
+        revoke_devices(member)
+        record(member, "password_changed", client)
+        outgoing = _notice(member.email, "パスワードが変更されました", "password_changed")
+    mail.dispatch([outgoing])
+    return True
+
+
+# ------------------------------------------------------------ mail change
+
+def request_email_change(member: Member, current: str, new_email: str, confirm_url, client: Client) -> str:
+    """'sent' | 'wrong_password'. The new address gets a link; the old one a notice.
+
+    An address that already belongs to a member is answered 'sent' too (no
+    enumeration); no link goes there, only a note that someone tried.
+    """
+    if not verify_password(member.password_hash, current):
+        return "wrong_password"
+    limits.hit("email-change", str(member.id))
+    taken = Member.by_email(new_email) is not None
+    token = secrets.token_urlsafe(32)
+    with database.atomic():
+        outgoing = []
+        if not taken:
+            AccountToken.create(member=member, purpose="email", token_hash=token_hash(token),
+                                new_email=new_email, expires_at=now() + EMAIL_LIFETIME)
+            outgoing.append(mail.queue("email_confirm", new_email,
+                                       f"【マイページ】メールアドレス変更のご確認（{current_app.config['INSURER_NAME']}）",
+                                       "email_confirm", url=confirm_url(token)))
+        outgoing.append(_notice(member.email, "メールアドレス変更のお申し出を受け付けました", "email_notice",
+                                new_email_masked=mask_email(new_email)))
+    mail.dispatch(outgoing)
+    return "sent"
+
+
+def confirm_email_change(token: str, client: Client) -> Member | None:
+    row = AccountToken.live("email", token)
+    if row is None:
+        return None
+    from peewee import IntegrityError
+
+    try:
+        with database.atomic():
+            used = (AccountToken
+                    .update(used_at=now())
+                    .where((AccountToken.id == row.id) & AccountToken.used_at.is_null())
+                    .execute())
+            if used != 1:
+                return None
+            member = row.member
+            old = member.email
+            Member.update(email=row.new_email, session_version=Member.session_version + 1).where(
+                Member.id == member.id).execute()
+            revoke_devices(member)
+            record(member, "email_changed", client)
+            outgoing = [_notice(old, "メールアドレスが変更されました", "email_notice",
+                                new_email_masked=mask_email(row.new_email))]
+    except IntegrityError:
+        return None
+    mail.dispatch(outgoing)
+    return Member.get_by_id(member.id)
+
+
+def mask_email(address: str) -> str:
+    local, _, domain = address.partition("@")
+    return (local[:2] + "***@" + domain) if domain else "***"

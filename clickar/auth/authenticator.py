@@ -1,0 +1,101 @@
+"""Optional authenticator app (TOTP, pyotp) with one-use recovery codes.
+
+The TOTP secret is stored sealed with a key derived from SECRET_KEY; when a
+member has one, it replaces the mailed one-time password.
+"""
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+
+import pyotp
+import qrcode
+import qrcode.image.svg
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from flask import current_app
+
+from ..db import database
+from ..models import Member, RecoveryCode, now, token_hash
+from ..session import derive_key
+
+RECOVERY_CODES = 10
+
+
+def _key() -> bytes:
+    return derive_key(current_app.secret_key, b"clickar-totp-v1")
+
+
+def seal_secret(secret: str) -> str:
+    nonce = os.urandom(12)
+    return base64.urlsafe_b64encode(nonce + AESGCM(_key()).encrypt(nonce, secret.encode(), b"totp")).decode()
+
+
+def unseal_secret(sealed: str | None) -> str | None:
+    if not sealed:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(sealed)
+        return AESGCM(_key()).decrypt(raw[:12], raw[12:], b"totp").decode()
+    except (InvalidTag, ValueError):
+        return None
+
+
+def new_secret() -> str:
+    return pyotp.random_base32()
+
+
+def provisioning_uri(secret: str, email: str) -> str:
+    issuer = f"{current_app.config['INSURER_NAME']} マイページ"
+    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=issuer)
+
+
+def qr_svg(uri: str) -> str:
+    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=4)
+    svg = image.to_string(encoding="unicode")
+    return svg[svg.index("<svg"):]
+
+
+def code_is_valid(secret: str, code: str) -> bool:
+    return pyotp.TOTP(secret).verify(code, valid_window=1)
+
+
+def enable(member: Member, secret: str, code: str) -> list[str] | None:
+    """Turn the app on when the code proves it is set up; returns the recovery codes (shown once)."""
+    if not code_is_valid(secret, code):
+        return None
+    codes = [f"{secrets.randbelow(10**8):08d}" for _ in range(RECOVERY_CODES)]
+    with database.atomic():
+        RecoveryCode.delete().where(RecoveryCode.member == member).execute()
+        for c in codes:
+            RecoveryCode.create(member=member, code_hash=token_hash(f"{member.id}:{c}"))
+        Member.update(totp_secret=seal_secret(secret)).where(Member.id == member.id).execute()
+    return [f"{c[:4]}-{c[4:]}" for c in codes]
+
+
+def disable(member: Member) -> None:
+    with database.atomic():
+        RecoveryCode.delete().where(RecoveryCode.member == member).execute()
+        Member.update(totp_secret=None).where(Member.id == member.id).execute()
+
+
+def verify(member: Member, code: str) -> str | None:
+    """'totp' or 'recovery' when the code is right, else None."""
+    secret = unseal_secret(member.totp_secret)
+    digits = "".join(ch for ch in code if ch.isdigit())
+    if secret and len(digits) == 6 and code_is_valid(secret, digits):
+        return "totp"
+    if len(digits) == 8:
+        row = RecoveryCode.get_or_none((RecoveryCode.code_hash == token_hash(f"{member.id}:{digits}"))
+                                       & RecoveryCode.used_at.is_null())
+        if row is not None:
+            used = (RecoveryCode
+                    .update(used_at=now())
+                    .where((RecoveryCode.id == row.id) & RecoveryCode.used_at.is_null())
+                    .execute())
+            if used == 1:
+                return "recovery"
+    return None
+
+

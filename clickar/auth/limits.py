@@ -1,0 +1,98 @@
+"""Rate limits (Flask-Limiter; Redis when CLICKAR_REDIS_URL is set, memory otherwise).
+
+Per-client limits sit on the routes as decorators. Per-account and
+per-policy-number limits are checked by the domain code through `hit()` on
+the same storage, so two app processes share every counter.
+Limits are the production ones in every environment.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+from flask import current_app, request
+from flask_limiter import Limiter
+from flask_limiter.errors import RateLimitExceeded
+from limits import parse
+
+# Rule name → limit. Generous enough that a person trying a few times is never blocked.
+RULES = {
+    # Per-client limits are a coarse backstop: a company's employees often share one address.
+    "login-client": "100 per 15 minutes",      # login posts from one client
+    "login-account": "20 per hour",            # login posts for one mail address
+    "identity-client": "60 per hour",          # identity checks (次へ / 確定 / 契約追加) from one client
+    "identity-policy": "10 per hour",          # identity checks naming one policy number
+    "otp-client": "100 per 15 minutes",        # one-time password posts from one client
+    "resend-daily": "5 per day",               # 確認メールを再送する per registration
+    "reset-account": "3 per hour",             # reset mails to one address (silently capped)
+    "reset-client": "10 per hour",             # reset requests from one client
+    "email-change": "5 per day",               # mail-change confirmations per member
+}
+
+
+def client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+limiter = Limiter(key_func=client_address, headers_enabled=False, strategy="moving-window")
+
+
+class Limited(Exception):
+    """Over a limit; retry_after is in seconds."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+def _item(rule: str):
+    return parse(RULES[rule])
+
+
+def hit(rule: str, key: str) -> None:
+    """Count one event; raise Limited when the rule is already used up."""
+    strategy = limiter.limiter
+    item = _item(rule)
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
+    if not strategy.hit(item, prefix, rule, key):
+        reset_at, _ = strategy.get_window_stats(item, prefix, rule, key)
+        raise Limited(max(1, math.ceil(reset_at - time.time())))
+
+
+def allowed(rule: str, key: str) -> bool:
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
+    return limiter.limiter.test(_item(rule), prefix, rule, key)
+
+
+def reset() -> None:
+    """Forget every counter (tests that need many attempts call this)."""
+    limiter.reset()
+
+
+def init_app(app) -> None:
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "clickar")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    # Flask-Limiter keeps the first app's prefix for good; each app (one per test) needs its own.
+    limiter._key_prefix = app.config["RATELIMIT_KEY_PREFIX"]
+    limiter.init_app(app)
+
+    @app.errorhandler(Limited)
+    def _limited(exc: Limited):
+        return _too_many(exc.retry_after)
+
+    @app.errorhandler(RateLimitExceeded)
+    def _exceeded(exc: RateLimitExceeded):
+        reset_at = getattr(exc, "reset_at", None)
+        retry = max(1, math.ceil(reset_at - time.time())) if reset_at else 60
+        return _too_many(retry)
+
+
+def _too_many(retry_after: int):
+    from ..errors import render_error
+
+    minutes = max(1, math.ceil(retry_after / 60))
+    body, status = render_error(
+        429, "しばらく時間をおいてお試しください",
+        f"短時間に操作が繰り返されたため、一時的にご利用を制限しています。約{minutes}分後に、もう一度お試しください。")
+    return body, status, {"Retry-After": str(retry_after)}

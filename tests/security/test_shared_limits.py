@@ -1,0 +1,97 @@
+"""Limits share state across two app processes through Redis."""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+
+import pytest
+
+REDIS_URL = os.environ.get("CLICKAR_REDIS_URL")
+
+SERVER = """
+import sys
+from werkzeug.serving import make_server
+from clickar import create_app
+from clickar.db import database, upgrade
+app = create_app({"RATELIMIT_KEY_PREFIX": sys.argv[2]})
+with app.app_context():
+    database.connect(reuse_if_open=True); upgrade(); database.close()
+make_server("127.0.0.1", int(sys.argv[1]), app, threaded=True).serve_forever()
+"""
+
+
+def redis_answers(url: str) -> bool:
+    parsed = urllib.parse.urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname, parsed.port or 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def request(port, path, cookie="", data=None):
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, headers={"Cookie": cookie})
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(req, timeout=10) as response:
+            return response.status, response.read().decode(), response.headers
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode(), err.headers
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="CLICKAR_REDIS_URL is not set (.ci/run sets it when Redis answers)")
+def test_login_limit_counts_across_two_app_processes(tmp_path):
+    if not redis_answers(REDIS_URL):
+        pytest.skip(f"Redis at {REDIS_URL} does not answer")
+    env = dict(os.environ, CLICKAR_ENV="testing", CLICKAR_SECRET_KEY="shared-secret-" + "x" * 32,
+               CLICKAR_DATABASE_URL=f"sqlite:///{tmp_path / 'shared.db'}", CLICKAR_REDIS_URL=REDIS_URL)
+    env.pop("CLICKAR_SMTP_URL", None)
+    prefix = f"two-{uuid.uuid4().hex}"
+    ports = [free_port(), free_port()]
+    procs = [subprocess.Popen([sys.executable, "-c", SERVER, str(p), prefix], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for p in ports]
+    try:
+        for port in ports:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if request(port, "/healthz")[0] == 200:
+                        break
+                except OSError:
+                    pass
+                assert time.monotonic() < deadline, "app process did not start"
+                time.sleep(0.2)
+        status, page, headers = request(ports[0], "/mypage/login")
+        cookie = headers["Set-Cookie"].split(";")[0]
+        token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+        statuses = []
+        for i in range(21):
+            status, _, _ = request(ports[i % 2], "/mypage/login", cookie,
+                                   {"csrf_token": token, "email": "target@example.jp", "password": f"Guess{i:05d}"})
+            statuses.append(status)
+        assert statuses[:20] == [422] * 20
+        assert statuses[20] == 429
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(10)
