@@ -57,10 +57,17 @@ def seed_command():
     click.echo(" | ".join(headers))
     for row in rows:
         click.echo(" | ".join(str(row[k]) for k in keys))
+    from .renewal.demo import seed as seed_renewal
+
+    for line in seed_renewal():  # group plan, current conditions, illustrative rate table
+        click.echo(line)
 
 
 def init_app(app) -> None:
     app.cli.add_command(contracts_cli)
     app.cli.add_command(demo_cli)
+    from .flyers.staff import staff_cli
+
+    app.cli.add_command(staff_cli)
 
 

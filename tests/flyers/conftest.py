@@ -7,6 +7,7 @@ pdftotext) and librsvg2-bin (rsvg-convert), and a Japanese TrueType font
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import shutil
@@ -90,3 +91,100 @@ class Tools:
 def tools() -> Tools:
     """Rasterisers and the QR decoder (fixture so no test imports conftest)."""
     return Tools()
+
+
+# ------------------------------------------------------------ staff console
+
+from flyer_support import STAFF_PASSWORD  # noqa: E402
+
+
+@functools.lru_cache(maxsize=1)
+def _staff_hash() -> str:
+    from clickar.auth.passwords import hash_password
+
+    return hash_password(STAFF_PASSWORD)
+
+
+class StaffActions:
+    """Signs staff in and posts console forms with CSRF (like tests/conftest.py's RegistrationActions)."""
+
+    def __init__(self, app, client):
+        self.app = app
+        self.client = client
+
+    def account(self, email="marketing@example.jp", role="marketing", password=STAFF_PASSWORD):
+        from clickar.db import database
+        from clickar.flyers.staff import create_staff
+        from clickar.models import Staff
+
+        with self.app.app_context():
+            database.connect(reuse_if_open=True)
+            staff = Staff.by_email(email)
+            if staff is None and password == STAFF_PASSWORD:  # argon2 once per run, not per test
+                staff = Staff.create(email=email, password_hash=_staff_hash(), role=role)
+            elif staff is None:
+                staff = create_staff(email, password, role)
+            database.close()
+        return staff
+
+    def csrf(self, path="/staff/login") -> str:
+        import re
+
+        page = self.client.get(path, follow_redirects=True).get_data(as_text=True)
+        return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+
+    def post(self, path, data=None, htmx=False, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf())
+        headers = {"HX-Request": "true"} if htmx else {}
+        return self.client.post(path, data=data, headers=headers, **kwargs)
+
+    def login(self, email="marketing@example.jp", role="marketing", password=STAFF_PASSWORD):
+        self.account(email, role)
+        response = self.post("/staff/login", {"email": email, "password": password})
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return response
+
+    def create_campaign(self, **changes):
+        """Through the console form; returns the new campaign's page path."""
+        data = {"name": "2026年春 Aグループ配布分", "target": "register", "label": "Aグループ",
+                "valid_from": "2020-04-01", "valid_until": "", **changes}
+        response = self.post("/staff/campaigns/", data)
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return response.headers["Location"].split("?")[0]
+
+
+@pytest.fixture
+def staff(app, client):
+    return StaffActions(app, client)
+
+
+@pytest.fixture
+def make_campaign(app):
+    """A campaign written straight through clickar.flyers.campaigns (no console)."""
+    import datetime as dt
+
+    from clickar.db import database
+    from clickar.flyers import campaigns
+
+    def make(**changes):
+        data = {"name": "テスト配布", "target": "register", "label": "",
+                "valid_from": dt.date(2020, 1, 1), "valid_until": None, **changes}
+        with app.app_context():
+            database.connect(reuse_if_open=True)
+            campaign = campaigns.create(data)
+            database.close()
+        return campaign
+
+    return make
+
+
+@pytest.fixture
+def db(app):
+    """A connection for reading what the requests wrote (no app context: requests keep their own g)."""
+    from clickar.db import database
+
+    database.connect(reuse_if_open=True)
+    yield database
+    if not database.is_closed():
+        database.close()

@@ -1,0 +1,119 @@
+"""Staff accounts for the QR console: separate from members, own login, roles.
+
+The staff login lives in the encrypted session under STAFF_KEY, next to (and
+independent of) Flask-Login's member login. `flask --app wsgi staff create
+EMAIL --role marketing|admin` makes an account; the password is typed twice
+or read from CLICKAR_STAFF_PASSWORD for scripts.
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+from typing import MutableMapping
+
+import click
+from peewee import IntegrityError
+
+from ..auth import limits
+from ..auth.passwords import hash_password, verify_password
+from ..models import Staff, now
+
+STAFF_KEY = "staff"
+PASSWORD_ENV = "CLICKAR_STAFF_PASSWORD"
+MIN_PASSWORD = 12
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z0-9-]{2,}")
+
+
+class StaffError(ValueError):
+    """An account that cannot be made; .message says why (English, for the command line)."""
+
+
+def password_problem(password: str) -> str | None:
+    if len(password or "") < MIN_PASSWORD:
+        return f"the password needs at least {MIN_PASSWORD} characters"
+    if len(password) > 128:
+        return "the password is longer than 128 characters"
+    return None
+
+
+def create_staff(email: str, password: str, role: str = "marketing") -> Staff:
+    email = (email or "").strip().lower()
+    if not EMAIL.fullmatch(email):
+        raise StaffError(f"{email!r} is not an e-mail address")
+    if role not in Staff.ROLES:
+        raise StaffError(f"role must be one of {', '.join(Staff.ROLES)}")
+    if problem := password_problem(password):
+        raise StaffError(problem)
+    try:
+        return Staff.create(email=email, password_hash=hash_password(password), role=role)
+    except IntegrityError:
+        raise StaffError(f"a staff account for {email} already exists") from None
+
+
+def authenticate(email: str, password: str) -> Staff | None:
+    """The staff member for these credentials, or None (same work either way).
+
+    Counted against the same per-account login limit as members (under a
+    `staff:` key); over it, limits.Limited is raised (the app answers 429).
+    """
+    limits.hit("login-account", "staff:" + (email or "").strip().lower())
+    staff = Staff.by_email(email or "")
+    if not verify_password(staff.password_hash if staff else None, password or ""):
+        return None
+    staff.last_login_at = now()
+    staff.save()
+    return staff
+
+
+# ------------------------------------------------------------------ session
+
+def sign_in(store: MutableMapping, staff: Staff) -> None:
+    store[STAFF_KEY] = {"id": staff.id, "h": staff.password_hash[-16:]}
+    if hasattr(store, "permanent"):
+        store.permanent = True
+
+
+def sign_out(store: MutableMapping) -> None:
+    store.pop(STAFF_KEY, None)
+
+
+def signed_in(store: MutableMapping) -> Staff | None:
+    """The staff member of this session; a changed password ends older sessions."""
+    value = store.get(STAFF_KEY)
+    if not isinstance(value, dict) or not isinstance(value.get("id"), int):
+        return None
+    staff = Staff.get_or_none(Staff.id == value["id"])
+    if staff is None or staff.password_hash[-16:] != value.get("h"):
+        return None
+    return staff
+
+
+# -------------------------------------------------------------------- CLI
+
+@click.group("staff", help="Staff accounts for the QR flyer console (/staff/).")
+def staff_cli():
+    pass
+
+
+@staff_cli.command("create", help=f"Create a staff account. The password is asked twice, "
+                                  f"or read from {PASSWORD_ENV}.")
+@click.argument("email")
+@click.option("--role", type=click.Choice(Staff.ROLES), default="marketing", show_default=True)
+def create_command(email, role):
+    password = os.environ.get(PASSWORD_ENV)
+    if not password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        staff = create_staff(email, password, role)
+    except StaffError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(1)
+    click.echo(f"created {staff.role} {staff.email}")
+
+
+@staff_cli.command("list", help="List staff accounts.")
+def list_command():
+    for staff in Staff.everyone():
+        last = staff.last_login_at.strftime("%Y-%m-%d %H:%M UTC") if staff.last_login_at else "never"
+        click.echo(f"{staff.email}\t{staff.role}\tlast login: {last}")

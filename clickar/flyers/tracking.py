@@ -1,0 +1,165 @@
+"""What a flyer brings: visits of /r/CODE and the funnel after them.
+
+Funnel: scan (Visit) → registration started → registered → renewal completed.
+The three later steps are FunnelEvent rows; unique (kind, wizard_id) and
+(kind, member_id) indexes make a repeated step count once. A failure to
+record never stops the customer's own flow: it is logged and forgotten.
+
+Nothing here touches `request`; views hand in the address and user agent.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import logging
+import re
+
+from peewee import DatabaseError, IntegrityError
+
+from ..db import database
+from ..models import Campaign, FunnelEvent, PendingRegistration, Visit
+
+log = logging.getLogger(__name__)
+
+# ------------------------------------------------------------ client address
+
+
+def anonymise_address(address: str | None, secret: str | bytes) -> str:
+    """Keyed hash of the network, never the address: IPv4 /24, IPv6 /48.
+
+    The same network gives the same value (so repeat scans can be told
+    apart from new people roughly), but the value cannot be turned back
+    into an address without the secret key, and even then not into a host.
+    """
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        network = "unknown"
+    else:
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+            ip = ip.ipv4_mapped
+        prefix = 24 if ip.version == 4 else 48
+        network = str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+    if isinstance(secret, str):
+        secret = secret.encode()
+    key = hmac.new(secret, b"clickar-visit-address-v1", hashlib.sha256).digest()
+    return hmac.new(key, network.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+# --------------------------------------------------------------- user agent
+
+BOT_MARKERS = (
+    "bot", "crawl", "spider", "slurp", "facebookexternalhit", "facebookcatalog", "embedly",
+    "preview", "monitor", "headlesschrome", "phantomjs", "curl/", "wget/", "python-requests",
+    "python-urllib", "httpx", "go-http-client", "okhttp", "java/", "libwww", "scrapy",
+    "lighthouse", "pagespeed", "bingpreview", "mediapartners", "feedfetcher", "apis-google",
+)
+DEVICES = ("iPhone", "Android", "Windows", "Mac", "other")
+BROWSERS = ("LINE", "Edge", "Samsung", "Firefox", "Chrome", "Safari", "other")
+
+
+def is_bot(user_agent: str | None) -> bool:
+    """A known crawler, link previewer, script, or no user agent at all."""
+    ua = (user_agent or "").strip().lower()
+    if not ua:
+        return True
+    return any(marker in ua for marker in BOT_MARKERS)
+
+
+def device_family(user_agent: str | None) -> str:
+    ua = user_agent or ""
+    if re.search(r"iPhone|iPod|iPad", ua):
+        return "iPhone"
+    if "Android" in ua:
+        return "Android"
+    if "Windows" in ua:
+        return "Windows"
+    if "Macintosh" in ua or "Mac OS X" in ua:
+        return "Mac"
+    return "other"
+
+
+def browser_family(user_agent: str | None) -> str:
+    """The browser as people name it; in-app LINE first (many flyers are shared there)."""
+    ua = user_agent or ""
+    if re.search(r"\bLine/", ua):
+        return "LINE"
+    if re.search(r"\bEdg(e|A|iOS)?/", ua):
+        return "Edge"
+    if "SamsungBrowser/" in ua:
+        return "Samsung"
+    if re.search(r"\b(Firefox|FxiOS)/", ua):
+        return "Firefox"
+    if re.search(r"\b(Chrome|CriOS|Chromium)/", ua):
+        return "Chrome"
+    if "Safari/" in ua or ("AppleWebKit/" in ua and "Mobile/" in ua):
+        return "Safari"
+    return "other"
+
+
+def user_agent_summary(user_agent: str | None) -> dict:
+    return {"device": device_family(user_agent), "browser": browser_family(user_agent),
+            "is_bot": is_bot(user_agent)}
+
+
+# ------------------------------------------------------------------ visits
+
+def record_visit(campaign: Campaign, address: str | None, user_agent: str | None,
+                 secret: str | bytes) -> Visit:
+    """One insert: the scan, with what we may keep about who scanned."""
+    return Visit.create(
+        campaign=campaign,
+        client=anonymise_address(address, secret),
+        **user_agent_summary(user_agent),
+    )
+
+
+# ------------------------------------------------------------------ funnel
+
+def _insert_once(**fields) -> bool:
+    """Insert a FunnelEvent; False when this step was already counted (or failed)."""
+    try:
+        with database.atomic():
+            FunnelEvent.create(**fields)
+        return True
+    except IntegrityError:
+        return False
+    except DatabaseError:  # never break the customer's flow for a statistic
+        log.exception("funnel event not recorded: %s", fields.get("kind"))
+        return False
+
+
+def record_registration_started(campaign_code: str | None, wizard_id: str) -> bool:
+    """会員規定に同意して登録する: a registration started (once per wizard)."""
+    if not wizard_id:
+        return False
+    campaign = Campaign.by_code(campaign_code) if isinstance(campaign_code, str) and campaign_code else None
+    return _insert_once(kind="started", campaign=campaign, wizard_id=wizard_id)
+
+
+def registration_wizard_id(member_id: int) -> str | None:
+    """The wizard that made this member (its PendingRegistration row), if any."""
+    row = (PendingRegistration
+           .select(PendingRegistration.wizard_id)
+           .where(PendingRegistration.member == member_id)
+           .first())
+    return row.wizard_id if row else None
+
+
+def record_registered(wizard_id: str | None, member_id: int) -> bool:
+    """本登録 done: credited to the campaign that started this wizard.
+
+    The mail's link may be opened in another browser than the flyer was
+    scanned with, so the campaign comes from the 'started' row, not the session.
+    """
+    started = FunnelEvent.started_by_wizard(wizard_id) if wizard_id else None
+    return _insert_once(kind="registered", campaign=started.campaign_id if started else None,
+                        wizard_id=wizard_id, member_id=member_id)
+
+
+def record_renewal_completed(member_id: int) -> bool:
+    """更新のお手続き done: credited to the campaign the member registered through."""
+    registered = FunnelEvent.registered_member(member_id)
+    return _insert_once(kind="renewed", campaign=registered.campaign_id if registered else None,
+                        member_id=member_id)

@@ -1,0 +1,305 @@
+"""Flyer views: the short links /r/CODE and the staff console under /staff/.
+
+Thin: read the request, call campaigns.py / tracking.py / staff.py, render.
+"""
+from __future__ import annotations
+
+import functools
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+from markupsafe import Markup
+
+from ..auth import limits
+from ..auth.limits import limiter
+from ..models import Campaign, Staff, jst_today
+from ..web import hx_redirect, render, see_other
+from . import campaigns, charts, staff as staff_accounts, tracking
+from .forms import CampaignForm, QrDownloadForm, StaffLoginForm
+from .pdf import flyer_pdf
+from .qr import qr_pdf, qr_png, qr_svg
+
+# =================================================================== /r/CODE
+
+links = Blueprint("links", __name__)
+
+SESSION_CAMPAIGN = "campaign"
+
+
+def _link_problem(state: str, status: int, campaign: Campaign | None = None):
+    response = render("flyers/link_invalid.html", "partials/flyers/link_invalid.html", status=status,
+                      state=state, campaign=campaign,
+                      title={"unknown": "二次元コードをご確認ください",
+                             "not_yet": "このページはまだご利用いただけません",
+                             "expired": "このページは有効期限が切れています"}[state])
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@links.get("/r/<code>")
+@links.get("/R/<code>")
+def follow(code: str):
+    """A flyer's QR code: count the scan, remember the campaign, go to the target."""
+    code = campaigns.normalise_code(code)
+    campaign = Campaign.by_code(code) if code else None
+    if campaign is None:
+        return _link_problem("unknown", 404)
+    state = campaign.state(jst_today())
+    if state != "live":
+        return _link_problem(state, 410 if state == "expired" else 404, campaign)
+    tracking.record_visit(campaign, request.remote_addr, request.user_agent.string,
+                          current_app.secret_key)
+    session[SESSION_CAMPAIGN] = campaign.code
+    response = redirect(campaigns.target_path(campaign.target), code=302)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# ==================================================================== /staff/
+
+bp = Blueprint("flyers", __name__, url_prefix="/staff")
+
+OPEN_ENDPOINTS = {"flyers.login_form", "flyers.login_submit"}
+
+
+def _safe_next(target: str | None) -> str:
+    """Only paths inside the console; anything else goes to the campaign list."""
+    if target:
+        parts = urlsplit(target)
+        if (not parts.scheme and not parts.netloc and target.startswith("/staff/")
+                and not target.startswith("//") and "\\" not in target):
+            return target
+    return url_for("flyers.campaign_list")
+
+
+@bp.before_request
+def _staff_only():
+    g.staff = staff_accounts.signed_in(session)
+    if g.staff is None and request.endpoint not in OPEN_ENDPOINTS:
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        return hx_redirect(url_for("flyers.login_form", next=target) if target
+                           else url_for("flyers.login_form"))
+    return None
+
+
+@bp.after_request
+def _never_cached(response: Response):
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.vary.add("Cookie")
+    return response
+
+
+@bp.app_context_processor
+def _staff_context():
+    return {"staff_user": g.get("staff")}
+
+
+def admin_required(view):
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if not g.staff.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def _page(name: str, title: str, status: int = 200, **ctx):
+    return render(f"flyers/{name}.html", f"partials/flyers/{name}.html", status=status,
+                  title=title, targets=campaigns.TARGETS, state_labels=campaigns.STATE_LABELS, **ctx)
+
+
+def _campaign(campaign_id: int) -> Campaign:
+    campaign = Campaign.get_or_none(Campaign.id == campaign_id)
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+def _base_url() -> str:
+    return current_app.config["BASE_URL"]
+
+
+# ------------------------------------------------------------------- login
+
+@bp.get("/login")
+def login_form():
+    if g.staff is not None:
+        return redirect(url_for("flyers.campaign_list"))
+    return _page("login", "スタッフログイン", form=StaffLoginForm(), next=_safe_next(request.args.get("next")),
+                 logged_out=request.args.get("logged_out"))
+
+
+@bp.post("/login")
+@limiter.limit(lambda: limits.RULES["login-client"])
+def login_submit():
+    form = StaffLoginForm()
+    next_url = _safe_next(request.form.get("next"))
+    if not form.validate():
+        return _page("login", "スタッフログイン", 422, form=form, next=next_url)
+    staff = staff_accounts.authenticate(form.email.data, form.password.data)
+    if staff is None:
+        return _page("login", "スタッフログイン", 422, form=form, next=next_url,
+                     failed="メールアドレスまたはパスワードが正しくありません。")
+    staff_accounts.sign_in(session, staff)
+    return hx_redirect(next_url)
+
+
+@bp.post("/logout")
+def logout():
+    staff_accounts.sign_out(session)
+    return hx_redirect(url_for("flyers.login_form", logged_out=1))
+
+
+# ---------------------------------------------------------------- campaigns
+
+@bp.get("/")
+def home():
+    return redirect(url_for("flyers.campaign_list"))
+
+
+@bp.get("/campaigns/")
+def campaign_list():
+    rows = list(Campaign.newest_first())
+    return _page("campaigns", "キャンペーン一覧", campaigns=rows, counts=Campaign.counts_by_campaign(),
+                 today=jst_today(), created=request.args.get("created"))
+
+
+@bp.get("/campaigns/new")
+def campaign_new():
+    form = CampaignForm(data={"valid_from": jst_today().isoformat(), "target": "register"})
+    return _page("campaign_form", "キャンペーンの作成", form=form, campaign=None)
+
+
+@bp.post("/campaigns/")
+def campaign_create():
+    form = CampaignForm()
+    if not form.validate():
+        return _page("campaign_form", "キャンペーンの作成", 422, form=form, campaign=None)
+    campaign = campaigns.create(form.campaign_data(), g.staff)
+    return see_other("flyers.campaign_detail", campaign_id=campaign.id, created=1)
+
+
+@bp.get("/campaigns/<int:campaign_id>/edit")
+def campaign_edit(campaign_id: int):
+    campaign = _campaign(campaign_id)
+    data = campaigns.as_form_data(campaign)
+    data["valid_from"] = campaign.valid_from.isoformat()
+    data["valid_until"] = campaign.valid_until.isoformat() if campaign.valid_until else ""
+    return _page("campaign_form", "キャンペーンの編集", form=CampaignForm(data=data), campaign=campaign)
+
+
+@bp.post("/campaigns/<int:campaign_id>/edit")
+def campaign_update(campaign_id: int):
+    campaign = _campaign(campaign_id)
+    form = CampaignForm()
+    if not form.validate():
+        return _page("campaign_form", "キャンペーンの編集", 422, form=form, campaign=campaign)
+    campaigns.update(campaign, form.campaign_data())
+    return see_other("flyers.campaign_detail", campaign_id=campaign.id, saved=1)
+
+
+def _detail(campaign: Campaign, form: QrDownloadForm, status: int = 200):
+    base = _base_url()
+    url = campaigns.qr_url(base, campaign.code)
+    preview = qr_svg(url, campaigns.qr_options())
+    return _page("campaign", campaign.name, status,
+                 campaign=campaign, form=form, funnel=campaigns.funnel(campaign),
+                 state=campaign.state(jst_today()), short_url=campaigns.short_url(base, campaign.code),
+                 qr_url=url, qr_preview=Markup(preview.split("?>", 1)[-1].replace(
+                     "<svg ", '<svg role="img" aria-label="このキャンペーンの二次元コード" ', 1)),
+                 help_url=campaigns.help_chat_url(base, campaign.label),
+                 created=request.args.get("created"), saved=request.args.get("saved"))
+
+
+@bp.get("/campaigns/<int:campaign_id>/")
+def campaign_detail(campaign_id: int):
+    return _detail(_campaign(campaign_id), QrDownloadForm(formdata=None))
+
+
+# -------------------------------------------------------------- downloads
+
+def _attachment(body, mimetype: str, filename: str) -> Response:
+    response = make_response(body)
+    response.mimetype = mimetype
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/campaigns/<int:campaign_id>/qr")
+def qr_download(campaign_id: int):
+    """SVG / PNG / PDF of the campaign's code at the chosen size (GET form, no JS needed)."""
+    campaign = _campaign(campaign_id)
+    form = QrDownloadForm(request.args)
+    if not form.validate():
+        return _detail(campaign, form, 422)
+    opts = campaigns.qr_options(form.size_mm(), int(form.dpi.data), form.logo.data)
+    url = campaigns.qr_url(_base_url(), campaign.code)
+    kind = form.format.data
+    try:
+        body = {"svg": qr_svg, "png": qr_png, "pdf": qr_pdf}[kind](url, opts)
+    except ValueError:  # too few pixels per module for this size and resolution
+        form.dpi.errors = ["この印刷サイズには解像度が足りません。もっと高い解像度を選んでください。"]
+        return _detail(campaign, form, 422)
+    if request.args.get("inline") and kind == "svg":
+        response = make_response(body)
+        response.mimetype = "image/svg+xml"
+        return response
+    return _attachment(body, campaigns.FORMATS[kind], campaigns.download_name(campaign, kind, opts))
+
+
+@functools.lru_cache(maxsize=64)
+def _flyer(name: str, url: str, insurer: str, agency: str, phone: str, help_url: str) -> bytes:
+    return flyer_pdf(name, url, insurer, agency, phone, help_url)
+
+
+@bp.get("/campaigns/<int:campaign_id>/flyer.pdf")
+def flyer_download(campaign_id: int):
+    """The A4 flyer with this campaign's code, ready to print."""
+    campaign = _campaign(campaign_id)
+    base = _base_url()
+    body = _flyer(campaign.name, campaigns.qr_url(base, campaign.code), current_app.config["INSURER_NAME"],
+                  campaign.agency_name, campaign.agency_phone, campaigns.help_chat_url(base, campaign.label))
+    return _attachment(body, "application/pdf", campaigns.download_name(campaign, "flyer"))
+
+
+# ---------------------------------------------------------------- results
+
+@bp.get("/campaigns/<int:campaign_id>/results")
+def campaign_results(campaign_id: int):
+    campaign = _campaign(campaign_id)
+    first, last = campaigns.chart_range(campaign)
+    days = campaigns.daily(campaign, first, last)
+    return _page("results", f"結果：{campaign.name}", campaign=campaign, funnel=campaigns.funnel(campaign),
+                 days=days, first=first, last=last, chart=Markup(charts.daily_scans_chart(days)))
+
+
+@bp.get("/campaigns/<int:campaign_id>/visits.csv")
+def visits_csv(campaign_id: int):
+    campaign = _campaign(campaign_id)
+    return _attachment(campaigns.visits_csv(campaign), "text/csv", f"visits-{campaign.code}.csv")
+
+
+@bp.get("/campaigns/<int:campaign_id>/daily.csv")
+def daily_csv(campaign_id: int):
+    campaign = _campaign(campaign_id)
+    return _attachment(campaigns.daily_csv(campaign), "text/csv", f"daily-{campaign.code}.csv")
+
+
+# ----------------------------------------------------------------- admin
+
+@bp.get("/accounts")
+@admin_required
+def accounts():
+    return _page("accounts", "スタッフアカウント", accounts=list(Staff.everyone()))

@@ -1,0 +1,154 @@
+"""/r/CODE: count the scan, remember the campaign, go to the target — or say kindly why not."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from clickar.flyers import tracking
+from clickar.models import Visit, jst_today
+
+from flyer_support import IPHONE
+
+ANDROID_CHROME = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+                  "Chrome/124.0.0.0 Mobile Safari/537.36")
+LINE_IPHONE = IPHONE.replace("Safari/604.1", "Safari Line/14.5.0")
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+SLACK = "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"
+
+
+def test_scan_redirects_without_caching_records_the_visit_and_remembers_the_campaign(
+        client, make_campaign, db):
+    campaign = make_campaign(target="register")
+    r = client.get(f"/r/{campaign.code}", headers={"User-Agent": IPHONE},
+                   environ_base={"REMOTE_ADDR": "203.0.113.77"})
+    assert r.status_code == 302
+    assert r.headers["Location"] == "/mypage/register/"
+    assert r.headers["Cache-Control"] == "no-store"
+    visit = Visit.get()
+    assert (visit.campaign_id, visit.device, visit.browser, visit.is_bot) == (campaign.id, "iPhone", "Safari", False)
+    assert "203.0.113" not in visit.client and len(visit.client) == 32
+    with client.session_transaction() as session:
+        assert session["campaign"] == campaign.code
+
+
+@pytest.mark.parametrize("target,path", [("mypage", "/mypage/"), ("register", "/mypage/register/"),
+                                         ("login", "/mypage/login"), ("renewal", "/mypage/"),
+                                         ("help", "/help/chat")])
+def test_each_target_leads_to_its_page(client, make_campaign, target, path):
+    campaign = make_campaign(target=target)
+    assert client.get(f"/r/{campaign.code}", headers={"User-Agent": IPHONE}).headers["Location"] == path
+
+
+def test_the_upper_case_path_in_the_qr_code_routes_too(client, make_campaign, db):
+    campaign = make_campaign()
+    assert client.get(f"/R/{campaign.code}", headers={"User-Agent": IPHONE}).status_code == 302
+    assert client.get(f"/r/{campaign.code.lower()}", headers={"User-Agent": IPHONE}).status_code == 302
+    assert Visit.select().count() == 2
+
+
+def test_a_scan_costs_one_lookup_and_one_insert(client, make_campaign, caplog):
+    campaign = make_campaign()
+    client.get("/healthz")  # warm up
+    with caplog.at_level(logging.DEBUG, logger="peewee"):
+        client.get(f"/r/{campaign.code}", headers={"User-Agent": IPHONE})
+    statements = [r.getMessage() for r in caplog.records if r.name == "peewee"]
+    kinds = [s.split("'", 2)[1].split()[0] if "'" in s else s.split()[0] for s in statements]
+    assert kinds == ["SELECT", "INSERT"], statements
+
+
+@pytest.mark.parametrize("code", ["ZZZZZZZZ", "nothing", "A1B2C3D4", "%F0%9F%98%80", "x" * 300])
+def test_unknown_code_shows_a_friendly_page(client, code, db):
+    r = client.get(f"/r/{code}")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 404
+    assert "二次元コードをご確認ください" in page
+    assert 'href="/mypage/"' in page and "マイページトップへ" in page
+    assert r.headers["Cache-Control"] == "no-store"
+    assert Visit.select().count() == 0
+
+
+def test_expired_code_shows_a_friendly_page(client, make_campaign, db):
+    yesterday = jst_today() - dt.timedelta(days=1)
+    campaign = make_campaign(valid_from=yesterday - dt.timedelta(days=30), valid_until=yesterday)
+    r = client.get(f"/r/{campaign.code}", headers={"User-Agent": IPHONE})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 410
+    assert "有効期限が切れています" in page and f"{yesterday.month}月{yesterday.day}日まで" in page
+    assert 'href="/mypage/"' in page
+    assert Visit.select().count() == 0
+
+
+def test_code_on_its_last_day_still_works(client, make_campaign):
+    campaign = make_campaign(valid_from=jst_today(), valid_until=jst_today())
+    assert client.get(f"/r/{campaign.code}", headers={"User-Agent": IPHONE}).status_code == 302
+
+
+def test_code_before_its_start_says_when_it_opens(client, make_campaign):
+    tomorrow = jst_today() + dt.timedelta(days=1)
+    campaign = make_campaign(valid_from=tomorrow)
+    r = client.get(f"/r/{campaign.code}", headers={"User-Agent": IPHONE})
+    assert r.status_code == 404
+    assert f"{tomorrow.month}月{tomorrow.day}日からご利用いただけます" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("agent", [GOOGLEBOT, SLACK, "facebookexternalhit/1.1", "curl/8.5.0", ""])
+def test_crawlers_and_link_previews_are_flagged_as_bots(client, make_campaign, db, agent):
+    campaign = make_campaign()
+    r = client.get(f"/r/{campaign.code}", headers={"User-Agent": agent})
+    assert r.status_code == 302  # a preview still sees where the link goes
+    assert Visit.get().is_bot
+    assert campaign.scans().count() == 0 and campaign.bot_visits().count() == 1
+
+
+# ------------------------------------------------------------ anonymising
+
+def test_addresses_are_kept_only_as_a_keyed_hash_of_their_network():
+    same = tracking.anonymise_address("198.51.100.7", "k")
+    assert same == tracking.anonymise_address("198.51.100.250", "k")  # same /24
+    assert same != tracking.anonymise_address("198.51.101.7", "k")
+    assert same != tracking.anonymise_address("198.51.100.7", "another key")
+    assert "198" not in same
+    v6 = tracking.anonymise_address("2001:db8:1234:5678::1", "k")
+    assert v6 == tracking.anonymise_address("2001:db8:1234:ffff::9", "k")  # same /48
+    assert v6 != tracking.anonymise_address("2001:db8:1235::1", "k")
+    assert tracking.anonymise_address("::ffff:198.51.100.9", "k") == same  # IPv4-mapped
+    assert tracking.anonymise_address(None, "k") == tracking.anonymise_address("garbage", "k")
+
+
+# ------------------------------------------------------------- user agents
+
+@pytest.mark.parametrize("agent,device,browser", [
+    (IPHONE, "iPhone", "Safari"),
+    (LINE_IPHONE, "iPhone", "LINE"),
+    (ANDROID_CHROME, "Android", "Chrome"),
+    ("Mozilla/5.0 (Linux; Android 13; SM-S911B) AppleWebKit/537.36 (KHTML, like Gecko) "
+     "SamsungBrowser/23.0 Chrome/115.0.0.0 Mobile Safari/537.36", "Android", "Samsung"),
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+     "Chrome/124.0.0.0 Safari/537.36 Edg/124.0.0.0", "Windows", "Edge"),
+    ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14.4; rv:125.0) Gecko/20100101 Firefox/125.0", "Mac", "Firefox"),
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+     "CriOS/124.0.6367.88 Mobile/15E148 Safari/604.1", "iPhone", "Chrome"),
+    ("Mozilla/5.0 (X11; Linux x86_64)", "other", "other"),
+])
+def test_user_agent_families(agent, device, browser):
+    assert (tracking.device_family(agent), tracking.browser_family(agent)) == (device, browser)
+    assert not tracking.is_bot(agent)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.none(), st.text(max_size=400)))
+def test_any_user_agent_gives_a_known_family(agent):
+    summary = tracking.user_agent_summary(agent)
+    assert summary["device"] in tracking.DEVICES
+    assert summary["browser"] in tracking.BROWSERS
+    assert isinstance(summary["is_bot"], bool)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.none(), st.text(max_size=60), st.ip_addresses().map(str)))
+def test_any_address_gives_a_fixed_length_hash(address):
+    value = tracking.anonymise_address(address, "secret")
+    assert len(value) == 32 and all(c in "0123456789abcdef" for c in value)
