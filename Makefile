@@ -7,7 +7,7 @@ FLASK := $(VENV)/bin/flask --app wsgi
 DEBIAN_PACKAGES := chromium fonts-noto-cjk fonts-ipaexfont-gothic poppler-utils librsvg2-bin
 export CLICKAR_BROWSER ?= /usr/bin/chromium
 
-.PHONY: run test install install-test vendor system-deps db screenshots bench eval-chat e2e clean
+.PHONY: run test install install-test vendor system-deps db screenshots bench eval-chat e2e clean e2e-matrix
 
 $(VENV)/.stamp-app: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,17 +48,35 @@ run: db
 test: install-test
 	$(PY) -m pytest -q -n 2 --dist loadgroup tests e2e
 
+# The e2e kit (README "For testers"). Local by default; a deployment with
+#   make e2e BASE_URL=https://staging.example CLICKAR_TEST_API_TOKEN=… DEVICE="Galaxy S9+"
+E2E_ENV = BASE_URL="$(BASE_URL)" CLICKAR_TEST_API_TOKEN="$(CLICKAR_TEST_API_TOKEN)" DEVICE="$(DEVICE)"
+E2E_REPORT = --html=reports/e2e/report.html --self-contained-html
+
 e2e: install-test
-	$(PY) -m pytest -q e2e
+	$(E2E_ENV) DEVICES="$(DEVICES)" $(PY) -m pytest -q -n 2 --dist loadgroup e2e $(E2E_REPORT)
+
+# Release check, not CI: the journeys on every mobile profile Playwright ships (or DEVICES="A,B").
+e2e-matrix: install-test
+	$(E2E_ENV) DEVICES="$(or $(DEVICES),mobile)" $(PY) -m pytest -q -n 2 --dist loadgroup -m every_device e2e $(E2E_REPORT)
 
 screenshots: install-test
 	$(PY) -m e2e.screenshots docs/screenshots
+	$(PY) -m e2e.renewal_screenshots docs/screenshots
 
 eval-chat: install-test
 	$(PY) -m clickar.help.evaluate
 
 bench: install-test
 	$(PY) -m clickar.bench | tee reports/bench-latest.txt
+
+# PWA (issue 6): PNG icons from the one SVG (static/icons/icon.svg); Lighthouse on Debian's chromium.
+.PHONY: icons lighthouse
+icons: $(VENV)/.stamp-app
+	$(PY) -m clickar.pwa.icons static/icons
+
+lighthouse: install node_modules/.stamp
+	CHROME_PATH=$(CLICKAR_BROWSER) $(PY) scripts/lighthouse.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance reports

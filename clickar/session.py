@@ -16,6 +16,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import request
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
@@ -88,6 +89,8 @@ class EncryptedCookieSessionInterface(SessionInterface):
         return EncryptedSession(data)
 
     def save_session(self, app, session, response):
+        if request.endpoint == "static":  # cacheable files: no Set-Cookie, no Vary: Cookie
+            return
         if session.accessed:
             response.vary.add("Cookie")
         if not session:

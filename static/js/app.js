@@ -68,10 +68,200 @@
     });
   });
 
-  // Service worker (PWA): register once the page has loaded.
-  if ("serviceWorker" in navigator && window.isSecureContext) {
+  // ---- PWA (issue 6): service worker, update toast, cache clearing, ホーム画面に追加 ----
+  // A toast that stays until its button is pressed.
+  function toastAction(message, label, action) {
+    var box = document.getElementById("toast");
+    if (!box) return;
+    clearTimeout(toast.timer);
+    box.textContent = message;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "button button--small toast__button";
+    button.textContent = label;
+    button.addEventListener("click", action);
+    box.appendChild(button);
+    box.hidden = false;
+  }
+
+  var sw = "serviceWorker" in navigator && window.isSecureContext ? navigator.serviceWorker : null;
+  var loggedOut = /[?&]logged_out=/.test(window.location.search);
+
+  // After logout nothing this browser cached may stay: empty every cache, now and once
+  // the page's own files have loaded (the worker also waits for its writes in flight).
+  function clearCaches() {
+    if (sw && sw.controller) sw.controller.postMessage("clear-caches");
+    caches.keys().then(function (keys) {
+      return Promise.all(keys.map(function (key) { return caches.delete(key); }));
+    }).catch(function () {});
+  }
+  if (loggedOut && window.caches) {
+    clearCaches();
+    window.addEventListener("load", clearCaches);
+  }
+
+  if (sw) {
+    var updating = false;
+    var offerUpdate = function (worker) {
+      toastAction("新しいバージョンがあります", "再読み込み", function () {
+        updating = true;
+        worker.postMessage("skip-waiting");
+      });
+    };
+    sw.addEventListener("controllerchange", function () {
+      if (updating) window.location.reload();
+    });
     window.addEventListener("load", function () {
-      navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
+      sw.register("/sw.js", { scope: "/" }).then(function (registration) {
+        if (registration.waiting && sw.controller) offerUpdate(registration.waiting);
+        registration.addEventListener("updatefound", function () {
+          var worker = registration.installing;
+          if (!worker) return;
+          worker.addEventListener("statechange", function () {
+            if (worker.state === "installed" && sw.controller) offerUpdate(worker);
+          });
+        });
+        document.addEventListener("visibilitychange", function () {
+          if (document.visibilityState === "visible") registration.update().catch(function () {});
+        });
+      }).catch(function () {});
     });
   }
+
+  // ホーム画面に追加: the browser's own prompt (Android/Chromium) or a guide sheet (iOS Safari),
+  // on My Page top and the login page only, until the person closes it.
+  var INSTALL_DISMISSED = "clickar-install-dismissed";
+  var installPrompt = null;
+  function installPlace() {
+    var path = window.location.pathname;
+    return path === "/mypage/" || path === "/mypage/login";
+  }
+  function installDismissed() {
+    try { return window.localStorage.getItem(INSTALL_DISMISSED) === "1"; } catch (e) { return false; }
+  }
+  function standalone() {
+    return window.navigator.standalone === true ||
+      (window.matchMedia && window.matchMedia("(display-mode: standalone)").matches);
+  }
+  function iosSafari() {
+    var ua = window.navigator.userAgent;
+    var ios = /iPhone|iPad|iPod/.test(ua) || (/Macintosh/.test(ua) && window.navigator.maxTouchPoints > 1);
+    return ios && /Safari/.test(ua) && !/CriOS|FxiOS|EdgiOS|OPiOS|GSA\//.test(ua);
+  }
+  function showInstall() {
+    var panel = document.getElementById("install");
+    if (!panel) return;
+    var kind = installPrompt ? "prompt" : (iosSafari() ? "ios" : null);
+    if (!kind || !installPlace() || installDismissed() || standalone()) {
+      panel.hidden = true;
+      return;
+    }
+    panel.querySelectorAll("[data-install-kind]").forEach(function (part) {
+      part.hidden = part.getAttribute("data-install-kind") !== kind;
+    });
+    panel.hidden = false;
+  }
+  function hideInstall() {
+    var panel = document.getElementById("install");
+    if (panel) panel.hidden = true;
+  }
+  window.addEventListener("beforeinstallprompt", function (event) {
+    event.preventDefault();
+    installPrompt = event;
+    showInstall();
+  });
+  window.addEventListener("appinstalled", function () {
+    installPrompt = null;
+    hideInstall();
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-install-action]");
+    if (!button) return;
+    if (button.getAttribute("data-install-action") === "prompt" && installPrompt) {
+      var prompt = installPrompt;
+      installPrompt = null;
+      prompt.prompt();
+      hideInstall();
+    } else if (button.getAttribute("data-install-action") === "dismiss") {
+      try { window.localStorage.setItem(INSTALL_DISMISSED, "1"); } catch (e) { /* private mode */ }
+      hideInstall();
+    }
+  });
+  document.addEventListener("DOMContentLoaded", showInstall);
+  document.addEventListener("htmx:pushedIntoHistory", showInstall);
+
+  // ---- AIチャット (issue 9): the drawer on every page, the chat form ----
+  // Without this the drawer button is a plain link to /help/chat.
+  var chatOpener = null;
+  function chatDialog() { return document.getElementById("chat-dialog"); }
+  function focusChatInput() {
+    var input = document.getElementById("chat-q");
+    if (input) input.focus();
+  }
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest) return;
+    var dialog = chatDialog();
+    var opener = event.target.closest("[data-chat-open]");
+    if (opener) {
+      if (!dialog || typeof dialog.showModal !== "function" || !window.htmx) return;
+      event.preventDefault();
+      chatOpener = opener;
+      dialog.showModal();
+      var panel = document.getElementById("chat-panel");
+      if (panel && !panel.querySelector("#chat-form")) window.htmx.trigger(panel, "chat-open");
+      else focusChatInput();
+      return;
+    }
+    if (!dialog || !dialog.open) return;
+    // the close button, or a tap on the backdrop (outside the sheet)
+    if (event.target.closest("[data-chat-close]") || event.target === dialog) dialog.close();
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    var dialog = chatDialog();
+    if (!dialog) return;
+    // Escape closes the <dialog> natively; either way focus goes back to the button
+    dialog.addEventListener("close", function () {
+      if (chatOpener) chatOpener.focus();
+    });
+  });
+  // answered: empty the field and keep typing there
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail.elt;
+    if (elt && elt.matches && elt.matches("[data-chat-form]") && event.detail.xhr &&
+        event.detail.xhr.status === 200) {
+      elt.reset();
+      focusChatInput();
+    }
+  });
+  // the optional model's summary of an answer (CLICKAR_LLM_URL), streamed as server-sent events
+  function streamSummary(box) {
+    if (!window.EventSource) return;
+    var text = box.querySelector(".chat-summary__text");
+    var source = new EventSource(box.getAttribute("data-chat-summary"));
+    box.removeAttribute("data-chat-summary");
+    source.onmessage = function (message) {
+      try { text.textContent += JSON.parse(message.data); } catch (e) { return; }
+      box.hidden = false;
+    };
+    source.addEventListener("done", function () { source.close(); });
+    source.addEventListener("error", function () {
+      source.close();
+      if (!text.textContent) box.remove();
+    });
+  }
+  // content that replaced itself: the thank-you of a vote, the form refused (422), a cleared chat
+  document.addEventListener("htmx:load", function (event) {
+    var elt = event.target;
+    if (!elt || !elt.matches) return;
+    if (elt.querySelectorAll) elt.querySelectorAll("[data-chat-summary]").forEach(streamSummary);
+    if (elt.matches(".chat-feedback--done")) elt.focus();
+    else if (elt.matches("#chat-form, #chat")) focusChatInput();
+  });
+  // a new exchange: bring its question to the top of the log's view
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "chat-log" && target.lastElementChild) {
+      target.lastElementChild.scrollIntoView({ block: "start" });
+    }
+  });
 })();

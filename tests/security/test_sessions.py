@@ -170,7 +170,7 @@ def test_one_time_password_of_another_browser_attempt_is_useless(actions, client
     code = actions.otp_code()
     other = app.test_client()
     other.get("/mypage/register/")
-    from conftest import RegistrationActions
+    from registration_actions import RegistrationActions
 
     stranger = RegistrationActions(other, actions.mailbox)
     response = stranger.post("/mypage/login/otp", {"code": code})
