@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,12 @@ SETTINGS = (
     Setting("CLICKAR_MAIL_FROM", "noreply@example.jp", "From: header"),
     Setting("CLICKAR_REDIS_URL", None, "rate-limit storage; unset = in-memory"),
     Setting("CLICKAR_INSURER_NAME", "損保ジャパン", "insurer name in UI copy and mail subjects"),
+    Setting("CLICKAR_TEST_API_TOKEN", None, "testing/staging only: enables the /_test/api/ test data API (bearer token, 16+ characters)"),
+    Setting("CLICKAR_LLM_URL", None, "optional OpenAI-compatible API base (…/v1) that adds a streamed summary under AIチャット answers; unset = off"),
+    Setting("CLICKAR_LLM_MODEL", "default", "model name sent to CLICKAR_LLM_URL"),
+    Setting("CLICKAR_METRICS_TOKEN", None, "bearer token for /metrics (Prometheus); unset = /metrics answers loopback clients only"),
+    Setting("CLICKAR_TRUSTED_PROXIES", "0", "how many proxies (load balancers) in front set X-Forwarded-For/-Proto; 0 = none trusted"),
+    Setting("CLICKAR_BENCH", None, "1 = `make bench` mode: a bench-only bare page and raised rate limits; refused in production"),
 )
 
 ENVIRONMENTS = ("development", "testing", "staging", "production")
@@ -32,6 +39,13 @@ ENVIRONMENTS = ("development", "testing", "staging", "production")
 
 class ConfigError(RuntimeError):
     """The environment asks for something unsafe or impossible."""
+
+
+def _secure_base_url(url: str) -> bool:
+    """https, or http on this machine only (browsers treat localhost as a secure context)."""
+    parsed = urlsplit(url)
+    return parsed.scheme == "https" or (parsed.scheme == "http"
+                                        and parsed.hostname in ("localhost", "127.0.0.1", "::1"))
 
 
 def from_environ(environ=None) -> dict:
@@ -47,6 +61,14 @@ def from_environ(environ=None) -> dict:
             raise ConfigError("CLICKAR_SECRET_KEY must be set in production")
         if values["CLICKAR_DATABASE_URL"].startswith("sqlite"):
             raise ConfigError("production needs PostgreSQL, not SQLite")
+        if not _secure_base_url(values["CLICKAR_BASE_URL"]):
+            raise ConfigError("production needs an https:// CLICKAR_BASE_URL (cookies are Secure; "
+                              "plain http only for localhost)")
+        if values["CLICKAR_BENCH"]:
+            raise ConfigError("CLICKAR_BENCH raises rate limits: never in production")
+    proxies = values["CLICKAR_TRUSTED_PROXIES"]
+    if not proxies.isdigit():
+        raise ConfigError(f"CLICKAR_TRUSTED_PROXIES must be a whole number, not {proxies!r}")
     return {
         "ENV_NAME": env,
         "TESTING": env == "testing",
@@ -57,4 +79,10 @@ def from_environ(environ=None) -> dict:
         "MAIL_FROM": values["CLICKAR_MAIL_FROM"],
         "REDIS_URL": values["CLICKAR_REDIS_URL"],
         "INSURER_NAME": values["CLICKAR_INSURER_NAME"],
+        "TEST_API_TOKEN": values["CLICKAR_TEST_API_TOKEN"],
+        "LLM_URL": values["CLICKAR_LLM_URL"],
+        "LLM_MODEL": values["CLICKAR_LLM_MODEL"],
+        "METRICS_TOKEN": values["CLICKAR_METRICS_TOKEN"],
+        "TRUSTED_PROXIES": int(proxies),
+        "BENCH": values["CLICKAR_BENCH"] == "1" and env != "production",
     }

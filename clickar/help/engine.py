@@ -333,6 +333,10 @@ class ChatEngine:
         )
         return Reply("answer", topic.id, [], answer_html, score=score)
 
+    def suggest(self, faq_ids: Iterable[str]) -> Reply:
+        """A suggestion of these topics (a chat history read back, for one)."""
+        return self._suggest([self.by_id[i] for i in faq_ids if i in self.by_id])
+
     def _suggest(self, topics: list[kbmod.Topic], lead: str | None = None,
                  reason: str | None = None, score: float = 0.0) -> Reply:
         lead = lead or "お知りになりたいのは、次のどれですか？"

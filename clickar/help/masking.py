@@ -25,6 +25,8 @@ NAME = "［氏名］"
 # full-width ASCII (！ to ～) → ASCII, ideographic space → space
 _FOLD = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
 _FOLD[0x3000] = 0x20
+# ［ ］ stay: they frame this module's own placeholders, so masking twice changes nothing
+del _FOLD[0xFF3B], _FOLD[0xFF3D]
 
 _MAIL_RE = re.compile(
     r"[A-Za-z0-9._%+\-]+\s*[@＠]\s*[A-Za-z0-9\-]+(?:\s*\.\s*[A-Za-z0-9\-]+)+"

@@ -1,0 +1,286 @@
+"""The conversation around the engine: questions, picks, history, はい/いいえ.
+
+No Flask here (the views pass the session as a plain mapping and the secret
+key as a string). The engine answers; this module decides what is kept:
+
+- history: the last few exchanges in the session, each question masked and
+  cut short, the reply kept as a reference (topic, candidates or reason) and
+  re-rendered from the engine when shown;
+- the log: unanswered questions and votes, masked (log.py);
+- votes: each answer carries a signed token naming the exchange, the topic
+  and the masked question, so いいえ can be logged without storing anything
+  when the answer is shown.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, field
+from typing import Any, Mapping, MutableMapping
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from . import log
+from .engine import ChatEngine, Contacts, Reply, get_engine
+from .masking import mask_personal_data
+
+MAX_QUESTION_CHARS = 200
+HISTORY_KEY = "help_chat"
+HISTORY_SIZE = 4  # exchanges kept for the page without JavaScript
+HISTORY_QUESTION_CHARS = 60  # the session cookie stays small
+TOKEN_SALT = "clickar-help-feedback"
+
+EMPTY = "ご質問を入力してください。"
+TOO_LONG = f"ご質問は{MAX_QUESTION_CHARS}文字以内で入力してください。"
+
+logger = logging.getLogger(__name__)
+
+
+class QuestionError(ValueError):
+    """A question the chat cannot take; .message is the customer's Japanese."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def clean_question(raw: Any) -> str:
+    """The question as typed, trimmed; QuestionError when empty or too long."""
+    text = raw if isinstance(raw, str) else ""
+    text = " ".join(text.replace("\x00", "").split())
+    if not text:
+        raise QuestionError(EMPTY)
+    if len(text) > MAX_QUESTION_CHARS:
+        raise QuestionError(TOO_LONG)
+    return text
+
+
+def contacts_for(agency: tuple[str, str] | None, insurer_name: str) -> dict[str, str]:
+    """Handoff contacts: the member's agency when known, the insurer from the settings."""
+    contacts = {"insurer_name": insurer_name}
+    if agency and agency[0]:
+        contacts["agency_name"] = agency[0]
+        if agency[1]:
+            contacts["agency_phone"] = agency[1]
+    return contacts
+
+
+# ------------------------------------------------------------------ exchanges
+
+@dataclass
+class Exchange:
+    """One question and its reply, as shown in the chat log."""
+
+    id: str
+    question: str  # what the person typed (masked and short when read back from the session)
+    reply: Reply
+    picked: bool = False  # the person chose a suggested topic instead of typing
+    feedback: str | None = None
+    vote_question: str = ""  # the masked question a いいえ is logged with
+    token: str = ""  # signed vote token, set by the view (feedback_token)
+    stream_url: str = ""  # the optional model's summary (llm.py), set by the view
+
+    @property
+    def kind(self) -> str:
+        return self.reply.kind
+
+    @property
+    def wants_feedback(self) -> bool:
+        return self.reply.kind == "answer"
+
+    def to_session(self) -> dict[str, Any]:
+        r = self.reply
+        ref = r.faq_id if r.kind == "answer" else (
+            ",".join(c["faq_id"] for c in r.candidates) if r.kind == "suggest" else r.reason)
+        entry = {"i": self.id, "q": short(self.question), "k": r.kind[0], "r": ref or ""}
+        if self.picked:
+            entry["p"] = 1
+        if self.feedback:
+            entry["f"] = self.feedback
+        return entry
+
+
+def short(question: str) -> str:
+    text = mask_personal_data(question)
+    return text if len(text) <= HISTORY_QUESTION_CHARS else text[:HISTORY_QUESTION_CHARS - 1] + "…"
+
+
+def _new_id() -> str:
+    return secrets.token_urlsafe(6)
+
+
+def _who(engine: ChatEngine, contacts: Mapping[str, Any] | None) -> Contacts:
+    return Contacts.coerce(contacts, engine.insurer_name)
+
+
+def reply_to(question: str, contacts: Mapping[str, Any] | None = None,
+             engine: ChatEngine | None = None) -> Reply:
+    """The engine's reply, logged when unanswered. Never raises for a cleaned question."""
+    engine = engine or get_engine()
+    try:
+        reply = engine.ask(question, contacts)
+    except Exception:  # noqa: BLE001 - a broken topic must not cost a customer the contacts
+        logger.exception("the help engine failed on a question")
+        reply = engine.handoff("unknown", _who(engine, contacts))
+    try:
+        log.log_unanswered(question, reply)
+    except Exception:  # noqa: BLE001 - the log is for staff; the person still gets the reply
+        logger.exception("an unanswered question could not be logged")
+    return reply
+
+
+def ask(question: str, contacts: Mapping[str, Any] | None = None,
+        engine: ChatEngine | None = None) -> Exchange:
+    reply = reply_to(question, contacts, engine)
+    return Exchange(_new_id(), question, reply, vote_question=log.masked(question))
+
+
+def pick(faq_id: str, contacts: Mapping[str, Any] | None = None, store: Mapping | None = None,
+         engine: ChatEngine | None = None) -> Exchange | None:
+    """A suggested topic the person chose (None for an unknown id)."""
+    engine = engine or get_engine()
+    topic = engine.by_id.get((faq_id or "").strip().upper())
+    if topic is None:
+        return None
+    reply = engine.answer_for(topic.id, contacts)
+    entries = list((store or {}).get(HISTORY_KEY) or [])
+    return Exchange(_new_id(), topic.title, reply, picked=True,
+                    vote_question=_asked_before(entries, topic.id, topic.title))
+
+
+def _asked_before(entries: list, faq_id: str, title: str) -> str:
+    """A いいえ on a picked topic is logged with the question whose suggestions held it."""
+    for entry in reversed(entries):
+        if isinstance(entry, dict) and entry.get("k") == "s" and faq_id in str(entry.get("r", "")).split(","):
+            return str(entry.get("q", ""))
+    return f"（候補から選択）{title}"
+
+
+# ------------------------------------------------------------------ history
+
+def remember(store: MutableMapping, exchange: Exchange) -> None:
+    """Append to the session's history, keeping the last HISTORY_SIZE."""
+    entries = [e for e in (store.get(HISTORY_KEY) or []) if isinstance(e, dict)]
+    if exchange.picked and entries and entries[-1].get("p") and entries[-1].get("r") == exchange.reply.faq_id:
+        return  # the same pick again (reload): nothing new to read
+    entries.append(exchange.to_session())
+    store[HISTORY_KEY] = entries[-HISTORY_SIZE:]
+
+
+def forget(store: MutableMapping) -> None:
+    store.pop(HISTORY_KEY, None)
+
+
+def history(store: Mapping, contacts: Mapping[str, Any] | None = None,
+            engine: ChatEngine | None = None) -> list[Exchange]:
+    """The remembered exchanges, their replies re-rendered for these contacts."""
+    engine = engine or get_engine()
+    out = []
+    entries = list(store.get(HISTORY_KEY) or [])
+    for n, entry in enumerate(entries):
+        try:
+            exchange = _restore(entry, engine, contacts)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            continue  # an entry from an older version: skip it, never fail the page
+        if exchange is None:
+            continue
+        if exchange.picked and exchange.reply.faq_id:
+            exchange.vote_question = _asked_before(entries[:n], exchange.reply.faq_id, exchange.question)
+        out.append(exchange)
+    return out
+
+
+def _restore(entry: dict, engine: ChatEngine, contacts) -> Exchange | None:
+    kind, ref = entry["k"], str(entry.get("r") or "")
+    if kind == "a":
+        if ref not in engine.by_id:
+            return None
+        reply = engine.answer_for(ref, contacts)
+    elif kind == "s":
+        reply = engine.suggest(ref.split(","))
+        if not reply.candidates:
+            return None
+    elif kind == "h":
+        reply = engine.handoff(ref or "unknown", _who(engine, contacts))
+    else:
+        return None
+    return Exchange(str(entry["i"]), str(entry.get("q", "")), reply, picked=bool(entry.get("p")),
+                    feedback=entry.get("f"), vote_question=str(entry.get("q", "")))
+
+
+def mark_voted(store: MutableMapping, exchange_id: str, vote: str) -> None:
+    entries = list(store.get(HISTORY_KEY) or [])
+    for entry in entries:
+        if isinstance(entry, dict) and entry.get("i") == exchange_id:
+            entry["f"] = vote
+    if entries:
+        store[HISTORY_KEY] = entries
+
+
+# ------------------------------------------------------------------ votes
+
+def _serializer(secret: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt=TOKEN_SALT)
+
+
+def feedback_token(exchange: Exchange, secret: str) -> str:
+    """Signed {exchange, topic, masked question}: what a いいえ is logged with."""
+    return _serializer(secret).dumps({"x": exchange.id, "f": exchange.reply.faq_id,
+                                      "q": log.masked(exchange.vote_question)})
+
+
+@dataclass
+class Vote:
+    exchange_id: str
+    faq_id: str
+    question_masked: str
+    vote: str
+    recorded: bool = field(default=False)
+
+
+def read_vote(token: Any, vote: Any, secret: str) -> Vote | None:
+    """The vote a form carries, or None when the token or the vote is not ours."""
+    if not isinstance(token, str) or vote not in log.VOTES or len(token) > 2000:
+        return None
+    try:
+        data = _serializer(secret).loads(token)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in ("x", "f", "q")):
+        return None
+    return Vote(data["x"], data["f"], data["q"], vote)
+
+
+def record_vote(vote: Vote, store: MutableMapping) -> Vote:
+    vote.recorded = log.log_vote(vote.exchange_id, vote.faq_id, vote.vote, vote.question_masked)
+    mark_voted(store, vote.exchange_id, vote.vote)
+    return vote
+
+
+# ------------------------------------------------------------------ the optional model (llm.py)
+
+SUMMARY_SALT = "clickar-help-summary"
+SUMMARY_MAX_AGE = 300  # seconds: the page asks for it right away
+
+
+def summary_token(exchange: Exchange, secret: str) -> str:
+    """Signed {topic, masked question}: what the model may be given, and nothing else."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(secret, salt=SUMMARY_SALT).dumps(
+        {"f": exchange.reply.faq_id, "q": log.masked(exchange.vote_question)})
+
+
+def read_summary_token(token: Any, secret: str) -> tuple[str, str] | None:
+    """(faq_id, masked question), or None for a token that is not ours or too old."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    if not isinstance(token, str) or len(token) > 2000:
+        return None
+    try:
+        data = URLSafeTimedSerializer(secret, salt=SUMMARY_SALT).loads(token, max_age=SUMMARY_MAX_AGE)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("f"), str) or not isinstance(data.get("q"), str):
+        return None
+    return data["f"], data["q"]

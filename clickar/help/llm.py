@@ -1,0 +1,77 @@
+"""Optional: an OpenAI-compatible model that rephrases the chosen topic's answer.
+
+Off unless CLICKAR_LLM_URL is set (e.g. http://127.0.0.1:8080/v1). The chat is
+complete without it: the knowledge-base answer is always shown, and the model
+only adds a short summary underneath, streamed to the page as server-sent
+events. It is given the masked question and the chosen topic's text only, and
+told to use nothing else; its words are shown as plain text (escaped).
+
+No Flask here: ``stream_summary`` yields text pieces; the view wraps them in
+SSE. Any failure ends the stream quietly (the answer is already on screen).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import urllib.error
+import urllib.request
+from typing import Iterator
+
+from .kb import Topic
+
+logger = logging.getLogger(__name__)
+
+TIMEOUT_SECONDS = 20
+MAX_TOKENS = 300
+SYSTEM_PROMPT = (
+    "あなたは損害保険会社のマイページの操作案内係です。"
+    "以下の「参考情報」に書かれていることだけを使い、お客さまの質問に日本語で3文以内で簡潔に答えてください。"
+    "参考情報にないこと（事故・補償・保険料の金額・契約内容など）は答えず、"
+    "「この内容はチャットではご案内できません。取扱代理店へお問い合わせください。」と答えてください。"
+    "個人情報を尋ねたり、URLや電話番号を作ったりしないでください。"
+)
+
+
+class LLMUnavailable(RuntimeError):
+    pass
+
+
+def messages_for(question_masked: str, topics: list[Topic]) -> list[dict[str, str]]:
+    reference = "\n\n".join(f"【{t.title}】\n{t.plain_answer.strip()}" for t in topics)
+    return [
+        {"role": "system", "content": f"{SYSTEM_PROMPT}\n\n参考情報：\n{reference}"},
+        {"role": "user", "content": question_masked},
+    ]
+
+
+def stream_summary(base_url: str, model: str, question_masked: str, topics: list[Topic],
+                   timeout: float = TIMEOUT_SECONDS) -> Iterator[str]:
+    """Text pieces from POST {base_url}/chat/completions with stream=true."""
+    body = json.dumps({
+        "model": model,
+        "messages": messages_for(question_masked, topics),
+        "stream": True,
+        "temperature": 0.2,
+        "max_tokens": MAX_TOKENS,
+    }, ensure_ascii=False).encode()
+    request = urllib.request.Request(
+        base_url.rstrip("/") + "/chat/completions", data=body, method="POST",
+        headers={"Content-Type": "application/json", "Accept": "text/event-stream"})
+    try:
+        response = urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 - the operator's URL
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise LLMUnavailable(str(exc)) from exc
+    with response:
+        for raw in response:
+            line = raw.decode("utf-8", "replace").strip()
+            if not line.startswith("data:"):
+                continue
+            data = line[5:].strip()
+            if data == "[DONE]":
+                return
+            try:
+                delta = json.loads(data)["choices"][0].get("delta", {}).get("content")
+            except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+                continue
+            if delta:
+                yield delta

@@ -1,0 +1,48 @@
+"""What the chat writes down for staff: unanswered questions and votes, masked.
+
+The raw question never reaches the database: it is masked here
+(clickar.help.masking) before the row is written. A はい vote keeps no
+question at all; a いいえ vote keeps the masked question it answered.
+"""
+from __future__ import annotations
+
+from peewee import IntegrityError
+
+from ..db import database
+from ..models import ChatLog
+from .engine import Reply
+from .masking import mask_personal_data
+
+MAX_LOGGED_CHARS = 300
+VOTES = (ChatLog.UP, ChatLog.DOWN)
+
+
+def masked(question: str) -> str:
+    return mask_personal_data(question or "").strip()[:MAX_LOGGED_CHARS]
+
+
+def is_unanswered(reply: Reply) -> bool:
+    """A question the knowledge base could not answer outright (not one that was out of scope)."""
+    if reply.kind == "suggest":
+        return reply.reason != "empty"
+    return reply.kind == "handoff" and reply.reason == "unknown"
+
+
+def log_unanswered(question: str, reply: Reply) -> ChatLog | None:
+    if not is_unanswered(reply):
+        return None
+    return ChatLog.create(question_masked=masked(question), kind=reply.kind,
+                          faq_id=reply.top_faq_id, reason=reply.reason)
+
+
+def log_vote(exchange_id: str, faq_id: str, vote: str, question_masked: str) -> bool:
+    """Record はい/いいえ once per answer shown; False when it was already recorded."""
+    if vote not in VOTES:
+        raise ValueError(f"vote must be one of {VOTES}")
+    try:
+        with database.atomic():
+            ChatLog.create(question_masked=masked(question_masked) if vote == ChatLog.DOWN else "",
+                           kind="answer", faq_id=faq_id, feedback=vote, exchange_id=exchange_id)
+    except IntegrityError:
+        return False
+    return True

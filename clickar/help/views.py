@@ -1,0 +1,228 @@
+"""AIチャット on the web: the page, the drawer's panel, はい/いいえ, the JSON API, the staff list.
+
+Thin: read the request, call chat.py (the conversation) or log.py, render.
+Every screen works without JavaScript (form posts, 303, full pages); with
+htmx a question appends one exchange to the log, a vote swaps itself.
+"""
+from __future__ import annotations
+
+import functools
+import json
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user
+
+from ..models import ChatLog, to_jst
+from ..web import hx_redirect, is_htmx, render, see_other
+from . import chat, llm
+from .engine import get_engine
+
+bp = Blueprint("help", __name__, url_prefix="/help")
+
+TITLE = "AIチャット"
+LOG_TARGET = "chat-log"
+
+
+def _contacts() -> dict[str, str]:
+    agency = current_user.primary_agency() if current_user.is_authenticated else None
+    return chat.contacts_for(agency, current_app.config["INSURER_NAME"])
+
+
+def _with_tokens(exchanges: list[chat.Exchange]) -> list[chat.Exchange]:
+    for exchange in exchanges:
+        if exchange.wants_feedback and not exchange.feedback:
+            exchange.token = chat.feedback_token(exchange, current_app.secret_key)
+    return exchanges
+
+
+def _wants_exchange_only() -> bool:
+    """An htmx request whose answer is appended to the chat log."""
+    return is_htmx() and request.headers.get("HX-Target") == LOG_TARGET
+
+
+def _fragment(template: str, status: int = 200, **ctx) -> Response:
+    response = make_response(render_template(template, **ctx), status)
+    response.vary.add("HX-Request")
+    response.vary.add("HX-Target")
+    return response
+
+
+def _page(status: int = 200, error: str | None = None, q: str = "", **ctx) -> Response:
+    exchanges = _with_tokens(chat.history(session, _contacts()))
+    response = render("help/chat.html", "partials/help/chat.html", status=status, title=TITLE,
+                      exchanges=exchanges, error=error, mismatch=error, q=q, **ctx)
+    response.vary.add("HX-Target")
+    return response
+
+
+def _exchange_answer(exchange: chat.Exchange) -> Response:
+    """The exchange appended to the log (htmx), or back to the page at it (303)."""
+    chat.remember(session, exchange)
+    if _wants_exchange_only():
+        if current_app.config.get("LLM_URL") and exchange.wants_feedback:
+            exchange.stream_url = url_for("help.summary", t=chat.summary_token(exchange, current_app.secret_key))
+        return _fragment("partials/help/_exchange.html", x=_with_tokens([exchange])[0])
+    return see_other(url_for("help.chat") + f"#x-{exchange.id}")
+
+
+# ------------------------------------------------------------------ the chat
+
+@bp.get("/chat", endpoint="chat")
+def chat_page():
+    """The chat as a page. ?faq=F09 (a suggested topic) and ?q=… (a question from a link)
+    join the conversation and come back to the page at their answer."""
+    if request.args.get("faq"):
+        exchange = chat.pick(request.args["faq"], _contacts(), session)
+        if exchange is None:
+            abort(404)
+        return _exchange_answer(exchange)
+    if "q" in request.args:
+        try:
+            question = chat.clean_question(request.args["q"])
+        except chat.QuestionError as err:
+            return _page(422, error=err.message, q=request.args["q"][: chat.MAX_QUESTION_CHARS * 2])
+        return _exchange_answer(chat.ask(question, _contacts()))
+    return _page()
+
+
+@bp.post("/chat")
+def ask():
+    raw = request.form.get("q", "")
+    try:
+        question = chat.clean_question(raw)
+    except chat.QuestionError as err:
+        if is_htmx():
+            response = _fragment("partials/help/_form.html", 422, error=err.message,
+                                 q=raw[: chat.MAX_QUESTION_CHARS * 2])
+            response.headers["HX-Retarget"] = "#chat-form"
+            response.headers["HX-Reswap"] = "outerHTML"
+            return response
+        return _page(422, error=err.message, q=raw[: chat.MAX_QUESTION_CHARS * 2])
+    return _exchange_answer(chat.ask(question, _contacts()))
+
+
+@bp.get("/chat/panel")
+def panel():
+    """The chat without the page around it: what the drawer loads (htmx only)."""
+    if not is_htmx():
+        return redirect(url_for("help.chat"))
+    exchanges = _with_tokens(chat.history(session, _contacts()))
+    return _fragment("partials/help/_chat.html", exchanges=exchanges, error=None, q="")
+
+
+@bp.post("/chat/feedback")
+def feedback():
+    vote = chat.read_vote(request.form.get("token"), request.form.get("vote"), current_app.secret_key)
+    if vote is None:
+        abort(400)
+    chat.record_vote(vote, session)
+    if is_htmx():
+        return _fragment("partials/help/_feedback_done.html", exchange_id=vote.exchange_id, vote=vote.vote)
+    return see_other(url_for("help.chat") + f"#x-{vote.exchange_id}")
+
+
+@bp.post("/chat/clear")
+def clear():
+    chat.forget(session)
+    if is_htmx():
+        return _fragment("partials/help/_chat.html", exchanges=[], error=None, q="")
+    return see_other("help.chat")
+
+
+@bp.get("/chat/summary")
+def summary():
+    """Server-sent events: the optional model's short summary of one answer (CLICKAR_LLM_URL)."""
+    url = current_app.config.get("LLM_URL")
+    found = chat.read_summary_token(request.args.get("t"), current_app.secret_key)
+    if not url or found is None or found[0] not in get_engine().by_id:
+        abort(404)
+    faq_id, question = found
+    topics = [get_engine().by_id[faq_id]]
+    model = current_app.config.get("LLM_MODEL") or "default"
+
+    def events():
+        try:
+            for piece in llm.stream_summary(url, model, question, topics):
+                yield f"data: {json.dumps(piece, ensure_ascii=False)}\n\n"
+        except Exception:  # noqa: BLE001 - the answer is on screen already; end quietly
+            current_app.logger.warning("the help summary model failed", exc_info=True)
+            yield "event: error\ndata: \n\n"
+            return
+        yield "event: done\ndata: \n\n"
+
+    response = Response(stream_with_context(events()), mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Accel-Buffering"] = "no"
+    return response
+
+
+# ------------------------------------------------------------------ JSON API
+
+@bp.get("/chat/api")
+def api():
+    """GET /help/chat/api?q=… → {"kind", "faq_id", "candidates", "answer_html"}."""
+    try:
+        question = chat.clean_question(request.args.get("q"))
+    except chat.QuestionError as err:
+        return _json({"error": err.message, "status": 400}, 400)
+    return _json(chat.reply_to(question, _contacts()).to_json())
+
+
+def _json(data: dict, status: int = 200) -> Response:
+    """JSON as people read it (Japanese unescaped), never cached."""
+    response = current_app.response_class(json.dumps(data, ensure_ascii=False), status=status,
+                                          mimetype="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# ------------------------------------------------------------------ staff
+
+staff_bp = Blueprint("help_staff", __name__, url_prefix="/staff")
+STAFF_ROWS = 200
+
+
+def staff_required(view):
+    """Signed-in staff of the QR console (clickar/flyers/staff.py) only; others go to its login."""
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        from ..flyers import staff as staff_accounts
+
+        g.staff = staff_accounts.signed_in(session)
+        if g.staff is None:
+            target = request.full_path.rstrip("?") if request.method == "GET" else None
+            return hx_redirect(url_for("flyers.login_form", next=target))
+        response = make_response(view(*args, **kwargs))
+        response.headers["Cache-Control"] = "no-store"
+        response.vary.add("Cookie")
+        return response
+    return wrapper
+
+
+@staff_bp.get("/help")
+@staff_required
+def staff_log():
+    engine = get_engine()
+    show = request.args.get("show", "")
+    show = show if show in ChatLog.FILTERS else ""
+    rows = list(ChatLog.needing_attention(show or None, limit=STAFF_ROWS))
+    counts = ChatLog.counts_per_faq()
+    per_faq = sorted(((faq_id, engine.by_id[faq_id].title if faq_id in engine.by_id else "", c)
+                      for faq_id, c in counts.items()),
+                     key=lambda row: (-row[2]["down"], -row[2]["suggest"], row[0]))
+    return render("help/staff.html", "partials/help/staff.html", title="AIチャットの改善",
+                  rows=rows, per_faq=per_faq, totals=ChatLog.totals(), show=show, limit=STAFF_ROWS,
+                  to_jst=to_jst, titles={t.id: t.title for t in engine.topics})

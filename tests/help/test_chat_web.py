@@ -1,0 +1,433 @@
+"""AIチャット on the web: the page without JavaScript, htmx appends, the drawer, the JSON API,
+はい/いいえ, the masked log and the staff list. Flask client, real database."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from clickar.db import database
+from clickar.models import ChatLog
+
+HX = {"HX-Request": "true"}
+HX_LOG = {"HX-Request": "true", "HX-Target": "chat-log"}
+CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
+TOKEN = re.compile(r'name="token" value="([^"]+)"')
+API_KEYS = {"kind", "faq_id", "candidates", "answer_html"}
+
+
+class Chat:
+    """Asks and votes like a person on the page (with or without htmx)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def csrf(self) -> str:
+        return CSRF.search(self.client.get("/help/chat").get_data(as_text=True)).group(1)
+
+    def ask(self, question, htmx=False, **kwargs):
+        headers = HX_LOG if htmx else {}
+        return self.client.post("/help/chat", data={"q": question, "csrf_token": self.csrf()},
+                                headers=headers, **kwargs)
+
+    def page(self) -> str:
+        return self.client.get("/help/chat").get_data(as_text=True)
+
+    def vote(self, token, vote, htmx=False, **kwargs):
+        return self.client.post("/help/chat/feedback", data={"token": token, "vote": vote,
+                                                             "csrf_token": self.csrf()},
+                                headers=HX if htmx else {}, **kwargs)
+
+
+@pytest.fixture
+def chat(client):
+    return Chat(client)
+
+
+@pytest.fixture
+def log_rows(app):
+    def rows():
+        with app.app_context():
+            database.connect(reuse_if_open=True)
+            found = list(ChatLog.select().order_by(ChatLog.id))
+            database.close()
+        return found
+    return rows
+
+
+def exchanges(html: str) -> list[str]:
+    return [k for k in re.findall(r"<li class=\"chat-exchange chat-exchange--(\w+)\"", html) if k != "welcome"]
+
+
+# ------------------------------------------------------------------ the page without JavaScript
+
+def test_a_question_is_answered_on_the_page_without_javascript(chat):
+    response = chat.ask("パスワード忘れた")
+    assert response.status_code == 303
+    assert re.fullmatch(r"/help/chat#x-[\w-]+", response.headers["Location"])
+    page = chat.page()
+    assert exchanges(page) == ["answer"]
+    assert 'data-faq-id="F14"' in page
+    assert "パスワード忘れた" in page  # the question, as asked
+    assert "この回答は役に立ちましたか？" in page
+
+
+def test_a_vague_question_offers_candidates_that_open_their_answer(chat, client):
+    chat.ask("メールが来ない")
+    page = chat.page()
+    assert exchanges(page) == ["suggest"]
+    assert 'href="/help/chat?faq=F09"' in page and 'href="/help/chat?faq=F13"' in page
+    picked = client.get("/help/chat?faq=F09")
+    assert picked.status_code == 303
+    page = chat.page()
+    assert exchanges(page) == ["suggest", "answer"]
+    assert "「仮登録メールが届かない」について" in page
+    assert '<section class="chat-answer" data-faq-id="F09">' in page
+
+
+def test_an_unknown_topic_id_is_not_found(client):
+    assert client.get("/help/chat?faq=F99").status_code == 404
+
+
+def test_a_question_about_nothing_we_know_hands_off_to_the_contacts(chat):
+    chat.ask("ぴよぴよ")
+    page = chat.page()
+    assert exchanges(page) == ["handoff"]
+    assert "ご質問にお答えできる情報が見つかりませんでした" in page
+    assert "ご契約の取扱代理店（保険証券・チラシに記載）" in page
+    assert "損保ジャパン カスタマーセンター" in page
+
+
+def test_an_accident_question_gets_the_accident_line_first(chat):
+    chat.ask("事故を起こしてしまいました")
+    page = chat.page()
+    assert exchanges(page) == ["handoff"]
+    handoff = page[page.index('class="chat-handoff"'):]
+    assert handoff.index("事故のご連絡") < handoff.index("取扱代理店")
+    assert 'href="tel:0120256110"' in handoff
+    assert "chat-answer" not in page and "この回答は役に立ちましたか？" not in page
+
+
+def test_a_logged_in_member_gets_their_agency_in_the_handoff(actions, chat):
+    actions.register()  # ends logged in
+    chat.ask("事故った")
+    page = chat.page()
+    handoff = page[page.index('class="chat-handoff"'):page.index("</section>", page.index('class="chat-handoff"'))]
+    assert "クリック保険サービス株式会社" in handoff
+    assert 'href="tel:0350001234"' in handoff
+
+
+def test_the_insurer_name_comes_from_the_settings(app, chat, client):
+    app.config["INSURER_NAME"] = "ひまわり損保"
+    chat.ask("ぴよぴよ")
+    page = chat.page()
+    handoff = page[page.index('class="chat-handoff"'):]
+    assert "ひまわり損保" in handoff
+    assert "0120-888-089" not in handoff  # 損保ジャパン's number is never shown for another insurer
+    api = client.get("/help/chat/api", query_string={"q": "ぴよぴよ"}).get_json()
+    assert "ひまわり損保" in api["answer_html"]
+
+
+def test_an_empty_question_is_refused_next_to_the_field(chat):
+    response = chat.ask("   ")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert '<p class="field__error" id="chat-q-error">' in page
+    assert "ご質問を入力してください。" in page
+    assert "<title>エラー：" in page
+    assert exchanges(page) == []
+
+
+def test_a_too_long_question_is_refused_and_kept(chat):
+    question = "ログイン" * 51  # 204 characters
+    response = chat.ask(question)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "ご質問は200文字以内で入力してください。" in page
+    assert f'value="{question}"' in page
+
+
+def test_the_page_keeps_only_the_last_few_exchanges_in_a_small_cookie(chat, client):
+    for question in ("パスワード忘れた", "メールが来ない", "ぴよぴよ", "ログイン方法", "更新の期限", "QRコードが読めない"):
+        chat.ask(question)
+    page = chat.page()
+    assert len(exchanges(page)) == 4
+    assert "パスワード忘れた" not in page.split('id="chat-log"')[1].split("</ol>")[0]
+    cookie = client.get_cookie("__Host-clickar_session")
+    assert cookie is not None and len(cookie.value) < 1200
+
+
+def test_the_history_shows_questions_masked_and_short(chat):
+    chat.ask("鈴木様 suzuki@example.com 03-1234-5678 SJ24000101 のメール来ない")
+    log = chat.page().split('id="chat-log"')[1].split("</ol>")[0]
+    assert "suzuki@example.com" not in log and "03-1234-5678" not in log and "SJ24000101" not in log
+    assert "鈴木" not in log
+    assert "［メールアドレス］" in log
+
+
+def test_clearing_the_conversation_empties_the_log(chat, client):
+    chat.ask("パスワード忘れた")
+    response = client.post("/help/chat/clear", data={"csrf_token": chat.csrf()})
+    assert response.status_code == 303
+    assert exchanges(chat.page()) == []
+
+
+# ------------------------------------------------------------------ htmx
+
+def test_with_htmx_a_question_appends_one_exchange(chat):
+    response = chat.ask("パスワード忘れた", htmx=True)
+    assert response.status_code == 200
+    body = response.get_data(as_text=True).strip()
+    assert body.startswith('<li class="chat-exchange chat-exchange--answer"')
+    assert "<html" not in body and "<h1" not in body
+    assert "HX-Request" in response.headers["Vary"]
+    assert "パスワード忘れた" in body  # the question as typed, not masked, in the live answer
+    assert exchanges(chat.page()) == ["answer"]  # and a reload still shows it
+
+
+def test_with_htmx_a_candidate_appends_its_answer(client):
+    response = client.get("/help/chat?faq=F13", headers=HX_LOG)
+    body = response.get_data(as_text=True).strip()
+    assert body.startswith('<li class="chat-exchange chat-exchange--answer"')
+    assert 'data-faq-id="F13"' in body
+
+
+def test_with_htmx_an_empty_question_re_renders_the_form_in_place(chat):
+    response = chat.ask("", htmx=True)
+    assert response.status_code == 422
+    assert response.headers["HX-Retarget"] == "#chat-form"
+    assert response.headers["HX-Reswap"] == "outerHTML"
+    body = response.get_data(as_text=True).strip()
+    assert body.startswith('<form class="chat-form" id="chat-form"')
+    assert "ご質問を入力してください。" in body
+
+
+def test_the_chat_log_is_a_live_region_the_form_posts_into(chat):
+    page = chat.page()
+    assert re.search(r'<ol class="chat-log" id="chat-log" aria-live="polite"', page)
+    form = re.search(r'<form class="chat-form"[^>]*>', page).group(0)
+    assert 'action="/help/chat" method="post"' in form
+    assert 'hx-post="/help/chat" hx-target="#chat-log" hx-swap="beforeend"' in form
+
+
+# ------------------------------------------------------------------ the drawer
+
+def test_every_page_has_the_chat_button_that_works_as_a_link(client):
+    page = client.get("/mypage/login").get_data(as_text=True)
+    button = re.search(r'<a class="chat-launcher__button"[^>]*>', page).group(0)
+    assert 'href="/help/chat"' in button and "data-chat-open" in button
+    assert '<dialog class="chat-dialog" id="chat-dialog"' in page
+    assert 'hx-get="/help/chat/panel"' in page
+
+
+def test_the_chat_page_and_the_staff_console_have_no_drawer(client):
+    assert "chat-launcher" not in client.get("/help/chat").get_data(as_text=True)
+    assert "chat-launcher" not in client.get("/staff/login").get_data(as_text=True)
+
+
+def test_the_drawer_panel_is_the_chat_without_the_page(chat, client):
+    chat.ask("パスワード忘れた")
+    body = client.get("/help/chat/panel", headers={**HX, "HX-Target": "chat-panel"}).get_data(as_text=True)
+    assert body.strip().startswith('<div class="chat" id="chat">')
+    assert "<h1" not in body and 'id="chat-form"' in body
+    assert exchanges(body) == ["answer"]
+    without_js = client.get("/help/chat/panel")
+    assert without_js.status_code == 302 and without_js.headers["Location"] == "/help/chat"
+
+
+# ------------------------------------------------------------------ はい/いいえ
+
+def test_no_is_logged_with_the_question_masked_and_thanked_without_javascript(chat, log_rows):
+    chat.ask("パスワード忘れた 山田さん taro@example.jp")
+    token = TOKEN.search(chat.page()).group(1)
+    response = chat.vote(token, "down")
+    assert response.status_code == 303 and "#x-" in response.headers["Location"]
+    page = chat.page()
+    assert "ご回答ありがとうございました。" in page
+    assert "この回答は役に立ちましたか？" not in page
+    [row] = log_rows()
+    assert (row.kind, row.faq_id, row.feedback) == ("answer", "F14", "down")
+    assert row.question_masked == "パスワード忘れた ［氏名］さん ［メールアドレス］"
+
+
+def test_with_htmx_the_vote_swaps_itself_for_a_thank_you(chat, log_rows):
+    body = chat.ask("パスワード忘れた", htmx=True).get_data(as_text=True)
+    response = chat.vote(TOKEN.search(body).group(1), "up", htmx=True)
+    assert response.status_code == 200
+    done = response.get_data(as_text=True).strip()
+    assert done.startswith('<div class="chat-feedback chat-feedback--done"')
+    assert "ご回答ありがとうございました。" in done and "<form" not in done
+    [row] = log_rows()
+    assert row.feedback == "up" and row.question_masked == ""  # a はい keeps no question
+
+
+def test_voting_twice_on_one_answer_is_recorded_once(chat, log_rows):
+    chat.ask("パスワード忘れた")
+    token = TOKEN.search(chat.page()).group(1)
+    chat.vote(token, "down")
+    chat.vote(token, "down")
+    assert len(log_rows()) == 1
+
+
+def test_a_picked_topic_voted_down_is_logged_with_the_question_that_led_to_it(chat, client, log_rows):
+    chat.ask("メールが来ない")
+    client.get("/help/chat?faq=F13")
+    token = TOKEN.search(chat.page()).group(1)
+    chat.vote(token, "down")
+    down = [r for r in log_rows() if r.feedback == "down"]
+    assert [(r.faq_id, r.question_masked) for r in down] == [("F13", "メールが来ない")]
+
+
+@pytest.mark.parametrize("token,vote", [("forged", "down"), (None, "down"), ("", "up")])
+def test_a_vote_that_is_not_ours_is_refused(chat, log_rows, token, vote):
+    response = chat.vote(token, vote)
+    assert response.status_code == 400
+    assert log_rows() == []
+
+
+def test_a_vote_needs_the_csrf_token(chat, client, log_rows):
+    chat.ask("パスワード忘れた")
+    token = TOKEN.search(chat.page()).group(1)
+    response = client.post("/help/chat/feedback", data={"token": token, "vote": "down"})
+    assert response.status_code == 400
+    assert log_rows() == []
+
+
+# ------------------------------------------------------------------ the log
+
+def test_unanswered_questions_are_logged_with_personal_data_masked(chat, client, log_rows):
+    chat.ask("山田さんのメール yamada@example.jp と 090-1234-5678、証券番号 AB12345678 でログインできない")
+    client.get("/help/chat/api", query_string={"q": "鈴木様 SJ24000101 ぴよぴよ 03-1234-5678"})
+    rows = log_rows()
+    assert [(r.kind, r.reason) for r in rows] == [("suggest", None), ("handoff", "unknown")]
+    assert rows[0].faq_id == "F06"  # the topic ranked first
+    assert rows[0].question_masked == "［氏名］さんのメール ［メールアドレス］ と ［電話番号］、証券番号 ［証券番号］ でログインできない"
+    assert rows[1].question_masked == "［氏名］様 ［証券番号］ ぴよぴよ ［電話番号］"
+    stored = " ".join(r.question_masked for r in rows)
+    for secret in ("山田", "yamada", "090-1234-5678", "AB12345678", "鈴木", "SJ24000101", "03-1234-5678"):
+        assert secret not in stored
+
+
+def test_answered_and_out_of_scope_questions_are_not_logged(chat, log_rows):
+    chat.ask("パスワード忘れた")
+    chat.ask("事故を起こしてしまいました")
+    chat.ask("今日の天気は")
+    assert log_rows() == []
+
+
+# ------------------------------------------------------------------ JSON API
+
+@pytest.mark.parametrize("question,kind", [
+    ("パスワード忘れた", "answer"),
+    ("メールが来ない", "suggest"),
+    ("事故った", "handoff"),
+    ("ぴよぴよ", "handoff"),
+])
+def test_the_api_answers_each_kind_in_its_shape(client, question, kind):
+    response = client.get("/help/chat/api", query_string={"q": question})
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    assert response.headers["Cache-Control"] == "no-store"
+    data = response.get_json()
+    assert set(data) == API_KEYS
+    assert data["kind"] == kind
+    assert isinstance(data["answer_html"], str) and data["answer_html"]
+    if kind == "answer":
+        assert data["faq_id"] == "F14" and data["candidates"] == []
+    else:
+        assert data["faq_id"] is None
+    if kind == "suggest":
+        assert [c["faq_id"] for c in data["candidates"]] == ["F09", "F13"]
+        assert all(set(c) == {"faq_id", "title"} for c in data["candidates"])
+    if question == "事故った":
+        assert "事故のご連絡" in data["answer_html"]
+
+
+@pytest.mark.parametrize("query", [{}, {"q": ""}, {"q": "  　 "}, {"q": "あ" * 201}])
+def test_the_api_refuses_an_empty_or_oversized_question_in_japanese(client, query):
+    response = client.get("/help/chat/api", query_string=query)
+    assert response.status_code == 400
+    assert response.headers["Cache-Control"] == "no-store"
+    message = response.get_json()["error"]
+    assert message in ("ご質問を入力してください。", "ご質問は200文字以内で入力してください。")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(question=st.text(min_size=1, max_size=200))
+def test_the_api_never_fails_whatever_is_typed(client, question):
+    response = client.get("/help/chat/api", query_string={"q": question})
+    assert response.status_code in (200, 400)
+    data = response.get_json()
+    assert set(data) == API_KEYS if response.status_code == 200 else "error" in data
+
+
+# ------------------------------------------------------------------ staff
+
+def staff_login(app, client, email="marketing@example.jp"):
+    from clickar.flyers.staff import create_staff
+
+    password = "help-staff-2026"
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        create_staff(email, password, "marketing")
+        database.close()
+    csrf = CSRF.search(client.get("/staff/login").get_data(as_text=True)).group(1)
+    response = client.post("/staff/login", data={"email": email, "password": password, "csrf_token": csrf,
+                                                 "next": "/staff/help"})
+    assert response.status_code == 303, response.get_data(as_text=True)
+
+
+def test_the_staff_list_needs_a_staff_login(client, actions):
+    response = client.get("/staff/help")
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith("/staff/login?next=/staff/help")
+    actions.register()  # a member is not staff
+    assert client.get("/staff/help").status_code == 303
+
+
+def test_staff_see_unanswered_and_down_voted_questions_newest_first(app, chat, client):
+    chat.ask("メールが来ない")
+    chat.ask("ぴよぴよ 090-1234-5678")
+    chat.ask("パスワード忘れた")
+    token = TOKEN.search(chat.page()).group(1)
+    chat.vote(token, "down")
+    staff_login(app, client)
+    response = client.get("/staff/help")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    page = response.get_data(as_text=True)
+    table = page[page.index('id="questions"'):]
+    questions = re.findall(r'<td class="chat-staff__question">([^<]*)</td>', table)
+    assert questions == ["パスワード忘れた", "ぴよぴよ ［電話番号］", "メールが来ない"]
+    per_faq = page[page.index('id="per-faq"'):page.index('id="questions"')]
+    assert re.search(r'data-faq-id="F14">.*?<td class="num">1</td>', per_faq)
+    assert "090-1234-5678" not in page
+    only_down = client.get("/staff/help?show=down").get_data(as_text=True)
+    assert re.findall(r'<td class="chat-staff__question">([^<]*)</td>', only_down) == ["パスワード忘れた"]
+
+
+def test_masking_a_masked_question_changes_nothing():
+    from clickar.help.masking import mask_personal_data
+
+    once = mask_personal_data("山田さん yamada@example.jp 090-1234-5678 AB12345678")
+    assert once == "［氏名］さん ［メールアドレス］ ［電話番号］ ［証券番号］"
+    assert mask_personal_data(once) == once
+
+
+def test_the_bench_times_the_api_through_the_app(app):
+    from clickar.help.bench import api_latencies
+
+    timings = api_latencies(app, ["パスワード忘れた", "メールが来ない", "事故った"], repeat=2)
+    assert len(timings) == 6 and all(t > 0 for t in timings)
+
+
+def test_the_api_still_answers_when_the_log_cannot_be_written(app, client):
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        database.execute_sql("DROP TABLE chat_log")
+        database.close()
+    response = client.get("/help/chat/api", query_string={"q": "ぴよぴよ"})
+    assert response.status_code == 200
+    assert response.get_json()["kind"] == "handoff"
