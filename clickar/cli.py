@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import time
 
 import click
 from flask.cli import AppGroup
@@ -17,10 +18,22 @@ def contracts_cli():
 @contracts_cli.command("import", help="Upsert contracts by policy_number from a CSV (UTF-8/BOM/CP932).")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_command(path):
-    with open(path, "rb") as fh:
-        raw = fh.read()
+    started = time.monotonic()
+    shown = {"written": 0}
+
+    def progress(phase, done, total):  # stderr, so stdout stays the one-line summary
+        elapsed = time.monotonic() - started
+        if total is None:
+            click.echo(f"checking: {done:,} rows… ({elapsed:.0f} s)", err=True)
+        elif phase == "checked":
+            click.echo(f"checked {done:,} rows, no problems ({elapsed:.0f} s); writing…", err=True)
+        elif done == total or done - shown["written"] >= 100_000:
+            shown["written"] = done
+            click.echo(f"written {done:,} / {total:,} rows ({done * 100 // max(1, total)} %, {elapsed:.0f} s)",
+                       err=True)
+
     try:
-        result = contracts.import_bytes(raw)
+        result = contracts.import_file(path, progress=progress)
     except UnicodeDecodeError:
         click.echo("line 1: file: not UTF-8 or CP932 text", err=True)
         sys.exit(1)
@@ -29,7 +42,7 @@ def import_command(path):
             click.echo(line, err=True)
         click.echo(f"{len(result.errors)} problem(s); nothing was written.", err=True)
         sys.exit(1)
-    click.echo(f"imported {len(result.rows)} contract(s): {result.created} new, {result.updated} updated")
+    click.echo(f"imported {result.count} contract(s): {result.created} new, {result.updated} updated")
 
 
 @contracts_cli.command("match-check", help="Read JSONL cases, print {id, match} per line.")
@@ -66,6 +79,9 @@ def seed_command():
 def init_app(app) -> None:
     app.cli.add_command(contracts_cli)
     app.cli.add_command(demo_cli)
+    from .retention import purge_command
+
+    app.cli.add_command(purge_command)  # `flask --app wsgi purge`: retention (APPI)
     from .flyers.staff import staff_cli
 
     app.cli.add_command(staff_cli)

@@ -1,0 +1,141 @@
+"""`flask --app wsgi …` commands for the renewal (attached to the blueprint, top level).
+
+groups import FILE.csv · rates import FILE.csv [--name] [--illustrative] ·
+conditions import FILE.csv · renewals export --since DATE [--encoding] [--output] ·
+changes export --since DATE [--encoding] [--output]
+"""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from . import export, imports
+from .views import bp
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def _fail(errors: list[str]) -> None:
+    for line in errors:
+        click.echo(line, err=True)
+    click.echo(f"{len(errors)} problem(s); nothing was written.", err=True)
+    sys.exit(1)
+
+
+def _decoding(func, *args, **kwargs):
+    try:
+        return func(*args, **kwargs)
+    except UnicodeDecodeError:
+        _fail(["line 1: file: not UTF-8 or CP932 text"])
+
+
+# ------------------------------------------------------------------ groups
+
+@bp.cli.group("groups", help="団体: renewal periods and payment plans.")
+def groups_cli():
+    pass
+
+
+@groups_cli.command("import", help="Upsert groups by group_name from a CSV (UTF-8/BOM/CP932); all or nothing.")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def groups_import(path):
+    result = _decoding(imports.import_groups, _read(path))
+    if result.errors:
+        _fail(result.errors)
+    click.echo(f"imported {len(result.rows)} group(s): {result.created} new, {result.updated} updated")
+
+
+# ------------------------------------------------------------------ rates
+
+@bp.cli.group("rates", help="Rate tables for the premium.")
+def rates_cli():
+    pass
+
+
+@rates_cli.command("import", help="Load a rate table (item,code,value) as the current one; all or nothing.")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--name", default=None, help="Name shown with the premium (default: the file name).")
+@click.option("--illustrative", is_flag=True, help="Label premiums from this table as illustrative (demo).")
+def rates_import(path, name, illustrative):
+    name = name or Path(path).stem
+    result = _decoding(imports.import_rates, _read(path), name, illustrative)
+    if result.errors:
+        _fail(result.errors)
+    click.echo(f"loaded rate table {name!r}: 20 grades, "
+               f"{sum(len(v) for v in result.rates.factors.values())} option factors")
+
+
+# ------------------------------------------------------------ conditions
+
+@bp.cli.group("conditions", help="Current conditions (等級 and options) of contracts.")
+def conditions_cli():
+    pass
+
+
+@conditions_cli.command("import", help="Upsert contract conditions by policy_number; all or nothing.")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def conditions_import(path):
+    result = _decoding(imports.import_conditions, _read(path))
+    if result.errors:
+        _fail(result.errors)
+    click.echo(f"imported {len(result.rows)} condition row(s): {result.created} new, {result.updated} updated")
+
+
+# ------------------------------------------------------------------ exports
+
+def _export(func, since: str, encoding: str, output: str | None, what: str):
+    try:
+        day = dt.date.fromisoformat(since)
+    except ValueError:
+        raise click.BadParameter("YYYY-MM-DD", param_hint="--since") from None
+    try:
+        data, count = func(day, encoding)
+    except export.ExportError as err:
+        for line in err.problems:
+            click.echo(line, err=True)
+        click.echo(f"{len(err.problems)} problem(s); nothing was written. Try --encoding utf-8-sig.", err=True)
+        sys.exit(1)
+    if output:
+        Path(output).write_bytes(data)
+    else:
+        click.echo(data, nl=False)  # bytes go to the binary stdout as they are
+    click.echo(f"exported {count} {what} since {day.isoformat()} ({encoding})", err=True)
+
+
+ENCODING = click.option("--encoding", type=click.Choice(export.ENCODINGS), default="utf-8-sig",
+                        show_default=True, help="utf-8-sig = UTF-8 with BOM; cp932 = Shift_JIS (Windows).")
+OUTPUT = click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+                      help="Write to this file instead of stdout.")
+SINCE = click.option("--since", required=True, help="Japan date YYYY-MM-DD (from 00:00 JST).")
+
+
+@bp.cli.group("renewals", help="Renewals for the insurer's back office.")
+def renewals_cli():
+    pass
+
+
+@renewals_cli.command("export", help="Renewals submitted or cancelled since DATE, as CSV.")
+@SINCE
+@ENCODING
+@OUTPUT
+def renewals_export(since, encoding, output):
+    _export(export.export_renewals, since, encoding, output, "renewal(s)")
+
+
+@bp.cli.group("changes", help="お客さま情報 change requests for the insurer.")
+def changes_cli():
+    pass
+
+
+@changes_cli.command("export", help="Address/phone change requests made since DATE, as CSV (one line per contract).")
+@SINCE
+@ENCODING
+@OUTPUT
+def changes_export(since, encoding, output):
+    _export(export.export_changes, since, encoding, output, "change request line(s)")

@@ -1,0 +1,108 @@
+"""更新のお手続き end to end on a phone (issue 8), with the e2e kit's live server.
+
+login → 更新のお手続き → change 運転者年齢条件 and see the premium change
+without a reload → 保険料 → 重要事項説明・意向確認 → 最終確認 → 確定 → 完了
+with a 受付番号 → the mail arrives → My Page shows 手続き済み. Once more with
+JavaScript disabled (再計算 posts the form; every step is a full page).
+
+A throw-away contract has no conditions loaded, so the standard ones apply:
+6等級 → 7等級 (基本保険料 56,000円), 家族限定 ×0.980, 26歳以上 ×1.000, the rest ×1.000
+    56,000 × 0.98          = 54,880円
+    56,000 × 0.98 × 1.48   = 81,222.4 → 81,220円 (年齢を問わず補償, 10円未満切り捨て)
+"""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from .pages import LoginPage, MyPageTop, Screen
+from .test_registration_journeys import register
+
+BEFORE, AFTER = "54,880円", "81,220円"
+
+
+class RenewalStep(Screen):
+    def next(self, heading: str, button: str = "次へ") -> "RenewalStep":
+        self.submit(self.button(button))
+        step = RenewalStep(self.page)
+        step.heading = heading
+        return step.expect_shown()
+
+
+def log_in_again(top: MyPageTop, person) -> MyPageTop:
+    """マイページログイン: this browser was trusted at 本登録, so no one-time password."""
+    screen = top.log_out().log_in(person.email, person.password)
+    assert isinstance(screen, MyPageTop)
+    return screen
+
+
+def start(top: MyPageTop, car_name: str) -> RenewalStep:
+    expect(top.card(car_name)).to_contain_text("更新手続き受付中")
+    top.start_renewal(car_name)
+    step = RenewalStep(top.page)
+    step.heading = "ご契約内容の確認"
+    step.expect_shown()
+    expect(top.page.get_by_text("標準的な条件を表示しています")).to_be_visible()
+    return step.next("更新内容の選択")
+
+
+def finish(options: RenewalStep, person, mailbox, car_name: str) -> None:
+    page = options.page
+    premium = options.next("保険料の確認")
+    expect(page.locator("#premium")).to_have_text(AFTER)
+    expect(page.get_by_text("例示用（デモ）の料率表")).to_be_visible()
+    disclosure = premium.next("重要事項説明・意向確認")
+    disclosure.submit(disclosure.button("次へ"))  # nothing ticked: the server refuses
+    expect(disclosure.error_summary).to_be_visible()
+    disclosure.field("重要事項説明書の内容を確認しました。").check()
+    disclosure.field("更新後のご契約内容が、私の意向に沿っていることを確認しました。").check()
+    review = disclosure.next("最終確認")
+    expect(page.locator("#premium")).to_have_text(AFTER)
+    done = review.next("更新のお手続き完了", button="確定")
+    number = page.locator("#receipt-number").inner_text().strip()
+    assert re.fullmatch(r"R\d{6}-[A-Z0-9]{6}", number), number
+    body = mailbox.wait_for(person.email, "更新手続き受付のご連絡")[-1].body
+    assert number in body and AFTER in body and "年齢を問わず補償" in body
+    done.submit(done.link("マイページトップへ"))
+    top = MyPageTop(page).expect_shown()
+    card = top.card(car_name)
+    expect(card.locator(".status")).to_have_text("手続き済み")
+    expect(card).to_contain_text(number)
+
+
+def test_renewal_with_javascript_updates_the_premium_without_a_reload(phone, people, mailbox):
+    person = people.new()
+    car = person.contracts[0]["car_name"]
+    top = log_in_again(register(phone, person, mailbox, trust_device=True), person)
+    options = start(top, car)
+    premium = phone.locator("#premium")
+    expect(premium).to_have_text(BEFORE)
+    phone.evaluate("window.__sameDocument = true")
+    url = phone.url
+    phone.get_by_label("年齢を問わず補償", exact=True).check()  # 運転者年齢条件
+    expect(premium).to_have_text(AFTER)  # swapped in by htmx (hx-trigger="change")
+    assert phone.evaluate("window.__sameDocument === true"), "the page was reloaded"
+    assert phone.url == url
+    finish(options, person, mailbox, car)
+
+
+def test_renewal_without_javascript(open_phone, people, mailbox):
+    page = open_phone(javascript=False)
+    person = people.new()
+    car = person.contracts[0]["car_name"]
+    top = log_in_again(register(page, person, mailbox, trust_device=True), person)
+    options = start(top, car)
+    expect(page.locator("#premium")).to_have_text(BEFORE)
+    page.get_by_label("年齢を問わず補償", exact=True).check()
+    expect(page.locator("#premium")).to_have_text(BEFORE)  # no script: nothing moves by itself
+    options.submit(options.button("再計算"))  # posts the form; the page comes back recalculated
+    expect(page.locator("#premium")).to_have_text(AFTER)
+    expect(page.get_by_label("年齢を問わず補償", exact=True)).to_be_checked()
+    finish(options, person, mailbox, car)
+
+
+def test_login_page_is_where_a_logged_out_renewal_link_leads(open_phone):
+    page = open_phone(javascript=False)
+    page.goto("/mypage/contracts/SJ24000101/renewal/")
+    LoginPage(page).expect_shown()

@@ -1,0 +1,148 @@
+"""Helpers for the renewal tests (imported by conftest.py and the test modules)."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from functools import lru_cache
+
+from clickar.auth.passwords import hash_password
+from clickar.db import database
+from clickar.models import Contract, Member, MemberContract
+from clickar.renewal import window
+
+CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
+TARO_CAR = "SJ24000101"      # プリウス, 15等級 → 16, family / 35 / general 5-10 / commute / 10000
+TARO_SECOND = "SJ24000102"   # N-BOX (Taro's too, not linked at registration)
+HANAKO_CAR = "SJ24000201"
+
+
+def also_on_postgres(test):
+    """Run this test on PostgreSQL too (see conftest._postgresql_where_it_matters)."""
+    test.also_on_postgres = True
+    return test
+
+
+def set_insurance_end(app, policy_number: str, end: dt.date) -> None:
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        (Contract
+         .update(insurance_end=end, insurance_start=end.replace(year=end.year - 1))
+         .where(Contract.policy_number == policy_number)
+         .execute())
+        database.close()
+
+
+def days_from_today(days: int) -> dt.date:
+    return window.today() + dt.timedelta(days=days)
+
+
+class RenewalActions:
+    """The member's side of 更新のお手続き, one method per step (flaskr's AuthActions habit)."""
+
+    def __init__(self, client, policy_number=TARO_CAR):
+        self.client = client
+        self.policy_number = policy_number
+        self._csrf = None
+
+    @property
+    def base(self) -> str:
+        return f"/mypage/contracts/{self.policy_number}/renewal"
+
+    def csrf(self) -> str:
+        """The session's CSRF token (valid as long as the session; fetched once)."""
+        if self._csrf is None:
+            page = self.client.get("/mypage/").get_data(as_text=True)
+            match = CSRF.search(page)
+            assert match, "not logged in?"
+            self._csrf = match.group(1)
+        return self._csrf
+
+    def post(self, path: str, data=None, htmx=False, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf())
+        headers = {"HX-Request": "true"} if htmx else {}
+        return self.client.post(path, data=data, headers=headers, **kwargs)
+
+    def get(self, path: str, htmx=False):
+        return self.client.get(path, headers={"HX-Request": "true"} if htmx else {})
+
+    # the steps
+    def contract(self, htmx=False):
+        return self.post(f"{self.base}/contract", htmx=htmx)
+
+    def options(self, htmx=False, action="next", **changes):
+        data = {"driver_scope": "family", "driver_age": "35", "vehicle": "general", "deductible": "5-10",
+                "purpose": "commute", "mileage": "10000", "action": action}
+        data.update(changes)
+        return self.post(f"{self.base}/options", {k: v for k, v in data.items() if v is not None}, htmx=htmx)
+
+    def quote(self, **changes):
+        data = {"driver_scope": "family", "driver_age": "35", "vehicle": "general", "deductible": "5-10",
+                "purpose": "commute", "mileage": "10000"}
+        data.update(changes)
+        return self.post(f"{self.base}/options/quote", data, htmx=True)
+
+    def premium(self, htmx=False):
+        return self.post(f"{self.base}/premium", htmx=htmx)
+
+    def disclosure(self, read=True, intent=True, htmx=False):
+        data = {}
+        if read:
+            data["read_disclosure"] = "y"
+        if intent:
+            data["intent_confirmed"] = "y"
+        return self.post(f"{self.base}/disclosure", data, htmx=htmx)
+
+    def confirm(self, htmx=False, csrf_token=None):
+        data = {"csrf_token": csrf_token} if csrf_token else None
+        return self.post(f"{self.base}/review", data, htmx=htmx)
+
+    def until_review(self, **changes):
+        assert self.contract().status_code == 303
+        r = self.options(**changes)
+        assert r.status_code == 303, r.get_data(as_text=True)
+        assert self.premium().status_code == 303
+        assert self.disclosure().status_code == 303
+
+    def renew(self, **changes) -> str:
+        """Steps 1–5; returns the 受付番号 shown on 完了."""
+        self.until_review(**changes)
+        r = self.confirm()
+        assert r.status_code == 303, r.get_data(as_text=True)
+        done = self.client.get(r.headers["Location"])
+        return receipt_number(done.get_data(as_text=True))
+
+
+def receipt_number(html: str) -> str:
+    match = re.search(r'id="receipt-number">(R\d{6}-[A-Z0-9]{6})<', html)
+    assert match, html
+    return match.group(1)
+
+
+PASSWORD = "Clickar2026"
+
+
+@lru_cache(maxsize=None)
+def _password_hash(password: str) -> str:
+    return hash_password(password)
+
+
+def member_with(app, email: str, *policy_numbers: str, password: str = PASSWORD) -> int:
+    """A registered member (本登録 done) linked to these contracts; returns the id."""
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        member = Member.create(email=email, password_hash=_password_hash(password))
+        for number in policy_numbers:
+            MemberContract.create(member=member, contract=Contract.by_policy_number(number))
+        member_id, version = member.id, member.session_version
+        database.close()
+    return member_id, version
+
+
+def sign_in(client, member) -> None:
+    """Log this client in as the member without the mail round trip (login itself is auth's to test)."""
+    member_id, version = member
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{member_id}:{version}"
+        session["_fresh"] = True
