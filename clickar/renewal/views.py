@@ -10,6 +10,7 @@ from flask import (Blueprint, abort, current_app, make_response, redirect, rende
                    url_for)
 from flask_login import current_user, login_required
 
+from ..flyers import tracking
 from ..models import Contract, Renewal
 from ..mypage.links import linked_contract
 from ..web import hx_redirect, is_htmx, render, see_other
@@ -298,6 +299,8 @@ def review_submit(policy_number: str):
             return _review_page(c, 422, problem=err.message)
         return see_other(_url(f"{err.step}_form", c, notice="changed") if err.step == "premium"
                          else _url(f"{err.step}_form", c))
+    if result.created:
+        tracking.record_renewal_completed(current_user.id)  # the flyer funnel's last step
     return see_other(_url("done", c, again=None if result.created else "1"))
 
 
