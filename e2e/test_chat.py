@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 
 def launcher(page):
-    """The AIチャット button at the bottom corner (the footer has a link of the same name)."""
+    """The AIチャット button in the header (the footer has a link of the same name)."""
     return page.locator(".chat-launcher").get_by_role("link", name="AIチャット", exact=True)
 
 

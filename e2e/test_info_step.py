@@ -40,9 +40,7 @@ def test_adding_a_contract_brings_a_second_row_and_keeps_what_was_typed(open_pho
     assert info.url_path() == InfoPage.path
 
     confirm = info.fill(person).next()
-    values = confirm.values()
-    assert values["証券番号（1契約目）"] == person.policy_numbers[0]
-    assert values["証券番号（2契約目）"] == person.policy_numbers[1]
+    assert confirm.policy_numbers() == person.policy_numbers[:2]
 
 
 def test_no_more_than_five_contracts_can_be_added(phone):

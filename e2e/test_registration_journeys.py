@@ -80,7 +80,7 @@ def test_the_whole_journey_works_without_javascript(open_phone, people, mailbox)
     assert info.url_path() == InfoPage.path
     assert info.field("氏名").input_value() == person.name, "追加 without JS must keep what was typed"
     confirm = info.fill(person).next()
-    assert "証券番号（2契約目）" in confirm.values()
+    assert confirm.policy_numbers() == person.policy_numbers[:2]
     sent = confirm.confirm()
     verify = sent_mail_opens_verify(sent.page, person, mailbox)
     top = verify.register(person.password).to_my_page()

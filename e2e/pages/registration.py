@@ -115,6 +115,14 @@ class ConfirmPage(Screen):
         return {rows.nth(i).locator("dt").inner_text(): rows.nth(i).locator("dd").inner_text()
                 for i in range(rows.count())}
 
+    def policy_numbers(self) -> list[str]:
+        """The 証券番号 shown, in order (one, or a numbered list for several contracts)."""
+        cell = self.page.locator(".summary__row", has=self.page.locator("dt", has_text="証券番号")).locator("dd")
+        items = cell.locator("li")
+        if items.count():
+            return [items.nth(i).inner_text().strip() for i in range(items.count())]
+        return [cell.inner_text().strip()]
+
     def confirm(self) -> "SentPage":
         """「確定」ボタンを押します。"""
         self.submit(self.button("確定"))

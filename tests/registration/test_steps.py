@@ -294,3 +294,18 @@ def test_htmx_info_step_matches_its_full_page(actions, client):
     full = text(client.get("/mypage/register/info"))
     partial = text(client.get("/mypage/register/info", headers={"HX-Request": "true"}))
     assert without_csrf(partial.strip()) == without_csrf(main_content(full))
+
+
+def test_used_link_opened_while_signed_in_offers_my_page_not_login(actions, client):
+    path = actions.register_until_sent()
+    actions.verify(path)
+    page = text(client.get(path))
+    assert "本登録はお済みです" in page and ">マイページトップへ<" in page
+    assert ">ログイン画面へ<" not in page
+
+
+def test_confirmation_lists_every_policy_number(actions, client):
+    actions.agree_to_terms()
+    actions.enter_info(**{"policy_numbers-1": "SJ24000102"})
+    page = text(client.get("/mypage/register/confirm"))
+    assert "<li>SJ24000101</li><li>SJ24000102</li>" in page
