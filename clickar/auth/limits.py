@@ -55,6 +55,9 @@ def hit(rule: str, key: str) -> None:
     item = _item(rule)
     prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
     if not strategy.hit(item, prefix, rule, key):
+        from ..observability import limit_hit
+
+        limit_hit(rule)  # Prometheus: clickar_rate_limit_hits_total{rule}
         reset_at, _ = strategy.get_window_stats(item, prefix, rule, key)
         raise Limited(max(1, math.ceil(reset_at - time.time())))
 
@@ -65,8 +68,21 @@ def allowed(rule: str, key: str) -> bool:
 
 
 def reset() -> None:
-    """Forget every counter (tests that need many attempts call this)."""
-    limiter.reset()
+    """Forget this app's counters (tests that need many attempts call this).
+
+    Only keys under this app's RATELIMIT_KEY_PREFIX go, so a shared Redis keeps
+    every other process's counts.
+    """
+    storage = limiter.storage
+    redis = getattr(storage, "storage", None)
+    if redis is None or not hasattr(redis, "scan_iter"):
+        limiter.reset()  # in-memory storage belongs to this process alone
+        return
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
+    pattern = f"{storage.key_prefix}:LIMITER/{prefix}/*"
+    keys = list(redis.scan_iter(match=pattern, count=1000))
+    for start in range(0, len(keys), 500):
+        redis.delete(*keys[start:start + 500])
 
 
 def init_app(app) -> None:
@@ -83,6 +99,9 @@ def init_app(app) -> None:
 
     @app.errorhandler(RateLimitExceeded)
     def _exceeded(exc: RateLimitExceeded):
+        from ..observability import limit_hit
+
+        limit_hit(f"route:{request.endpoint}")  # Prometheus: clickar_rate_limit_hits_total{rule}
         reset_at = getattr(exc, "reset_at", None)
         retry = max(1, math.ceil(reset_at - time.time())) if reset_at else 60
         return _too_many(retry)

@@ -22,8 +22,10 @@ from werkzeug.serving import make_server
 from clickar import create_app
 from clickar.db import database, upgrade
 app = create_app({"RATELIMIT_KEY_PREFIX": sys.argv[2]})
-with app.app_context():
-    database.connect(reuse_if_open=True); upgrade(); database.close()
+if sys.argv[1] == "migrate":
+    with app.app_context():
+        database.connect(reuse_if_open=True); upgrade(); database.close()
+    raise SystemExit(0)
 make_server("127.0.0.1", int(sys.argv[1]), app, threaded=True).serve_forever()
 """
 
@@ -68,11 +70,12 @@ def test_login_limit_counts_across_two_app_processes(tmp_path):
     env.pop("CLICKAR_SMTP_URL", None)
     prefix = f"two-{uuid.uuid4().hex}"
     ports = [free_port(), free_port()]
+    subprocess.run([sys.executable, "-c", SERVER, "migrate", prefix], env=env, check=True, timeout=120)
     procs = [subprocess.Popen([sys.executable, "-c", SERVER, str(p), prefix], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for p in ports]
     try:
         for port in ports:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 60
             while True:
                 try:
                     if request(port, "/healthz")[0] == 200:
@@ -95,3 +98,28 @@ def test_login_limit_counts_across_two_app_processes(tmp_path):
         for proc in procs:
             proc.terminate()
             proc.wait(10)
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="CLICKAR_REDIS_URL is not set (.ci/run sets it when Redis answers)")
+def test_resetting_one_apps_limits_leaves_other_processes_counts_alone(tmp_path):
+    if not redis_answers(REDIS_URL):
+        pytest.skip(f"Redis at {REDIS_URL} does not answer")
+    from clickar import create_app
+    from clickar.auth import limits
+
+    def app_with(prefix):
+        return create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "REDIS_URL": REDIS_URL,
+                           "RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_KEY_PREFIX": prefix})
+
+    mine, theirs = f"mine-{uuid.uuid4().hex}", f"theirs-{uuid.uuid4().hex}"
+    app = app_with(theirs)
+    with app.test_request_context():
+        for _ in range(3):
+            limits.hit("reset-account", "victim")
+    app = app_with(mine)
+    with app.test_request_context():
+        limits.hit("reset-account", "victim")
+        limits.reset()
+    app = app_with(theirs)
+    with app.test_request_context():
+        assert not limits.allowed("reset-account", "victim"), "another process's counts survived"

@@ -1,6 +1,8 @@
 """Helpers for the test API tests (imported by name: tests/ has no packages)."""
 from __future__ import annotations
 
+import uuid
+
 from clickar import contracts as contract_data
 from clickar import create_app
 from clickar.db import database, upgrade
@@ -14,6 +16,7 @@ def make_app(database_url, smtp_port=None, **config):
         "DATABASE_URL": database_url,
         "SMTP_URL": f"smtp://127.0.0.1:{smtp_port}" if smtp_port else None,
         "BASE_URL": "http://localhost",
+        "RATELIMIT_KEY_PREFIX": f"testapi-{uuid.uuid4().hex}",
         **config,
     })
     with app.app_context():
