@@ -7,8 +7,6 @@ only these contexts (every other e2e test keeps the real CSP).
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -61,6 +59,8 @@ class Axe:
                 lines.append(f"      at {node['target']}  {node['html']}")
                 lines.append(f"         {node['summary'][:300]}")
             self.found.append("\n".join(lines))
+        for small in small_targets(page):
+            self.found.append(f"{name} {path}: touch target under 44 px: {small}")
         return violations
 
     def assert_clean(self) -> None:
@@ -92,7 +92,7 @@ OVERFLOW_JS = """() => {
       scroller = scroller.parentElement;
     }
     if (inside) continue;
-    if (r.right > width + 1 || r.left < -1) {
+    if (r.right > width + 1 && r.left < width) {  // off-screen-left helpers (skip link) are fine
       out.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}` +
                `${el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : ''}` +
                ` left=${Math.round(r.left)} right=${Math.round(r.right)} (viewport ${width})`);
@@ -112,10 +112,39 @@ def overflow(page: Page) -> list[str]:
     return problems
 
 
+TARGETS_JS = """min => {
+  const out = [];
+  const seen = new Set();
+  const visible = el => { const s = getComputedStyle(el); const r = el.getBoundingClientRect();
+    return s.display !== 'none' && s.visibility !== 'hidden' && r.width > 1 && r.height > 1; };
+  const name = el => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}` +
+    `${typeof el.className === 'string' && el.className.trim() ? '.' + el.className.trim().split(/\\s+/).join('.') : ''}` +
+    ` "${(el.innerText || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 24)}"`;
+  for (const el of document.querySelectorAll(
+      'button, input:not([type=hidden]), select, textarea, a.button, summary, [role=button]')) {
+    if (!visible(el) || el.closest('.skip-link')) continue;
+    // a checkbox or radio counts with its label row (the whole row is clickable)
+    let box = el;
+    if (el.type === 'checkbox' || el.type === 'radio') box = el.closest('.checkbox, .radio, .radios__item, label') || el;
+    if (seen.has(box)) continue;
+    seen.add(box);
+    const r = box.getBoundingClientRect();
+    if (r.height < min - 0.5 || r.width < min - 0.5)
+      out.push(`${name(el)} is ${Math.round(r.width)}×${Math.round(r.height)} px`);
+  }
+  return out;
+}"""
+
+
+def small_targets(page: Page, minimum: int = 44) -> list[str]:
+    """Controls smaller than minimum×minimum CSS px (a checkbox counts with its label row)."""
+    return page.evaluate(TARGETS_JS, minimum)
+
+
 def context_options(pw, device: str, **extra) -> dict:
     options = kit.context_options(pw, device, True)
     options.update(bypass_csp=True, **extra)
     return options
 
 
-__all__ = ["Axe", "AXE_PATH", "WCAG_22_AA", "overflow", "context_options", "axe_source", "Path"]
+__all__ = ["small_targets", "Axe", "AXE_PATH", "WCAG_22_AA", "overflow", "context_options", "axe_source"]

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .a11y import Axe, context_options, overflow
-from .pages import ConfirmPage, InfoPage, LoginPage, MyPageTop, OtpPage, Screen, VerifyPage
+from .pages import ConfirmPage, LoginPage, MyPageTop, OtpPage, Screen, VerifyPage
 from .test_flyer_funnel import staff_account  # noqa: F401 - the fixture
 
 
@@ -50,9 +50,33 @@ def submit(page, name: str, heading: str | None = None, errors: bool = False) ->
     screen.submit(page.locator("#main").get_by_role("button", name=name, exact=True).first)
     if errors:
         expect(screen.error_summary).to_be_visible()
+        expect_errors_tied_to_fields(page)
     if heading:
         return shown(page, heading)
     return screen
+
+
+def expect_errors_tied_to_fields(page) -> None:
+    """After a failed submit: the summary's links lead to fields that exist, and every
+    field marked invalid names its error (and hint) through aria-describedby."""
+    problems = page.evaluate("""() => {
+      const out = [];
+      for (const a of document.querySelectorAll('.error-summary a[href^="#"]')) {
+        const el = document.getElementById(a.getAttribute('href').slice(1));
+        if (!el) out.push(`summary link ${a.getAttribute('href')} leads nowhere`);
+      }
+      for (const el of document.querySelectorAll('[aria-invalid="true"]')) {
+        const ids = (el.getAttribute('aria-describedby') || '').split(/\\s+/).filter(Boolean);
+        const texts = ids.map(id => document.getElementById(id)).filter(Boolean);
+        if (texts.length !== ids.length) out.push(`#${el.id}: aria-describedby names a missing element`);
+        if (!texts.some(t => t.classList.contains('field__error') || /error/.test(t.id)))
+          out.push(`#${el.id} is invalid but its error is not in aria-describedby`);
+        if (!(el.labels && el.labels.length) && !el.getAttribute('aria-labelledby'))
+          out.push(`#${el.id} has no visible label`);
+      }
+      return out;
+    }""")
+    assert not problems, f"{page.url}: " + "; ".join(problems)
 
 
 def register_checking(page, axe: Axe, person, mailbox) -> MyPageTop:
@@ -220,10 +244,12 @@ def test_every_public_screen_passes_axe(open_context, people, mailbox):
     axe.assert_clean()
 
 
-def test_every_staff_screen_passes_axe(open_context, staff_account):  # noqa: F811
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_staff_screen_passes_axe(open_context, staff_account, scheme):  # noqa: F811
+    """The staff console on a phone, in light and dark (marketing checks results on the go)."""
     email, password = staff_account
-    page = open_context()
-    axe = Axe(page)
+    page = open_context(color_scheme=scheme)
+    axe = Axe(page, scheme)
     page.goto("/staff/login")
     shown(page, "スタッフログイン")
     axe.check("staff login")
@@ -234,21 +260,22 @@ def test_every_staff_screen_passes_axe(open_context, staff_account):  # noqa: F8
     submit(page, "ログイン", "キャンペーン一覧")
     axe.check("campaigns")
     page.goto("/staff/campaigns/new")
+    shown(page, "キャンペーンの作成")
     axe.check("new campaign")
-    submit(page, "作成する", errors=True)
+    submit(page, "作成する", "キャンペーンの作成", errors=True)
     axe.check("new campaign, empty submit")
-    campaign = page.locator("#main a[href^='/staff/campaigns/'][href$='/']").first
-    if campaign.count() == 0:
-        page.goto("/staff/campaigns/")
-        campaign = page.locator("#main a[href^='/staff/campaigns/'][href$='/']").first
-    if campaign.count():
-        href = campaign.get_attribute("href")
-        page.goto(href)
-        axe.check("campaign")
-        page.goto(href + "results")
-        axe.check("campaign results")
+    page.get_by_label("キャンペーン名", exact=True).fill(f"E2E a11y {scheme}")
+    page.get_by_label("新規登録（会員登録のはじめ）").check()
+    submit(page, "作成する", f"E2E a11y {scheme}")
+    axe.check("campaign")
+    Screen(page).submit(page.locator("#main").get_by_role("link", name="結果", exact=True).first)
+    shown(page, f"E2E a11y {scheme}の結果")
+    axe.check("campaign results")
+    page.goto("/staff/campaigns/")
+    axe.check("campaigns, one made")
     page.goto("/staff/help")
     axe.check("staff help")
+    assert len(axe.screens) == 9
     axe.assert_clean()
 
 
@@ -318,10 +345,41 @@ def test_registration_can_be_done_with_the_keyboard_only(open_context, people, m
         tab_to(lambda f: f["label"].startswith(label) and f["tag"] in ("input", "textarea", "select"),
                f"the field {label}")
 
+    def date_order() -> str:
+        """The segment order of Chromium's date field follows the browser's own locale
+        (年/月/日 or mm/dd/yyyy), not the page's: find it once on a scratch field."""
+        for order in ("ymd", "mdy", "dmy"):
+            page.evaluate("""() => { const i = document.createElement('input');
+                i.type = 'date'; i.id = 'e2e-probe'; document.body.append(i); i.focus(); }""")
+            for part in order:
+                keys.type({"y": "1970", "m": "04", "d": "01"}[part])
+            ok = page.evaluate("() => { const i = document.getElementById('e2e-probe');"
+                               " const v = i.value; i.remove(); return v === '1970-04-01'; }")
+            if ok:
+                return order
+        raise AssertionError("no keyboard order fills a date field in this browser")
+
+    def type_date(value: str):
+        y, m, d = value.split("-")
+        for part in order:
+            keys.type({"y": y, "m": m, "d": d}[part])
+        expect(page.get_by_label("生年月日", exact=True)).to_have_value(value)
+
     def press_and_wait(key: str, heading: str):
+        """Press the key on the focused control; the next screen comes (an htmx swap), its
+        heading takes the focus (a screen reader reads it next) and the title names it."""
+        page.evaluate("() => { window.__e2eSamePage = true }")
         Screen(page).submit(_KeyPress(keys, key))
         shown(page, heading)
+        if page.evaluate("() => window.__e2eSamePage === true"):  # swapped, not a new page load
+            swaps.append(heading)
+            expect(page.get_by_role("heading", level=1, name=heading, exact=True)).to_be_focused()
+        expect(page).to_have_title(re.compile(re.escape(heading)))
+        current = page.locator(".steps [aria-current='step']")
+        if page.locator(".steps").count():
+            expect(current).to_have_count(1)
 
+    swaps: list[str] = []
     page.goto("/mypage/login")
     LoginPage(page).expect_shown()
     tab_to_text("新規登録")
@@ -333,17 +391,18 @@ def test_registration_can_be_done_with_the_keyboard_only(open_context, people, m
     expect(page.get_by_label("会員規定について確認しました。", exact=True)).to_be_checked()
     tab_to_text("会員規定に同意して登録する")
     press_and_wait("Enter", "お客さま情報の入力")
+    expect(page.locator(".steps [aria-current='step']")).to_contain_text("情報入力")
 
     values = {
         "証券番号": person.policy_numbers[0], "氏名": person.name, "フリガナ": person.name_kana,
         "生年月日": person.birth_date, "郵便番号": person.postal_code, "電話番号": person.phone,
         "メールアドレス": person.email,
     }
+    order = date_order()
     for label, value in values.items():
         tab_to_field(label)
         if label == "生年月日" and focused()["type"] == "date":
-            keys.type(value.replace("-", ""))  # the date field's segments: 年 月 日
-            expect(page.get_by_label("生年月日", exact=True)).to_have_value(value)
+            type_date(value)
         else:
             keys.type(value)
     tab_to_field("住所")
@@ -370,6 +429,7 @@ def test_registration_can_be_done_with_the_keyboard_only(open_context, people, m
     tab_to_text("マイページトップへ")
     press_and_wait("Enter", "マイページトップ")
     MyPageTop(page).expect_contract(person.contracts[0])
+    assert len(swaps) >= 5, f"htmx swaps checked for focus and title: {swaps}"
 
 
 class _KeyPress:
@@ -382,7 +442,29 @@ class _KeyPress:
         self.keyboard.press(self.key)
 
 
-MAIN_SCREENS = ["login", "info", "confirm", "top", "renewal", "chat"]
+def test_reduced_motion_turns_off_animation_and_smooth_scrolling(open_context):
+    """prefers-reduced-motion: reduce → no element animates or transitions, no smooth scroll."""
+    page = open_context(reduced_motion="reduce")
+    moving = []
+    for path in ("/mypage/login", "/mypage/register/", "/help/chat", "/staff/login"):
+        page.goto(path)
+        expect(page.locator("h1").first).to_be_visible()
+        moving += page.evaluate("""() => {
+          const seconds = v => Math.max(...v.split(',').map(t => parseFloat(t) * (t.trim().endsWith('ms') ? 0.001 : 1)));
+          const out = [];
+          for (const el of [document.documentElement, ...document.querySelectorAll('body *')]) {
+            const s = getComputedStyle(el);
+            if (s.animationName !== 'none' && seconds(s.animationDuration) > 0.01)
+              out.push(location.pathname + ' ' + el.tagName + '.' + el.className + ' animates');
+            if (seconds(s.transitionDuration) > 0.01)
+              out.push(location.pathname + ' ' + el.tagName + '.' + el.className + ' transitions');
+            if (s.scrollBehavior === 'smooth') out.push(location.pathname + ' ' + el.tagName + ' scrolls smoothly');
+          }
+          return out;
+        }""")
+    assert not moving, "with reduced motion these still move:\n" + "\n".join(moving[:20])
+
+
 
 
 def test_320px_wide_with_200_percent_text_nothing_overflows(open_context, people, mailbox):
@@ -435,5 +517,3 @@ def test_320px_wide_with_200_percent_text_nothing_overflows(open_context, people
     look("chat")
     assert not problems, "at 320 px with 200 % text these stick out:\n" + "\n".join(problems)
 
-
-__all__ = ["InfoPage"]
