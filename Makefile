@@ -63,12 +63,34 @@ e2e-matrix: install-test
 screenshots: install-test
 	$(PY) -m e2e.screenshots docs/screenshots
 	$(PY) -m e2e.renewal_screenshots docs/screenshots
+	$(PY) -m e2e.help_screenshots docs/screenshots
+	$(PY) -m e2e.flyer_screenshots docs/screenshots
+	$(PY) -m e2e.a11y_screenshots docs/screenshots
 
 eval-chat: install-test
 	$(PY) -m clickar.help.evaluate
 
-bench: install-test
+bench: install-test bench-deps
+	mkdir -p reports
 	$(PY) -m clickar.bench | tee reports/bench-latest.txt
+
+# Production-style serving (issue 10): gunicorn with gunicorn.conf.py; CLICKAR_* from the environment.
+.PHONY: serve bench-scale bench-deps
+BENCH_PACKAGES := wrk
+serve: install
+	$(FLASK) db upgrade
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
+
+# 1,000,000 contracts: CSV generated, then `flask contracts import` into PostgreSQL (CLICKAR_TEST_POSTGRES_URL).
+bench-scale: install-test
+	mkdir -p reports
+	$(PY) -m clickar.bench scale | tee reports/bench-scale-latest.txt
+
+# The load tool for `make bench` (Debian's wrk; without it the bench falls back to a Python client).
+bench-deps:
+	@dpkg -s $(BENCH_PACKAGES) >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(BENCH_PACKAGES) >/dev/null \
+	  || echo "wrk could not be installed: make bench uses its Python client"; }
 
 # PWA (issue 6): PNG icons from the one SVG (static/icons/icon.svg); Lighthouse on Debian's chromium.
 .PHONY: icons lighthouse
