@@ -165,11 +165,7 @@ def reset_password(token: str, new_password: str, client: Client) -> Member | No
     if row is None:
         return None
     with database.atomic():
-        used = (AccountToken
-                .update(used_at=now())
-                .where((AccountToken.id == row.id) & AccountToken.used_at.is_null())
-                .execute())
-        if used != 1:
+        if not row.claim():
             return None
         member = row.member
         Member.update(password_hash=hash_password(new_password), failed_logins=0, locked_until=None,
@@ -236,11 +232,7 @@ def confirm_email_change(token: str, client: Client) -> Member | None:
 
     try:
         with database.atomic():
-            used = (AccountToken
-                    .update(used_at=now())
-                    .where((AccountToken.id == row.id) & AccountToken.used_at.is_null())
-                    .execute())
-            if used != 1:
+            if not row.claim():
                 return None
             member = row.member
             old = member.email

@@ -261,6 +261,13 @@ class AccountToken(BaseModel):
                        & (cls.expires_at > now()))
                 .first())
 
+    def claim(self) -> bool:
+        """Mark this link used; True only for the one caller that used it (double submits lose)."""
+        return (AccountToken
+                .update(used_at=now())
+                .where((AccountToken.id == self.id) & AccountToken.used_at.is_null())
+                .execute()) == 1
+
 
 class RecoveryCode(BaseModel):
     """One-use recovery codes for the authenticator app (hash only)."""
