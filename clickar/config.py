@@ -31,6 +31,7 @@ SETTINGS = (
     Setting("CLICKAR_LLM_MODEL", "default", "model name sent to CLICKAR_LLM_URL"),
     Setting("CLICKAR_METRICS_TOKEN", None, "bearer token for /metrics (Prometheus); unset = /metrics answers loopback clients only"),
     Setting("CLICKAR_TRUSTED_PROXIES", "0", "how many proxies (load balancers) in front set X-Forwarded-For/-Proto; 0 = none trusted"),
+    Setting("CLICKAR_REDIS_PREFIX", "clickar", "prefix of every rate-limit key in Redis (deployments sharing one Redis use different ones)"),
     Setting("CLICKAR_BENCH", None, "1 = `make bench` mode: a bench-only bare page and raised rate limits; refused in production"),
 )
 
@@ -85,4 +86,5 @@ def from_environ(environ=None) -> dict:
         "METRICS_TOKEN": values["CLICKAR_METRICS_TOKEN"],
         "TRUSTED_PROXIES": int(proxies),
         "BENCH": values["CLICKAR_BENCH"] == "1" and env != "production",
+        "RATELIMIT_KEY_PREFIX": values["CLICKAR_REDIS_PREFIX"],
     }

@@ -38,7 +38,79 @@ def render_error(status: int, title: str | None = None, detail: str | None = Non
     return body, status
 
 
+# ------------------------------------------------------- database unreachable
+
+def _unreachable_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean a dependency (the database, Redis) does not answer."""
+    import peewee
+
+    kinds: list[type[BaseException]] = [peewee.OperationalError, peewee.InterfaceError]
+    try:
+        import redis.exceptions
+
+        kinds += [redis.exceptions.ConnectionError, redis.exceptions.TimeoutError]
+    except ImportError:  # pragma: no cover - redis is an optional extra
+        pass
+    from limits.errors import StorageError
+
+    kinds.append(StorageError)
+    return tuple(kinds)
+
+
+UNREACHABLE = _unreachable_errors()
+
+
+def forget_connection() -> None:
+    """Drop this thread's database connection, even a broken one mid-transaction,
+    so the next request connects afresh instead of failing on a dead socket."""
+    from .db import database
+
+    state = database.obj._state
+    state.transactions = []  # rolled back on the way out already, or impossible on a dead socket
+    try:
+        database.close()  # a pool (postgresql+pool://) checks the connection before reusing it
+    except Exception:  # noqa: BLE001 - the connection is gone either way
+        try:
+            if state.conn is not None:
+                state.conn.close()
+        except Exception:  # noqa: BLE001
+            pass
+        state.reset()
+
+
+# Served even when the per-request database connect failed: they never read the database.
+DATABASE_FREE_ENDPOINTS = {"static", "pwa.manifest", "pwa.service_worker", "pwa.offline"}
+
+
+def maintenance_page():
+    """503 メンテナンス中, rendered without touching the database (nobody is signed in)."""
+    from flask import g
+    from flask_login import AnonymousUserMixin
+
+    g._login_user = AnonymousUserMixin()  # Flask-Login must not load the member from the database
+    body, status = render_error(503)
+    return body, status, {"Retry-After": "60", "Cache-Control": "no-store"}
+
+
 def init_app(app) -> None:
+    @app.errorhandler(UNREACHABLE[0])
+    def _unreachable(exc):
+        from .observability import database_unreachable
+
+        forget_connection()
+        database_unreachable()
+        app.logger.error("dependency unreachable: %s", type(exc).__name__)
+        if request.endpoint == "pwa.healthz":
+            from .pwa.views import healthz
+
+            return healthz()
+        if request.endpoint in DATABASE_FREE_ENDPOINTS:  # the 503 page keeps its stylesheet
+            return app.view_functions[request.endpoint](**(request.view_args or {}))
+        return maintenance_page()
+
+    for kind in UNREACHABLE[1:]:
+        app.register_error_handler(kind, _unreachable)
+
     @app.errorhandler(CSRFError)
     def _csrf(exc):
         if is_htmx():

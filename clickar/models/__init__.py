@@ -68,6 +68,17 @@ class Contract(BaseModel):
     def by_policy_number(cls, policy_number: str) -> "Contract | None":
         return cls.get_or_none(cls.policy_number == policy_number)
 
+    @classmethod
+    def identity_check_rows(cls, policy_numbers: list[str]):
+        """(policy_number, match_form, link id or None) of these contracts — one query for 次へ/確定."""
+        from peewee import JOIN
+
+        return (cls
+                .select(cls.policy_number, cls.match_form, MemberContract.id)
+                .join(MemberContract, JOIN.LEFT_OUTER)
+                .where(cls.policy_number.in_(policy_numbers))
+                .tuples())
+
     def is_linked(self) -> bool:
         return (MemberContract
                 .select()

@@ -124,17 +124,12 @@ def check_identity(profile: dict, policy_numbers: list[str], client_key: str | N
     email = profile["email"].strip().lower()
     if Member.select().where(Member.email == email).exists():
         raise WizardError(MISMATCH)
-    contracts = {c.policy_number: c for c in
-                 Contract.select().where(Contract.policy_number.in_(policy_numbers))}
-    linked = set(MemberContract
-                 .select(MemberContract.contract)
-                 .where(MemberContract.contract.in_([c.id for c in contracts.values()]))
-                 .tuples())
+    found = {number: (match_form, link) for number, match_form, link in Contract.identity_check_rows(policy_numbers)}
     for number in policy_numbers:
-        contract = contracts.get(number)
-        ok = (contract is not None
-              and (contract.id,) not in linked
-              and matching.matches(contract.match_form, entered))
+        match_form, link = found.get(number, (None, None))
+        ok = (match_form is not None
+              and link is None  # a contract belongs to at most one member
+              and matching.matches(match_form, entered))
         if not ok:
             raise WizardError(MISMATCH)
 

@@ -1,0 +1,40 @@
+# Clickar: one image for the web processes, the mail worker and one-off commands
+# (`flask --app wsgi …`). compose.yaml runs two web processes of it behind nginx,
+# with PostgreSQL, Redis, the mail worker and Mailpit.
+
+# --- htmx from package-lock.json (never a CDN), copied into static/vendor/
+FROM node:22-bookworm-slim AS vendor
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+COPY scripts/build-vendor.mjs scripts/
+RUN node scripts/build-vendor.mjs
+
+# --- the app
+FROM python:3.12-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    CLICKAR_ENV=production \
+    GUNICORN_BIND=0.0.0.0:8000
+# IPAexGothic: the Japanese font of the printable flyer PDF (clickar/flyers/fonts.py).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-ipaexfont-gothic \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --create-home --uid 10001 clickar
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY clickar/ clickar/
+# Editable, so templates/ and static/ are found beside the package (clickar.ROOT).
+RUN pip install -e '.[postgres,redis,serve]'
+COPY wsgi.py gunicorn.conf.py ./
+COPY migrations/ migrations/
+COPY templates/ templates/
+COPY static/ static/
+COPY --from=vendor /src/static/vendor/ static/vendor/
+USER clickar
+EXPOSE 8000
+HEALTHCHECK --interval=10s --timeout=4s --start-period=20s \
+    CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=3).status != 200)"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]

@@ -1,0 +1,80 @@
+"""gunicorn settings for Clickar: `gunicorn -c gunicorn.conf.py wsgi:app` (`make serve`).
+
+Every value can be set from the environment, so the same file serves a laptop,
+the Docker image and `make bench`:
+
+| variable | default | meaning |
+|---|---|---|
+| GUNICORN_BIND | 127.0.0.1:8000 | address (the image sets 0.0.0.0:8000) |
+| WEB_CONCURRENCY | 2 × cores + 1 | worker processes |
+| GUNICORN_THREADS | 4 | threads per worker (gthread: keep-alive, slow phones do not hold a process) |
+| GUNICORN_WORKER_CLASS | gthread | `sync` is as good behind a buffering proxy such as compose.yaml's nginx |
+| GUNICORN_TIMEOUT | 30 | seconds before a stuck worker is replaced |
+| GUNICORN_MAX_REQUESTS | 5000 | a worker is recycled after about this many requests (0 = never) |
+
+The app processes keep nothing another process needs: sessions are sealed
+cookies, rate limits live in Redis (CLICKAR_REDIS_URL), mail in the outbox
+table. So any number of them may run behind a load balancer (compose.yaml).
+
+Logs are JSON lines on stderr (clickar.observability); gunicorn's own access
+log is off because the app logs each request itself — without query strings
+or tokens. Prometheus counters of all workers are summed through
+PROMETHEUS_MULTIPROC_DIR (a fresh temporary directory unless set).
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import tempfile
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+keepalive = 5
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
+max_requests_jitter = max_requests // 10
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# Behind a load balancer, forwarded headers are read by the app (CLICKAR_TRUSTED_PROXIES), not here.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+proxy_allow_ips = forwarded_allow_ips
+# Newer gunicorn's control socket is one path per user: several servers on a machine would share it.
+control_socket_disable = True
+# Limits on what a request may be (the app has its own, smaller body limits).
+limit_request_line = 4094
+limit_request_fields = 100
+
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "clickar.observability.JsonFormatter"}},
+    "handlers": {"stderr": {"class": "clickar.observability.StderrHandler", "formatter": "json"}},
+    "root": {"handlers": ["stderr"], "level": "WARNING"},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["stderr"], "level": loglevel.upper(), "propagate": False},
+        "gunicorn.access": {"handlers": [], "propagate": False},
+    },
+}
+
+# Prometheus: one directory of per-process files, summed at /metrics.
+_own_metrics_dir = None
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    _own_metrics_dir = tempfile.mkdtemp(prefix="clickar-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _own_metrics_dir
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if _own_metrics_dir:
+        shutil.rmtree(_own_metrics_dir, ignore_errors=True)
