@@ -88,6 +88,24 @@ DATABASES = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
 
 
 _fresh_workers: set[str] = set()
+RUN_ID = uuid.uuid4().hex
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_worker_databases():
+    """Each run's PostgreSQL databases go when the run ends."""
+    yield
+    if not POSTGRES_URL or not _fresh_workers:
+        return
+    from clickar.db import open_database
+
+    if not database.is_closed():
+        database.close()
+    admin = open_database(POSTGRES_URL)
+    admin.connect()
+    for name in _fresh_workers:
+        admin.execute_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
 
 
 def _worker_database(url: str) -> str:
@@ -97,7 +115,8 @@ def _worker_database(url: str) -> str:
     from clickar.db import open_database
 
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    name = f"clickar_test_{worker}"
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", RUN_ID)[:8]  # two runs on one machine never meet
+    name = f"clickar_test_{worker}_{run}"
     if name not in _fresh_workers:
         admin = open_database(url)
         admin.connect()

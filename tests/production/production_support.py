@@ -6,15 +6,31 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from email import message_from_bytes, policy
 from http.cookies import SimpleCookie
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+class Sink:
+    """aiosmtpd handler keeping every message (tests/conftest.py has the same for the shared sink)."""
+
+    def __init__(self):
+        self.messages = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        msg = message_from_bytes(envelope.content, policy=policy.default)
+        with self.lock:
+            self.messages.append(msg)
+        return "250 OK"
 
 
 def answers(url: str, default_port: int) -> bool:

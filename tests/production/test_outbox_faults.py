@@ -15,8 +15,7 @@ import time
 import pytest
 from aiosmtpd.controller import Controller
 
-from conftest import Sink
-from production_support import ROOT, base_env, free_port
+from production_support import ROOT, Sink, base_env, free_port
 
 
 class RefusingSink(Sink):
