@@ -88,6 +88,7 @@ DATABASES = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
 
 
 _fresh_workers: set[str] = set()
+_damaged: set[bool] = set()
 RUN_ID = uuid.uuid4().hex
 
 
@@ -127,15 +128,23 @@ def _worker_database(url: str) -> str:
     worker_url = urlunsplit(parts._replace(path="/" + name))
     db = open_database(worker_url)
     db.connect()
-    if name not in _fresh_workers:
+    if name not in _fresh_workers or _damaged:
         db.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
         _fresh_workers.add(name)
+        _damaged.clear()
     else:
         tables = [t for t in db.get_tables() if t != "schema_migration"]
         if tables:
             db.execute_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
     db.close()
     return worker_url
+
+
+@pytest.fixture
+def damaged_schema():
+    """For a test that drops a table: the next test on this worker gets a schema made afresh."""
+    yield
+    _damaged.add(True)
 
 
 @pytest.fixture(params=DATABASES)

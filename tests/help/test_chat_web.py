@@ -423,7 +423,7 @@ def test_the_bench_times_the_api_through_the_app(app):
     assert len(timings) == 6 and all(t > 0 for t in timings)
 
 
-def test_the_api_still_answers_when_the_log_cannot_be_written(app, client):
+def test_the_api_still_answers_when_the_log_cannot_be_written(app, client, damaged_schema):
     with app.app_context():
         database.connect(reuse_if_open=True)
         database.execute_sql("DROP TABLE chat_log")
