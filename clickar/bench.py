@@ -45,7 +45,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import random
 import re
 import secrets
@@ -336,7 +335,8 @@ def _free_port() -> int:
 class Server:
     """One gunicorn (gunicorn.conf.py) on a database, in bench mode."""
 
-    def __init__(self, db: Database, secret: str, workers: int, threads: int, log_dir: Path):
+    def __init__(self, db: Database, secret: str, workers: int, threads: int, log_dir: Path,
+                 worker_class: str = "gthread"):
         self.db = db
         self.port = _free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("CLICKAR_")}
@@ -349,6 +349,7 @@ class Server:
             "CLICKAR_DATABASE_URL": url, "CLICKAR_BASE_URL": "https://bench.invalid",
             "GUNICORN_BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": str(workers),
             "GUNICORN_THREADS": str(threads), "GUNICORN_MAX_REQUESTS": "0", "GUNICORN_LOGLEVEL": "warning",
+            "GUNICORN_WORKER_CLASS": worker_class,
         })
         if os.environ.get("CLICKAR_REDIS_URL"):
             env["CLICKAR_REDIS_URL"] = os.environ["CLICKAR_REDIS_URL"]
@@ -729,6 +730,7 @@ class ThreadClient:
 # ====================================================================== the table
 
 ORDER = ["bare", "next", "mismatch", "mypage", "login", "static", "link"]
+SLICE_FACTOR = {"login": 3}  # argon2id at production cost: ~10 logins/s at best, so longer slices
 SCALED = ["next", "mypage", "login", "link"]
 THROUGHPUT_TARGET = 0.50
 P95_TARGET = 1.10
@@ -755,7 +757,8 @@ def measure(servers: dict, targets: dict, tool, seconds: float, rounds: int, say
         for kind in ORDER:
             for label in (("small", "large") if r % 2 == 0 else ("large", "small")):
                 server = servers[label]
-                run = tool.run(server.port, targets[label][kind], seconds, server.db.contracts)
+                run = tool.run(server.port, targets[label][kind], seconds * SLICE_FACTOR.get(kind, 1),
+                               server.db.contracts)
                 server.drain()
                 wanted = targets[label][kind].expect
                 bad = {k: v for k, v in run.statuses.items() if k not in wanted}
@@ -793,7 +796,8 @@ def ratios(results: dict, rounds: int) -> dict:
     }
     for kind in SCALED:
         pairs = zip(results[(kind, "large")], results[(kind, "small")])
-        out[f"p95_{kind}_large_vs_small"] = _median([large.p95_ms / small.p95_ms for large, small in pairs])
+        out[f"p95_{kind}_large_vs_small"] = _median([large.p95_ms / small.p95_ms for large, small in pairs
+                                                     if large.requests and small.requests])
         out[f"rps_{kind}_large_vs_small"] = rps(kind, "large") / rps(kind, "small")
     return out
 
@@ -849,7 +853,7 @@ def report(results, ratio, extra_rows, meta, targets, small, large, rounds) -> t
     w(f"Clickar bench — {meta['when']}")
     w(f"machine: {meta['cores']} cores, load average {meta['load']} at start; {meta['database']}"
       f"{', Redis' if meta['redis'] else ', in-memory limits'}; gunicorn {meta['workers']} workers × "
-      f"{meta['threads']} threads (gthread), CLICKAR_ENV=staging + CLICKAR_BENCH=1")
+      f"{meta['threads']} threads ({meta['worker_class']}), CLICKAR_ENV=staging + CLICKAR_BENCH=1")
     w(f"load: {meta['tool']} ({meta['tool_version']}), 1 thread, {meta['connections']} connections; "
       f"{rounds} slices of {meta['seconds']:.0f} s per request kind and database, interleaved; req/s over "
       f"all slices, p50/p95 medians of the slices")
@@ -908,7 +912,7 @@ def bench(args) -> int:
         "cores": os.cpu_count(), "load": f"{os.getloadavg()[0]:.1f}",
         "redis": bool(os.environ.get("CLICKAR_REDIS_URL")), "tool": tool.name, "tool_version": tool.version,
         "connections": args.connections, "seconds": args.seconds, "workers": args.workers,
-        "threads": args.threads,
+        "threads": args.threads, "worker_class": args.worker_class,
         "command": "make bench  (= " + " ".join(["python -m clickar.bench"] + sys.argv[1:]) + ")"
                    + (f", CLICKAR_TEST_POSTGRES_URL={os.environ['CLICKAR_TEST_POSTGRES_URL']}"
                       if os.environ.get("CLICKAR_TEST_POSTGRES_URL") else "")
@@ -921,7 +925,8 @@ def bench(args) -> int:
         meta.update(notes)
         secret = secrets.token_urlsafe(48)
         seeds = {db.label: seed_bench_rows(db) for db in (small, large)}
-        servers = {db.label: Server(db, secret, args.workers, args.threads, folder) for db in (small, large)}
+        servers = {db.label: Server(db, secret, args.workers, args.threads, folder, args.worker_class)
+                   for db in (small, large)}
         for server in servers.values():
             server.wait()
         targets = {label: make_targets(server, seeds[label]) for label, server in servers.items()}
@@ -995,13 +1000,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m clickar.bench", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command")
     parser.add_argument("--seconds", type=float, default=2.0, help="one slice (one wrk run)")
-    parser.add_argument("--rounds", type=int, default=8, help="slices per request kind and database")
+    parser.add_argument("--rounds", type=int, default=10, help="slices per request kind and database")
     parser.add_argument("--small", type=int, default=1_000, help="contracts in the small database")
     parser.add_argument("--large", type=int, default=1_000_000, help="contracts in the large database")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2,
                         help="gunicorn workers per server (one per core: both servers share the machine)")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (gunicorn.conf.py's default)")
+    parser.add_argument("--worker-class", default=os.environ.get("GUNICORN_WORKER_CLASS", "gthread"),
+                        help="gunicorn worker class (gunicorn.conf.py's default: gthread)")
     parser.add_argument("--python-client", action="store_true", help="use the Python client even if wrk exists")
     parser.add_argument("--no-extras", action="store_true", help="skip matching/chat/flyer rows")
     s = sub.add_parser("scale", help="1,000,000 contracts: CSV + `flask contracts import` into PostgreSQL")

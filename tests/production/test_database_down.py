@@ -1,13 +1,9 @@
 """The database unreachable: a Japanese 503 page, /healthz names it, nothing half-written."""
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from production_support import free_port
-
-POSTGRES_URL = os.environ.get("CLICKAR_TEST_POSTGRES_URL")
 
 
 def unreachable_urls(tmp_path):

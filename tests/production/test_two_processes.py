@@ -16,8 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from demo_people import PERSON
-from production_support import Browser, base_env, free_port, start_gunicorn, stop, wait_until_healthy
-from production_support import answers
+from production_support import Browser, answers, base_env, free_port, start_gunicorn, stop, wait_until_healthy
 
 POSTGRES_URL = os.environ.get("CLICKAR_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("CLICKAR_REDIS_URL")
