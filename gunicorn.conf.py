@@ -9,6 +9,7 @@ the Docker image and `make bench`:
 | WEB_CONCURRENCY | 2 × cores + 1 | worker processes |
 | GUNICORN_THREADS | 4 | threads per worker (gthread: keep-alive, slow phones do not hold a process) |
 | GUNICORN_WORKER_CLASS | gthread | `sync` is as good behind a buffering proxy such as compose.yaml's nginx |
+| GUNICORN_WORKER_CONNECTIONS | 1000 | open connections one gthread worker takes before it leaves the rest to the others |
 | GUNICORN_TIMEOUT | 30 | seconds before a stuck worker is replaced |
 | GUNICORN_MAX_REQUESTS | 5000 | a worker is recycled after about this many requests (0 = never) |
 
@@ -32,6 +33,10 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# gthread workers accept while they have room, so with a few keep-alive clients (a load balancer's
+# upstream pool, a load tool) one worker can hold every connection while the others idle. A cap
+# near clients ÷ workers spreads them; `make bench` sets it.
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5

@@ -109,9 +109,13 @@ _LOCK = threading.Lock()
 class Assets:
     """The static folder as a table of Asset, keyed by their plain names."""
 
-    def __init__(self, folder: str | os.PathLike):
+    def __init__(self, folder: str | os.PathLike, watch: bool = True):
         self.folder = Path(folder).resolve()
         self.table: dict[str, Asset] = {}
+        # watch: every lookup checks the file on disk (an edited file is served at once, as a
+        # developer expects). Staging and production deploy files with the code and restart,
+        # so there a name found once is answered from the table: no path work, no stat().
+        self.watch = watch
         for path in sorted(self.folder.rglob("*")):
             name = path.relative_to(self.folder).as_posix()
             if path.is_file() and not any(part.startswith(".") for part in name.split("/")):
@@ -119,6 +123,8 @@ class Assets:
 
     def get(self, name: str) -> Asset | None:
         """The asset for a plain name (re-read when the file changed), or None."""
+        if not self.watch and (known := self.table.get(name)) is not None:
+            return known
         path = (self.folder / name).resolve()
         if self.folder not in path.parents:
             return None
@@ -200,7 +206,7 @@ def _compress(response):
 
 
 def init_app(app) -> None:
-    assets = Assets(app.static_folder)
+    assets = Assets(app.static_folder, watch=app.config["ENV_NAME"] not in ("staging", "production"))
     app.extensions["clickar_assets"] = assets
     app.config.setdefault("ASSET_VERSION", assets.version)
     app.add_template_global(static_url)

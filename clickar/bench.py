@@ -336,7 +336,7 @@ class Server:
     """One gunicorn (gunicorn.conf.py) on a database, in bench mode."""
 
     def __init__(self, db: Database, secret: str, workers: int, threads: int, log_dir: Path,
-                 worker_class: str = "gthread"):
+                 worker_class: str = "gthread", connections: int = 16):
         self.db = db
         self.port = _free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("CLICKAR_")}
@@ -350,6 +350,9 @@ class Server:
             "GUNICORN_BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": str(workers),
             "GUNICORN_THREADS": str(threads), "GUNICORN_MAX_REQUESTS": "0", "GUNICORN_LOGLEVEL": "warning",
             "GUNICORN_WORKER_CLASS": worker_class,
+            # the load tool's connections shared out evenly: without a cap one gthread worker can
+            # take all of them and the other idle for a whole slice (a ±30 % swing per server)
+            "GUNICORN_WORKER_CONNECTIONS": str(max(1, -(-connections // workers))),
         })
         if os.environ.get("CLICKAR_REDIS_URL"):
             env["CLICKAR_REDIS_URL"] = os.environ["CLICKAR_REDIS_URL"]
@@ -925,7 +928,8 @@ def bench(args) -> int:
         meta.update(notes)
         secret = secrets.token_urlsafe(48)
         seeds = {db.label: seed_bench_rows(db) for db in (small, large)}
-        servers = {db.label: Server(db, secret, args.workers, args.threads, folder, args.worker_class)
+        servers = {db.label: Server(db, secret, args.workers, args.threads, folder, args.worker_class,
+                                    connections=args.connections)
                    for db in (small, large)}
         for server in servers.values():
             server.wait()

@@ -14,6 +14,7 @@ from peewee import (
     IntegerField,
     Model,
     TextField,
+    fn,
 )
 
 from ..db import database
@@ -44,6 +45,9 @@ class BaseModel(Model):
 
 # ---------------------------------------------------------------- contracts
 
+_IDENTITY_SQL: dict[tuple, str] = {}  # Contract.identity_check_rows: (database class, count) → SQL
+
+
 class Contract(BaseModel):
     """A car-insurance contract as the insurer loaded it (the one to renew)."""
 
@@ -69,15 +73,37 @@ class Contract(BaseModel):
         return cls.get_or_none(cls.policy_number == policy_number)
 
     @classmethod
-    def identity_check_rows(cls, policy_numbers: list[str]):
-        """(policy_number, match_form, link id or None) of these contracts — one query for 次へ/確定."""
+    def _identity_query(cls, policy_numbers: list[str], email: str):
         from peewee import JOIN
 
+        taken = fn.EXISTS(Member.select(Member.id).where(Member.email == email))
         return (cls
-                .select(cls.policy_number, cls.match_form, MemberContract.id)
+                .select(cls.policy_number, cls.match_form, MemberContract.id, taken)
                 .join(MemberContract, JOIN.LEFT_OUTER)
-                .where(cls.policy_number.in_(policy_numbers))
-                .tuples())
+                .where(cls.policy_number.in_(policy_numbers)))
+
+    @classmethod
+    def identity_check_rows(cls, policy_numbers: list[str], email: str = "") -> list[tuple]:
+        """(policy_number, match_form, link id or None, email taken) of these contracts.
+
+        One round trip for 次へ/確定: the contracts, whether each is already linked, and
+        whether `email` already belongs to a member (the same on every row; no rows when
+        none of the numbers exists). The statement is built by peewee once per database and
+        count of numbers, then reused: building it cost more CPU than running it.
+        """
+        if not policy_numbers:
+            return []
+        key = (type(database.obj), len(policy_numbers))
+        sql = _IDENTITY_SQL.get(key)
+        if sql is None:
+            marks = [f"\0number{i}" for i in range(len(policy_numbers))]
+            sql, params = cls._identity_query(marks, "\0email").sql()
+            if params != ["\0email", *marks]:  # not the order we bind in: never cache it
+                return list(cls._identity_query(policy_numbers, email).tuples())
+            _IDENTITY_SQL[key] = sql
+        to_python = cls.match_form.python_value
+        cursor = database.execute_sql(sql, [email, *policy_numbers])
+        return [(number, to_python(form), link, bool(taken)) for number, form, link, taken in cursor.fetchall()]
 
     def is_linked(self) -> bool:
         return (MemberContract

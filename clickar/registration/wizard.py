@@ -122,9 +122,11 @@ def check_identity(profile: dict, policy_numbers: list[str], client_key: str | N
         limits.hit("identity-policy", number)
     entered = entered_identity(profile)
     email = profile["email"].strip().lower()
-    if Member.select().where(Member.email == email).exists():
-        raise WizardError(MISMATCH)
-    found = {number: (match_form, link) for number, match_form, link in Contract.identity_check_rows(policy_numbers)}
+    found = {}
+    for number, match_form, link, email_taken in Contract.identity_check_rows(policy_numbers, email):
+        if email_taken:  # the address is a member's already: the same message, nothing more
+            raise WizardError(MISMATCH)
+        found[number] = (match_form, link)
     for number in policy_numbers:
         match_form, link = found.get(number, (None, None))
         ok = (match_form is not None

@@ -171,6 +171,18 @@ def test_the_asset_version_changes_when_any_static_file_changes(tmp_path):
     assert before.get("css/a.css").hashed_name == after.get("css/a.css").hashed_name  # re-read on change
 
 
+def test_a_deployed_asset_table_keeps_the_files_it_started_with(tmp_path):
+    """Staging/production (watch=False): the hashed names pages link to stay those of the
+    version the service worker precached, until the next deploy restarts the processes."""
+    (tmp_path / "a.css").write_text("body { color: red }")
+    deployed = Assets(tmp_path, watch=False)
+    name = deployed.get("a.css").hashed_name
+    (tmp_path / "a.css").write_text("body { color: blue }")
+    assert deployed.get("a.css").hashed_name == name
+    assert deployed.resolve(name) == (deployed.get("a.css"), True)
+    assert deployed.get("missing.css") is None
+
+
 def test_the_app_config_carries_the_asset_version(app):
     assert re.fullmatch(r"[0-9a-f]{12}", app.config["ASSET_VERSION"])
 
