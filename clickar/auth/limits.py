@@ -7,6 +7,7 @@ Limits are the production ones in every environment.
 """
 from __future__ import annotations
 
+import functools
 import math
 import time
 
@@ -14,6 +15,13 @@ from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from limits import parse
+from limits.strategies import MovingWindowRateLimiter
+
+try:
+    from redis.exceptions import NoScriptError
+except ImportError:  # redis is an extra: without it the storage is memory and hit_all never pipelines
+    class NoScriptError(Exception):
+        pass
 
 # Rule name → limit. Generous enough that a person trying a few times is never blocked.
 RULES = {
@@ -45,21 +53,61 @@ class Limited(Exception):
         self.retry_after = retry_after
 
 
+@functools.lru_cache(maxsize=64)
+def _parse(text: str):
+    return parse(text)
+
+
 def _item(rule: str):
-    return parse(RULES[rule])
+    return _parse(RULES[rule])  # keyed by the text: a changed rule is parsed afresh
+
+
+def _refuse(rule: str, key: str):
+    from ..observability import limit_hit
+
+    limit_hit(rule)  # Prometheus: clickar_rate_limit_hits_total{rule}
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
+    reset_at, _ = limiter.limiter.get_window_stats(_item(rule), prefix, rule, key)
+    raise Limited(max(1, math.ceil(reset_at - time.time())))
 
 
 def hit(rule: str, key: str) -> None:
     """Count one event; raise Limited when the rule is already used up."""
-    strategy = limiter.limiter
-    item = _item(rule)
     prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
-    if not strategy.hit(item, prefix, rule, key):
-        from ..observability import limit_hit
+    if not limiter.limiter.hit(_item(rule), prefix, rule, key):
+        _refuse(rule, key)
 
-        limit_hit(rule)  # Prometheus: clickar_rate_limit_hits_total{rule}
-        reset_at, _ = strategy.get_window_stats(item, prefix, rule, key)
-        raise Limited(max(1, math.ceil(reset_at - time.time())))
+
+def hit_all(events: list[tuple[str, str]]) -> None:
+    """Count several events, (rule, key) each; raise Limited for the first rule used up.
+
+    On Redis this is one round trip (a pipeline of the moving-window script the limits
+    library registered) instead of one per event: the identity check counts its client
+    and every policy number on each 次へ. Every event is counted, even when an earlier
+    one is refused, as separate hits would not do; that only ever counts more.
+    """
+    storage = limiter.storage
+    sha = getattr(getattr(storage, "lua_acquire_moving_window", None), "sha", None)
+    if len(events) < 2 or not sha or not isinstance(limiter.limiter, MovingWindowRateLimiter):
+        for rule, key in events:
+            hit(rule, key)
+        return
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
+    pipe = storage.get_connection().pipeline(transaction=False)
+    stamp = time.time()
+    for rule, key in events:
+        item = _item(rule)
+        pipe.evalsha(sha, 1, storage.prefixed_key(item.key_for(prefix, rule, key)),
+                     stamp, item.amount, item.get_expiry(), 1)
+    try:
+        acquired = pipe.execute()
+    except NoScriptError:  # Redis restarted and forgot the script: one by one reloads it
+        for rule, key in events:
+            hit(rule, key)
+        return
+    for (rule, key), ok in zip(events, acquired):
+        if not ok:
+            _refuse(rule, key)
 
 
 def allowed(rule: str, key: str) -> bool:

@@ -116,10 +116,8 @@ def check_identity(profile: dict, policy_numbers: list[str], client_key: str | N
 
     Rate limited per client and per policy number (whether or not it exists).
     """
-    if client_key is not None:
-        limits.hit("identity-client", client_key)
-    for number in policy_numbers:
-        limits.hit("identity-policy", number)
+    events = [("identity-client", client_key)] if client_key is not None else []
+    limits.hit_all(events + [("identity-policy", number) for number in policy_numbers])
     entered = entered_identity(profile)
     email = profile["email"].strip().lower()
     found = {}

@@ -123,3 +123,34 @@ def test_resetting_one_apps_limits_leaves_other_processes_counts_alone(tmp_path)
     app = app_with(theirs)
     with app.test_request_context():
         assert not limits.allowed("reset-account", "victim"), "another process's counts survived"
+
+
+@pytest.mark.parametrize("storage", ["redis", "memory"])
+def test_one_identity_check_counts_the_client_and_every_policy_number(tmp_path, storage):
+    """次へ with two contracts: both numbers and the client are counted (Redis: in one round
+    trip); the 11th check naming the same number is refused with the time left, and the
+    Redis storage's scripts going missing (a restarted Redis) loses no count."""
+    if storage == "redis" and not (REDIS_URL and redis_answers(REDIS_URL)):
+        pytest.skip("CLICKAR_REDIS_URL is not set or Redis does not answer (.ci/run sets it when it does)")
+    from clickar import create_app
+    from clickar.auth import limits
+
+    uri = REDIS_URL if storage == "redis" else "memory://"
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "REDIS_URL": uri if storage == "redis" else None,
+                      "RATELIMIT_STORAGE_URI": uri, "RATELIMIT_KEY_PREFIX": f"many-{uuid.uuid4().hex}"})
+    events = [("identity-client", "198.51.100.7"), ("identity-policy", "SJ24000101"),
+              ("identity-policy", "SJ24000102")]
+    with app.test_request_context():
+        for i in range(10):
+            if storage == "redis" and i == 5:
+                limits.limiter.storage.get_connection().script_flush()
+            limits.hit_all(events)
+        prefix = app.config["RATELIMIT_KEY_PREFIX"]
+        for rule, key in events:
+            _, remaining = limits.limiter.limiter.get_window_stats(limits._item(rule), prefix, rule, key)
+            assert (rule, remaining) == (rule, (60 if rule == "identity-client" else 10) - 10)
+        with pytest.raises(limits.Limited) as refused:
+            limits.hit_all(events)
+        assert 0 < refused.value.retry_after <= 3600
+        assert limits.allowed("identity-client", "198.51.100.7")
+        assert not limits.allowed("identity-policy", "SJ24000102")
