@@ -1,15 +1,15 @@
 """Login and account-security forms."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from ..forms import Form
 from ..registration.forms import EMAIL, nfkc
 from .passwords import password_problem
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = StringField("メールアドレス", validators=[DataRequired("メールアドレスを入力してください。"),
                                                  Length(max=254, message="メールアドレスが長すぎます。")])
     password = PasswordField("パスワード", validators=[DataRequired("パスワードを入力してください。"),
@@ -17,7 +17,7 @@ class LoginForm(FlaskForm):
     show_password = BooleanField("入力したパスワードを表示する")
 
 
-class OtpForm(FlaskForm):
+class OtpForm(Form):
     code = StringField("ワンタイムパスワード", validators=[DataRequired("ワンタイムパスワードを入力してください。"),
                                                   Length(max=20, message="6桁の数字を入力してください。")])
     trust_device = BooleanField("信頼できる端末（ブラウザ等）として登録する")
@@ -30,7 +30,7 @@ def _email_rule(form, field):
     field.data = value
 
 
-class ForgotForm(FlaskForm):
+class ForgotForm(Form):
     email = StringField("メールアドレス", validators=[DataRequired("メールアドレスを入力してください。"), _email_rule])
 
 
@@ -47,27 +47,27 @@ class NewPasswordMixin:
             raise ValidationError("パスワードとパスワード（確認用）が一致しません。")
 
 
-class ResetForm(NewPasswordMixin, FlaskForm):
+class ResetForm(NewPasswordMixin, Form):
     password = PasswordField("新しいパスワード")
     password_confirm = PasswordField("新しいパスワード（確認用）")
 
 
-class PasswordChangeForm(NewPasswordMixin, FlaskForm):
+class PasswordChangeForm(NewPasswordMixin, Form):
     current = PasswordField("現在のパスワード", validators=[DataRequired("現在のパスワードを入力してください。")])
     password = PasswordField("新しいパスワード")
     password_confirm = PasswordField("新しいパスワード（確認用）")
 
 
-class EmailChangeForm(FlaskForm):
+class EmailChangeForm(Form):
     email = StringField("新しいメールアドレス", validators=[DataRequired("新しいメールアドレスを入力してください。"), _email_rule])
     current = PasswordField("現在のパスワード", validators=[DataRequired("現在のパスワードを入力してください。")])
 
 
-class AuthenticatorForm(FlaskForm):
+class AuthenticatorForm(Form):
     code = StringField("認証アプリに表示された6桁の数字",
                        validators=[DataRequired("認証アプリに表示された6桁の数字を入力してください。"),
                                    Length(max=20, message="6桁の数字を入力してください。")])
 
 
-class ConfirmPasswordForm(FlaskForm):
+class ConfirmPasswordForm(Form):
     current = PasswordField("現在のパスワード", validators=[DataRequired("現在のパスワードを入力してください。")])

@@ -5,10 +5,10 @@ import datetime as dt
 import re
 import unicodedata
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ..forms import Form
 from .campaigns import DPIS, FORMATS, SIZES_MM, TARGETS
 
 
@@ -16,7 +16,7 @@ def nfkc(value):
     return unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else value
 
 
-class StaffLoginForm(FlaskForm):
+class StaffLoginForm(Form):
     email = StringField("メールアドレス", validators=[DataRequired("メールアドレスを入力してください。"),
                                                  Length(max=254, message="メールアドレスが長すぎます。")])
     password = PasswordField("パスワード", validators=[DataRequired("パスワードを入力してください。"),
@@ -40,7 +40,7 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(Form):
     name = StringField("キャンペーン名", filters=[strip], validators=[
         DataRequired("キャンペーン名を入力してください。"),
         Length(max=100, message="キャンペーン名は100文字以内で入力してください。")])
@@ -88,7 +88,7 @@ class CampaignForm(FlaskForm):
         }
 
 
-class QrDownloadForm(FlaskForm):
+class QrDownloadForm(Form):
     """The GET form on the campaign page: format, printed size, resolution, logo."""
 
     class Meta:

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from ..forms import Form
 from ..registration.forms import InfoForm, normalise_policy_number, required
 
 
-class AddContractForm(FlaskForm):
+class AddContractForm(Form):
     """ご契約の追加: 証券番号 and the holder's details, checked like registration."""
 
     policy_number = StringField("証券番号", validators=[required("証券番号を入力してください。")])
@@ -40,7 +40,7 @@ class AddContractForm(FlaskForm):
                 for name in ("name", "name_kana", "birth_date", "postal_code", "address", "phone")}
 
 
-class ChangeForm(FlaskForm):
+class ChangeForm(Form):
     """住所・電話番号の変更のお申し出."""
 
     postal_code = StringField("郵便番号", validators=[required("郵便番号を入力してください。")])
@@ -52,7 +52,7 @@ class ChangeForm(FlaskForm):
     validate_phone = InfoForm.validate_phone
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
     understood = BooleanField("退会すると、マイページにログインできなくなることを確認しました。",
                               validators=[DataRequired("退会される場合は、確認のチェックを入れてください。")])
     password = PasswordField("パスワード", validators=[required("パスワードを入力してください。")])

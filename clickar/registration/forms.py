@@ -4,12 +4,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from .. import matching
 from ..auth.passwords import password_problem
+from ..forms import Form
 from .wizard import MAX_CONTRACTS
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z0-9-]{2,}")
@@ -27,12 +27,12 @@ def required(message: str):
     return DataRequired(message=message)
 
 
-class TermsForm(FlaskForm):
+class TermsForm(Form):
     agree = BooleanField("会員規定について確認しました。",
                          validators=[required("会員規定をご確認のうえ、「会員規定について確認しました。」にチェックしてください。")])
 
 
-class InfoForm(FlaskForm):
+class InfoForm(Form):
     policy_numbers = FieldList(StringField("証券番号"), min_entries=1, max_entries=MAX_CONTRACTS)
     name = StringField("氏名", validators=[required("氏名を入力してください。"),
                                          Length(max=50, message="氏名は50文字以内で入力してください。")])
@@ -130,7 +130,7 @@ class InfoForm(FlaskForm):
         return [normalise_policy_number(e.data) for e in self.policy_numbers.entries]
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(Form):
     password = PasswordField("パスワード", validators=[required("パスワードを入力してください。")])
     show_password = BooleanField("入力したパスワードを表示する")
     trust_device = BooleanField("信頼できる端末（ブラウザ等）として登録する")

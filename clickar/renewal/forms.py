@@ -1,10 +1,10 @@
 """Renewal forms (Flask-WTF). Messages are the customer's Japanese."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField
 from wtforms.validators import DataRequired
 
+from ..forms import Form
 from . import rating
 
 try:  # WTForms ≥ 3.3 deprecates (value, label) tuples
@@ -21,7 +21,7 @@ def _radio(item: str) -> RadioField:
     return RadioField(rating.ITEM_LABELS[item], choices=choices, validate_choice=False)
 
 
-class OptionsForm(FlaskForm):
+class OptionsForm(Form):
     driver_scope = _radio("driver_scope")
     driver_age = _radio("driver_age")
     vehicle = _radio("vehicle")
@@ -42,7 +42,7 @@ class OptionsForm(FlaskForm):
         return {item: (getattr(self, item).data or "") for item in rating.ITEMS}
 
 
-class DisclosureForm(FlaskForm):
+class DisclosureForm(Form):
     read_disclosure = BooleanField(
         "重要事項説明書の内容を確認しました。",
         validators=[DataRequired("重要事項説明書をお読みのうえ、「重要事項説明書の内容を確認しました。」にチェックしてください。")])
