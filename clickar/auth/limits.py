@@ -88,26 +88,25 @@ def hit_all(events: list[tuple[str, str]]) -> None:
     """
     storage = limiter.storage
     sha = getattr(getattr(storage, "lua_acquire_moving_window", None), "sha", None)
-    if len(events) < 2 or not sha or not isinstance(limiter.limiter, MovingWindowRateLimiter):
+    if len(events) > 1 and sha and isinstance(limiter.limiter, MovingWindowRateLimiter):
+        prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
+        pipe = storage.get_connection().pipeline(transaction=False)
+        stamp = time.time()
         for rule, key in events:
-            hit(rule, key)
-        return
-    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
-    pipe = storage.get_connection().pipeline(transaction=False)
-    stamp = time.time()
+            item = _item(rule)
+            pipe.evalsha(sha, 1, storage.prefixed_key(item.key_for(prefix, rule, key)),
+                         stamp, item.amount, item.get_expiry(), 1)
+        try:
+            acquired = pipe.execute()
+        except NoScriptError:  # Redis restarted and forgot the script: one by one below reloads it
+            pass
+        else:
+            for (rule, key), ok in zip(events, acquired):
+                if not ok:
+                    _refuse(rule, key)
+            return
     for rule, key in events:
-        item = _item(rule)
-        pipe.evalsha(sha, 1, storage.prefixed_key(item.key_for(prefix, rule, key)),
-                     stamp, item.amount, item.get_expiry(), 1)
-    try:
-        acquired = pipe.execute()
-    except NoScriptError:  # Redis restarted and forgot the script: one by one reloads it
-        for rule, key in events:
-            hit(rule, key)
-        return
-    for (rule, key), ok in zip(events, acquired):
-        if not ok:
-            _refuse(rule, key)
+        hit(rule, key)
 
 
 def allowed(rule: str, key: str) -> bool:

@@ -91,9 +91,6 @@ class CampaignForm(Form):
 class QrDownloadForm(Form):
     """The GET form on the campaign page: format, printed size, resolution, logo."""
 
-    class Meta:
-        csrf = False  # a download changes nothing
-
     FORMAT_CHOICES = (("svg", "SVG（ベクター・印刷会社向け）"), ("png", "PNG（画像）"), ("pdf", "PDF（原寸・ベクター）"))
     DPI_CHOICES = tuple((str(d), f"{d} dpi") for d in DPIS)
 
