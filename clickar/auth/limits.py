@@ -39,7 +39,11 @@ RULES = {
 
 
 def client_address() -> str:
-    return request.remote_addr or "unknown"
+    """This request's client for per-client limits: the IPv4 address or the IPv6 /64
+    (clickar.proxy.client_network; lockouts per network use the same function)."""
+    from ..proxy import client_network
+
+    return client_network(request.remote_addr)
 
 
 limiter = Limiter(key_func=client_address, headers_enabled=False, strategy="moving-window")
