@@ -27,9 +27,16 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+import sys
 import tempfile
 
+from clickar.config import ConfigError, bind_host, check_listen
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+try:  # no CLICKAR_ENV (= development) on an address other machines reach: refuse, say why
+    check_listen(bind_host(bind))
+except ConfigError as exc:
+    sys.exit(f"clickar: {exc}")
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))

@@ -21,6 +21,16 @@ def _development_secret(instance: Path) -> str:
     return path.read_text().strip()
 
 
+def _listen_host() -> str | None:
+    """The --host of `flask run` when that is what is starting (gunicorn checks its bind itself)."""
+    import click
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.info_name == "run" and "host" in ctx.params:
+        return ctx.params["host"] or "127.0.0.1"
+    return None
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
@@ -29,6 +39,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     settings = config_module.from_environ()
+    settings["LISTEN_HOST"] = _listen_host()
+    if settings["LISTEN_HOST"] is not None:
+        try:
+            config_module.check_listen(settings["LISTEN_HOST"])
+        except config_module.ConfigError as exc:
+            import click
+
+            raise click.ClickException(str(exc)) from None
     if not settings["SECRET_KEY"]:
         settings["SECRET_KEY"] = (_development_secret(Path(app.instance_path))
                                   if settings["ENV_NAME"] == "development"

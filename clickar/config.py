@@ -5,6 +5,7 @@ documents each row and tests/test_docs.py fails when the two disagree.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -67,6 +68,14 @@ def from_environ(environ=None) -> dict:
                               "plain http only for localhost)")
         if values["CLICKAR_BENCH"]:
             raise ConfigError("CLICKAR_BENCH raises rate limits: never in production")
+        if not values["CLICKAR_REDIS_URL"]:
+            raise ConfigError("production needs CLICKAR_REDIS_URL: without Redis each worker process "
+                              "keeps its own rate-limit counters, so every limit is multiplied by the "
+                              "number of workers")
+    smtp = values["CLICKAR_SMTP_URL"]
+    if smtp and urlsplit(smtp).scheme not in ("smtp", "smtps"):
+        raise ConfigError("CLICKAR_SMTP_URL must start with smtp:// (STARTTLS is required when it "
+                          "carries a user name) or smtps://")
     proxies = values["CLICKAR_TRUSTED_PROXIES"]
     if not proxies.isdigit():
         raise ConfigError(f"CLICKAR_TRUSTED_PROXIES must be a whole number, not {proxies!r}")
@@ -88,3 +97,38 @@ def from_environ(environ=None) -> dict:
         "BENCH": values["CLICKAR_BENCH"] == "1" and env != "production",
         "RATELIMIT_KEY_PREFIX": values["CLICKAR_REDIS_PREFIX"],
     }
+
+
+def is_loopback(host: str | None) -> bool:
+    """An address only this machine reaches: 127.0.0.0/8, ::1, localhost, a unix socket."""
+    host = (host or "").strip()
+    if host.startswith("unix:") or host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def bind_host(bind: str) -> str:
+    """The host part of a gunicorn bind (host:port, [v6]:port, unix:path)."""
+    bind = bind.strip()
+    if bind.startswith("unix:"):
+        return bind
+    if bind.startswith("["):
+        return bind[1:].split("]", 1)[0]
+    return bind.rsplit(":", 1)[0] if bind.count(":") == 1 else bind
+
+
+def check_listen(host: str | None, environ=None) -> None:
+    """Refuse to serve other machines when nobody said which environment this is.
+
+    With no CLICKAR_ENV the app runs as development (made-up secret key, the
+    /_dev/mail outbox page, SQLite): fine on 127.0.0.1, unsafe on 0.0.0.0.
+    """
+    environ = os.environ if environ is None else environ
+    if not environ.get("CLICKAR_ENV") and not is_loopback(host):
+        raise ConfigError(
+            f"CLICKAR_ENV is not set and the server would listen on {host}, where other machines "
+            "reach it. Set CLICKAR_ENV=production (or staging / testing), or listen on 127.0.0.1 "
+            "for development.")

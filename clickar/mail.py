@@ -19,6 +19,7 @@ import datetime as dt
 import logging
 import signal
 import smtplib
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -38,6 +39,10 @@ RETRY_FIRST_SECONDS = 30.0                 # a refused mail waits 30 s, 1 min, 2
 RETRY_MAX = dt.timedelta(hours=1)
 
 log = logging.getLogger("clickar.mail")
+
+
+class SmtpRefused(smtplib.SMTPException):
+    """We refuse to talk to this server as configured (smtp:// with a password, no STARTTLS)."""
 
 
 def _clean_header(value: str) -> str:
@@ -116,9 +121,19 @@ def _smtp(url: str):
     parsed = urlparse(url)
     host = parsed.hostname or "127.0.0.1"
     if parsed.scheme == "smtps":
-        client = smtplib.SMTP_SSL(host, parsed.port or 465, timeout=10)
+        client = smtplib.SMTP_SSL(host, parsed.port or 465, timeout=10,
+                                  context=ssl.create_default_context())
     else:
         client = smtplib.SMTP(host, parsed.port or 25, timeout=10)
+        if parsed.username:  # a password never crosses the network in the clear
+            try:
+                client.starttls(context=ssl.create_default_context())
+            except smtplib.SMTPNotSupportedError as exc:
+                client.close()
+                log.error("SMTP server %s offers no STARTTLS: not sending the password in the clear", host)
+                raise SmtpRefused("the SMTP server does not offer STARTTLS; the password is not "
+                                  "sent over smtp:// without it (use smtps:// or a server with "
+                                  "STARTTLS)") from exc
     if parsed.username:
         client.login(unquote(parsed.username), unquote(parsed.password or ""))
     return client
@@ -208,7 +223,10 @@ def dispatch(mails: list[OutboxMail]) -> None:
 
     thread = threading.Thread(target=run, name="clickar-mail", daemon=True)
     thread.start()
-    app.extensions.setdefault("mail_threads", []).append(thread)
+    # Tests join these; finished ones are dropped, so a long-running process keeps only the live few.
+    threads = app.extensions.setdefault("mail_threads", [])
+    threads[:] = [t for t in threads if t.is_alive()]
+    threads.append(thread)
 
 
 # ------------------------------------------------------------------ CLI
@@ -329,14 +347,25 @@ dev_bp = Blueprint("devmail", __name__, url_prefix="/_dev")
 
 @dev_bp.get("/mail")
 def mailbox():
-    """Outbox as a page: development only, when no SMTP server is configured."""
-    if current_app.config["ENV_NAME"] not in ("development",) or current_app.config.get("SMTP_URL"):
+    """Outbox as a page: development on a loopback address only, when no SMTP server is configured."""
+    from .observability import loopback_client
+
+    if current_app.config.get("SMTP_URL") or not loopback_client():
         abort(404)
     mails = OutboxMail.select().order_by(OutboxMail.id.desc()).limit(50)
     return render_template("dev/mail.html", mails=mails)
 
 
+def dev_mailbox_allowed(config) -> bool:
+    """/_dev/mail exists in development only, and not when `flask run` listens beyond loopback."""
+    from .config import is_loopback
+
+    listen = config.get("LISTEN_HOST")
+    return config["ENV_NAME"] == "development" and (listen is None or is_loopback(listen))
+
+
 def init_app(app) -> None:
     app.cli.add_command(mail_cli)
-    app.register_blueprint(dev_bp)
+    if dev_mailbox_allowed(app.config):
+        app.register_blueprint(dev_bp)
 

@@ -266,15 +266,25 @@ def exposition() -> tuple[bytes, str]:
     return generate_latest(registry), CONTENT_TYPE_LATEST
 
 
-def metrics_allowed(config) -> bool:
-    """Token when configured; otherwise a loopback client that did not come through a proxy."""
-    token = config.get("METRICS_TOKEN")
-    if token:
-        given = request.headers.get("Authorization", "")
-        return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+def loopback_client() -> bool:
+    """A client on this machine that did not come through a proxy (a local proxy forwards others)."""
     proxied = ("werkzeug.proxy_fix.orig" in request.environ
                or any(h in request.headers for h in ("X-Forwarded-For", "Forwarded", "X-Real-IP")))
     return not proxied and request.remote_addr in ("127.0.0.1", "::1")
+
+
+def token_given(config) -> bool:
+    """Authorization: Bearer CLICKAR_METRICS_TOKEN (never true without a token configured)."""
+    token = config.get("METRICS_TOKEN")
+    given = request.headers.get("Authorization", "")
+    return bool(token) and hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+
+
+def metrics_allowed(config) -> bool:
+    """Token when configured; otherwise a loopback client that did not come through a proxy."""
+    if config.get("METRICS_TOKEN"):
+        return token_given(config)
+    return loopback_client()
 
 
 # ------------------------------------------------------------------ wiring

@@ -77,9 +77,11 @@ def healthz():
 
     503 when the database or Redis does not answer (the load balancer takes this
     process out); a late outbox (SMTP down) is "degraded" with 200: pages still work.
+    Publicly only {"status"}: the checks (which dependency, which exception) need the
+    metrics token or a loopback client, as /metrics does.
     """
     from ..errors import forget_connection
-    from ..observability import outbox_backlog
+    from ..observability import loopback_client, outbox_backlog, token_given
 
     checks = {}
     backlog = None
@@ -106,9 +108,11 @@ def healthz():
         checks["outbox"] = "unknown: database down"
     down = any(checks[k] != "ok" for k in ("database", "redis") if k in checks)
     status = "down" if down else ("ok" if checks["outbox"] == "ok" else "degraded")
-    body = {"status": status, "checks": checks}
-    if backlog is not None:
-        body["outbox_backlog"] = backlog["outbox_backlog"]
+    body = {"status": status}
+    if loopback_client() or token_given(current_app.config):
+        body["checks"] = checks
+        if backlog is not None:
+            body["outbox_backlog"] = backlog["outbox_backlog"]
     response = jsonify(body)
     response.status_code = 503 if down else 200
     response.headers["Cache-Control"] = "no-store"

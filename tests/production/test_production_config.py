@@ -10,6 +10,7 @@ GOOD = {
     "CLICKAR_SECRET_KEY": "s" * 48,
     "CLICKAR_DATABASE_URL": "postgresql://clickar@db:5432/clickar",
     "CLICKAR_BASE_URL": "https://mypage.example.jp",
+    "CLICKAR_REDIS_URL": "redis://redis:6379/0",
 }
 
 
@@ -25,6 +26,8 @@ def test_a_proper_production_environment_is_accepted():
     ({"CLICKAR_BASE_URL": "mypage.example.jp"}, "https"),
     ({"CLICKAR_BENCH": "1"}, "CLICKAR_BENCH"),
     ({"CLICKAR_TRUSTED_PROXIES": "one"}, "CLICKAR_TRUSTED_PROXIES"),
+    ({"CLICKAR_REDIS_URL": ""}, "CLICKAR_REDIS_URL"),  # issue 18 #12: limits × workers without it
+    ({"CLICKAR_SMTP_URL": "http://mail.example.jp"}, "CLICKAR_SMTP_URL"),
 ])
 def test_production_refuses_unsafe_settings(change, complaint):
     with pytest.raises(ConfigError, match=complaint):
