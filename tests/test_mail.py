@@ -17,16 +17,27 @@ def test_mail_header_injection_is_neutralised(app, mailbox):
     assert not mailbox.wait_for("x@example.jp", timeout=0.1)
 
 
-def test_without_smtp_mail_waits_and_the_dev_mailbox_shows_it(database_url, monkeypatch):
+def dev_app(database_url, monkeypatch):
+    """A development app without SMTP (mail waits in the outbox), its database upgraded."""
     from clickar import create_app
     from clickar.db import database, upgrade
-    from clickar.models import OutboxMail
 
     monkeypatch.setenv("CLICKAR_ENV", "development")
     app = create_app({"DATABASE_URL": database_url, "SMTP_URL": None, "SECRET_KEY": "x" * 32})
     with app.app_context():
         database.connect(reuse_if_open=True)
         upgrade()
+        database.close()
+    return app
+
+
+def test_without_smtp_mail_waits_and_the_dev_mailbox_shows_it(database_url, monkeypatch):
+    from clickar.db import database
+    from clickar.models import OutboxMail
+
+    app = dev_app(database_url, monkeypatch)
+    with app.app_context():
+        database.connect(reuse_if_open=True)
         from clickar import mail
         with app.test_request_context():
             mail.dispatch([mail.queue("test", PERSON["email"], "開発用", "otp", code="654321", minutes=5)])
@@ -38,3 +49,19 @@ def test_without_smtp_mail_waits_and_the_dev_mailbox_shows_it(database_url, monk
 
 def test_dev_mailbox_does_not_exist_in_testing(client):
     assert client.get("/_dev/mail").status_code == 404
+
+
+def test_dev_mailbox_is_for_this_machine_only(database_url, monkeypatch):
+    """Issue 18 #13: on main anyone who reached a development server read its outbox."""
+    client = dev_app(database_url, monkeypatch).test_client()
+    assert client.get("/_dev/mail").status_code == 200
+    assert client.get("/_dev/mail", environ_base={"REMOTE_ADDR": "192.168.1.20"}).status_code == 404
+    assert client.get("/_dev/mail", headers={"X-Forwarded-For": "192.168.1.20"}).status_code == 404
+
+
+def test_dev_mailbox_does_not_exist_when_flask_run_listens_beyond_loopback():
+    from clickar.mail import dev_mailbox_allowed
+
+    assert dev_mailbox_allowed({"ENV_NAME": "development", "LISTEN_HOST": "127.0.0.1"})
+    assert not dev_mailbox_allowed({"ENV_NAME": "development", "LISTEN_HOST": "0.0.0.0"})
+    assert not dev_mailbox_allowed({"ENV_NAME": "staging", "LISTEN_HOST": "127.0.0.1"})

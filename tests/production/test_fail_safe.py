@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -46,27 +45,6 @@ def test_no_environment_on_an_open_address_refuses_to_start_and_says_why(how, tm
     assert result.returncode != 0
     assert "CLICKAR_ENV is not set" in result.stderr and "0.0.0.0" in result.stderr
     assert "Traceback" not in result.stderr  # a sentence for the operator, not a stack
-
-
-def test_dev_mailbox_is_for_this_machine_only(database_url, monkeypatch):
-    monkeypatch.setenv("CLICKAR_ENV", "development")
-    app = create_app({"DATABASE_URL": database_url, "SMTP_URL": None, "SECRET_KEY": "x" * 32})
-    with app.app_context():
-        database.connect(reuse_if_open=True)
-        upgrade()
-        database.close()
-    client = app.test_client()
-    assert client.get("/_dev/mail").status_code == 200
-    assert client.get("/_dev/mail", environ_base={"REMOTE_ADDR": "192.168.1.20"}).status_code == 404
-    assert client.get("/_dev/mail", headers={"X-Forwarded-For": "192.168.1.20"}).status_code == 404
-
-
-def test_dev_mailbox_does_not_exist_when_flask_run_listens_beyond_loopback():
-    from clickar.mail import dev_mailbox_allowed
-
-    assert dev_mailbox_allowed({"ENV_NAME": "development", "LISTEN_HOST": "127.0.0.1"})
-    assert not dev_mailbox_allowed({"ENV_NAME": "development", "LISTEN_HOST": "0.0.0.0"})
-    assert not dev_mailbox_allowed({"ENV_NAME": "staging", "LISTEN_HOST": "127.0.0.1"})
 
 
 # ------------------------------------------------------------ /healthz
