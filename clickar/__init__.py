@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import config as config_module
+from . import session as session_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,6 +64,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     if test_config:
         app.config.from_mapping(test_config)
+    if app.config.get("SECRET_KEY_FALLBACKS"):  # rotation: forms rendered under an old key still post
+        app.config.setdefault("WTF_CSRF_SECRET_KEY", session_keys.signing_keys(app))
 
     from htmx_flask import Htmx
 

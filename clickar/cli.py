@@ -76,8 +76,27 @@ def seed_command():
         click.echo(line)
 
 
+@click.group("keys", help="CLICKAR_SECRET_KEY rotation (docs/SECURITY.md).", cls=AppGroup)
+def keys_cli():
+    pass
+
+
+@keys_cli.command("reseal", help="Seal every authenticator secret with the newest key (run before dropping an old key).")
+def reseal_command():
+    from .auth.authenticator import reseal_all
+    from .db import database
+
+    with database.atomic():
+        resealed, lost = reseal_all()
+    click.echo(f"resealed {resealed} authenticator secret(s) with the newest key"
+               + (f"; {lost} could not be opened with any key given" if lost else ""))
+    if lost:
+        sys.exit(1)
+
+
 def init_app(app) -> None:
     app.cli.add_command(contracts_cli)
+    app.cli.add_command(keys_cli)
     app.cli.add_command(demo_cli)
     from .retention import purge_command
 

@@ -21,7 +21,8 @@ class Setting:
 SETTINGS = (
     Setting("CLICKAR_ENV", "development", "development / testing / staging / production"),
     Setting("CLICKAR_DATABASE_URL", "sqlite:///instance/clickar.db", "peewee db_url"),
-    Setting("CLICKAR_SECRET_KEY", None, "signs and encrypts session cookies; required in production"),
+    Setting("CLICKAR_SECRET_KEY", None, "signs and encrypts session cookies; required in production; "
+            "NEW,OLD,… (comma-separated, newest first) while rotating: old keys still open what they sealed"),
     Setting("CLICKAR_BASE_URL", "http://127.0.0.1:5000", "absolute links in mail and QR codes"),
     Setting("CLICKAR_SMTP_URL", None, "smtp://host:port or smtps://user:pass@host:port; unset keeps mail in the outbox"),
     Setting("CLICKAR_MAIL_FROM", "noreply@example.jp", "From: header"),
@@ -43,6 +44,11 @@ class ConfigError(RuntimeError):
     """The environment asks for something unsafe or impossible."""
 
 
+def secret_keys(value: str | None) -> list[str]:
+    """CLICKAR_SECRET_KEY as a list, newest first: "NEW,OLD" while a rotation is under way."""
+    return [key.strip() for key in (value or "").split(",") if key.strip()]
+
+
 def _secure_base_url(url: str) -> bool:
     """https, or http on this machine only (browsers treat localhost as a secure context)."""
     parsed = urlsplit(url)
@@ -57,7 +63,8 @@ def from_environ(environ=None) -> dict:
     env = values["CLICKAR_ENV"]
     if env not in ENVIRONMENTS:
         raise ConfigError(f"CLICKAR_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
-    secret = values["CLICKAR_SECRET_KEY"]
+    keys = secret_keys(values["CLICKAR_SECRET_KEY"])
+    secret = keys[0] if keys else None
     if env == "production":
         if not secret:
             raise ConfigError("CLICKAR_SECRET_KEY must be set in production")
@@ -83,6 +90,7 @@ def from_environ(environ=None) -> dict:
         "ENV_NAME": env,
         "TESTING": env == "testing",
         "SECRET_KEY": secret,
+        "SECRET_KEY_FALLBACKS": keys[1:],
         "DATABASE_URL": values["CLICKAR_DATABASE_URL"],
         "BASE_URL": values["CLICKAR_BASE_URL"].rstrip("/"),
         "SMTP_URL": values["CLICKAR_SMTP_URL"],

@@ -3,6 +3,11 @@
 The cookie holds zlib-compressed JSON, sealed with a key derived from
 SECRET_KEY by HKDF. Nothing in it is readable or changeable without the key;
 a tampered, truncated or foreign cookie is treated as no session at all.
+
+Key rotation (docs/SECURITY.md): CLICKAR_SECRET_KEY="NEW,OLD" makes SECRET_KEY the new
+key and SECRET_KEY_FALLBACKS the old ones. Everything is sealed and signed with the new
+key; a cookie sealed with an old one is still opened, and sealed again with the new one
+in the same response, so sessions in flight move over as they are used.
 """
 from __future__ import annotations
 
@@ -42,6 +47,26 @@ def derive_key(secret: str | bytes, purpose: bytes = b"clickar-session-v1") -> b
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(secret)
 
 
+def secret_keys(app) -> list[str]:
+    """SECRET_KEY then SECRET_KEY_FALLBACKS: newest first."""
+    return [app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or [])]
+
+
+def signing_keys(app) -> list[str]:
+    """The same keys oldest first, as itsdangerous wants them (it signs with the last)."""
+    return list(reversed(secret_keys(app)))
+
+
+def derived_keys(app, purpose: bytes = b"clickar-session-v1") -> list[bytes]:
+    """One derived key per secret key, newest first (kept per app: HKDF is not free)."""
+    cache = app.extensions.setdefault("derived_keys", {})
+    sources = tuple(secret_keys(app))
+    found = cache.get(purpose)
+    if found is None or found[0] != sources:
+        found = cache[purpose] = (sources, [derive_key(secret, purpose) for secret in sources])
+    return found[1]
+
+
 def seal(key: bytes, data: dict, aad: bytes) -> str:
     payload = {"d": data, "t": int(time.time())}
     plain = zlib.compress(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode())
@@ -70,10 +95,7 @@ class EncryptedCookieSessionInterface(SessionInterface):
     """Flask SessionInterface storing the whole session in one sealed cookie."""
 
     def _key(self, app):
-        key = app.extensions.get("session_key")
-        if key is None:
-            key = app.extensions["session_key"] = derive_key(app.secret_key)
-        return key
+        return derived_keys(app)[0]
 
     def get_cookie_name(self, app):
         return COOKIE_NAME
@@ -83,10 +105,13 @@ class EncryptedCookieSessionInterface(SessionInterface):
         if not value or len(value) > 8192:
             return EncryptedSession(new=True)
         max_age = int(app.permanent_session_lifetime.total_seconds())
-        data = unseal(self._key(app), value, COOKIE_NAME.encode(), max_age)
-        if data is None:
-            return EncryptedSession(new=True)
-        return EncryptedSession(data)
+        for n, key in enumerate(derived_keys(app)):
+            data = unseal(key, value, COOKIE_NAME.encode(), max_age)
+            if data is not None:
+                opened = EncryptedSession(data)
+                opened.modified = n > 0  # sealed with an old key: seal it again with the new one
+                return opened
+        return EncryptedSession(new=True)
 
     def save_session(self, app, session, response):
         if request.endpoint == "static":  # cacheable files: no Set-Cookie, no Vary: Cookie

@@ -1,7 +1,9 @@
 """Optional authenticator app (TOTP, pyotp) with one-use recovery codes.
 
 The TOTP secret is stored sealed with a key derived from SECRET_KEY; when a
-member has one, it replaces the mailed one-time password.
+member has one, it replaces the mailed one-time password. While the key is rotated
+(CLICKAR_SECRET_KEY="NEW,OLD") secrets sealed with an old key still open;
+`flask --app wsgi keys reseal` seals every one with the new key so the old can go.
 """
 from __future__ import annotations
 
@@ -18,28 +20,52 @@ from flask import current_app
 
 from ..db import database
 from ..models import Member, RecoveryCode, now, token_hash
-from ..session import derive_key
+from ..session import derived_keys
 
 RECOVERY_CODES = 10
 
 
-def _key() -> bytes:
-    return derive_key(current_app.secret_key, b"clickar-totp-v1")
+TOTP_PURPOSE = b"clickar-totp-v1"
 
 
 def seal_secret(secret: str) -> str:
     nonce = os.urandom(12)
-    return base64.urlsafe_b64encode(nonce + AESGCM(_key()).encrypt(nonce, secret.encode(), b"totp")).decode()
+    key = derived_keys(current_app, TOTP_PURPOSE)[0]
+    return base64.urlsafe_b64encode(nonce + AESGCM(key).encrypt(nonce, secret.encode(), b"totp")).decode()
+
+
+def _unseal(sealed: str | None) -> tuple[str | None, int]:
+    """(secret, index of the key that opened it: 0 = the newest), or (None, -1)."""
+    if not sealed:
+        return None, -1
+    try:
+        raw = base64.urlsafe_b64decode(sealed)
+    except ValueError:
+        return None, -1
+    for n, key in enumerate(derived_keys(current_app, TOTP_PURPOSE)):
+        try:
+            return AESGCM(key).decrypt(raw[:12], raw[12:], b"totp").decode(), n
+        except (InvalidTag, ValueError):
+            continue
+    return None, -1
 
 
 def unseal_secret(sealed: str | None) -> str | None:
-    if not sealed:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(sealed)
-        return AESGCM(_key()).decrypt(raw[:12], raw[12:], b"totp").decode()
-    except (InvalidTag, ValueError):
-        return None
+    return _unseal(sealed)[0]
+
+
+def reseal_all() -> tuple[int, int]:
+    """Seal every stored secret with the newest key: (resealed, not openable with any key)."""
+    resealed = lost = 0
+    for member in Member.select(Member.id, Member.totp_secret).where(Member.totp_secret.is_null(False)):
+        secret, n = _unseal(member.totp_secret)
+        if secret is None:
+            lost += 1
+        elif n > 0:
+            (Member.update(totp_secret=seal_secret(secret))
+             .where((Member.id == member.id) & (Member.totp_secret == member.totp_secret)).execute())
+            resealed += 1
+    return resealed, lost
 
 
 def new_secret() -> str:

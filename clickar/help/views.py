@@ -26,6 +26,7 @@ from flask import (
 from flask_login import current_user
 
 from ..models import ChatLog, to_jst
+from ..session import signing_keys
 from ..web import hx_redirect, is_htmx, render, see_other
 from . import chat, llm
 from .engine import get_engine
@@ -44,7 +45,7 @@ def _contacts() -> dict[str, str]:
 def _with_tokens(exchanges: list[chat.Exchange]) -> list[chat.Exchange]:
     for exchange in exchanges:
         if exchange.wants_feedback and not exchange.feedback:
-            exchange.token = chat.feedback_token(exchange, current_app.secret_key)
+            exchange.token = chat.feedback_token(exchange, signing_keys(current_app))
     return exchanges
 
 
@@ -73,7 +74,7 @@ def _exchange_answer(exchange: chat.Exchange) -> Response:
     chat.remember(session, exchange)
     if _wants_exchange_only():
         if current_app.config.get("LLM_URL") and exchange.wants_feedback:
-            exchange.stream_url = url_for("help.summary", t=chat.summary_token(exchange, current_app.secret_key))
+            exchange.stream_url = url_for("help.summary", t=chat.summary_token(exchange, signing_keys(current_app)))
         return _fragment("partials/help/_exchange.html", x=_with_tokens([exchange])[0])
     return see_other(url_for("help.chat") + f"#x-{exchange.id}")
 
@@ -125,7 +126,7 @@ def panel():
 
 @bp.post("/chat/feedback")
 def feedback():
-    vote = chat.read_vote(request.form.get("token"), request.form.get("vote"), current_app.secret_key)
+    vote = chat.read_vote(request.form.get("token"), request.form.get("vote"), signing_keys(current_app))
     if vote is None:
         abort(400)
     chat.record_vote(vote, session)
@@ -146,7 +147,7 @@ def clear():
 def summary():
     """Server-sent events: the optional model's short summary of one answer (CLICKAR_LLM_URL)."""
     url = current_app.config.get("LLM_URL")
-    found = chat.read_summary_token(request.args.get("t"), current_app.secret_key)
+    found = chat.read_summary_token(request.args.get("t"), signing_keys(current_app))
     if not url or found is None or found[0] not in get_engine().by_id:
         abort(404)
     faq_id, question = found
