@@ -3,15 +3,16 @@
 # with PostgreSQL, Redis, the mail worker and Mailpit.
 
 # --- htmx from package-lock.json (never a CDN), copied into static/vendor/
-FROM node:22-bookworm-slim AS vendor
+FROM node:22.14.0-bookworm-slim AS vendor
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY scripts/build-vendor.mjs scripts/
 RUN node scripts/build-vendor.mjs
 
-# --- the app
-FROM python:3.12-slim-bookworm
+# --- the app: the Python of development and CI (requirements/app.txt's --python-version;
+# tests/test_setup.py keeps them equal)
+FROM python:3.11.7-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
@@ -24,10 +25,14 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 10001 clickar
 WORKDIR /app
+# Every package at the version and hash of the lock (`make lock`), nothing resolved here.
+COPY requirements/app.txt requirements/
+RUN pip install --require-hashes -r requirements/app.txt
 COPY pyproject.toml README.md ./
 COPY clickar/ clickar/
-# Editable, so templates/ and static/ are found beside the package (clickar.ROOT).
-RUN pip install -e '.[postgres,redis,serve]'
+# Editable, so templates/ and static/ are found beside the package (clickar.ROOT); no deps:
+# they all came from the lock, and setuptools (the build backend) with them.
+RUN pip install --no-deps --no-build-isolation -e .
 COPY wsgi.py gunicorn.conf.py ./
 COPY migrations/ migrations/
 COPY templates/ templates/

@@ -7,17 +7,34 @@ FLASK := $(VENV)/bin/flask --app wsgi
 DEBIAN_PACKAGES := chromium fonts-noto-cjk fonts-ipaexfont-gothic poppler-utils librsvg2-bin
 export CLICKAR_BROWSER ?= /usr/bin/chromium
 
-.PHONY: run test install install-test vendor system-deps db screenshots bench eval-chat e2e clean e2e-matrix
+.PHONY: run test install install-test vendor system-deps db screenshots bench eval-chat e2e clean e2e-matrix lock
 
-$(VENV)/.stamp-app: pyproject.toml
+# Python packages come from the hashed locks in requirements/ (`make lock` writes them from
+# pyproject.toml's ranges); the package itself is installed last, editable, without deps.
+APP_EXTRAS := postgres redis serve brotli
+LOCK_PYTHON := 3.11
+UV_VERSION := 0.13.9
+PIP_LOCKED := $(PY) -m pip install --quiet --require-hashes
+$(VENV)/.stamp-app: requirements/app.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[postgres,redis,serve]'
+	$(PIP_LOCKED) -r requirements/app.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-$(VENV)/.stamp-test: $(VENV)/.stamp-app pyproject.toml
-	$(PY) -m pip install --quiet -e '.[postgres,redis,serve,test]'
+$(VENV)/.stamp-test: $(VENV)/.stamp-app requirements/test.txt
+	$(PIP_LOCKED) -r requirements/test.txt
 	touch $@
+
+# Re-resolve the locks after a change to pyproject.toml (kept pins stay; UPGRADE=1 moves
+# everything to the newest release pyproject.toml allows). uv resolves for Python
+# $(LOCK_PYTHON) on every platform (--universal), whichever Python runs it.
+UV := $(VENV)/bin/uv
+UV_COMPILE = $(UV) pip compile --quiet --universal --python-version $(LOCK_PYTHON) --generate-hashes $(if $(UPGRADE),--upgrade)
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	test -x $(UV) && $(UV) --version | grep -qx 'uv $(UV_VERSION)' || $(PY) -m pip install --quiet uv==$(UV_VERSION)
+	$(UV_COMPILE) pyproject.toml requirements/app.in $(addprefix --extra ,$(APP_EXTRAS)) -o requirements/app.txt
+	$(UV_COMPILE) pyproject.toml requirements/test.in --all-extras -c requirements/app.txt -o requirements/test.txt
 
 node_modules/.stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund

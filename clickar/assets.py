@@ -6,7 +6,7 @@ a year (`immutable`): a changed file gets a new name. Unhashed `/static/…`
 names keep working with a short cache, for anything that still asks for them.
 
 Each file is read, hashed and compressed (gzip, and brotli when the `brotli`
-package happens to be importable) once per process and kept in memory; a file
+extra is installed, as the app lock does) once per process and kept in memory; a file
 whose size or mtime changes is read again, so a running dev server picks up an
 edited stylesheet under its new name. `ASSET_VERSION` (config) is one hash
 over every hashed file: the service worker is rendered with it, so each
@@ -28,7 +28,7 @@ from pathlib import Path
 
 from flask import current_app, request, url_for
 
-try:  # optional: only when already installed; never a dependency
+try:  # the optional `brotli` extra (pyproject.toml); requirements/app.txt has it
     import brotli  # type: ignore[import-not-found]
 except ImportError:  # pragma: no cover - depends on the machine
     brotli = None

@@ -78,6 +78,20 @@ def test_text_assets_are_served_gzipped_when_the_browser_accepts_it(client):
         assert "Content-Encoding" not in plain.headers
 
 
+def test_text_assets_are_served_brotli_compressed_to_browsers_that_accept_br(client):
+    """brotli is the `brotli` extra, in the app lock: every browser asking `br` gets the smaller file."""
+    import brotli
+
+    for url in linked_files(client):
+        if not re.search(r"\.(css|js)$", url):
+            continue
+        packed = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+        plain = client.get(url)
+        assert packed.headers["Content-Encoding"] == "br", url
+        assert brotli.decompress(packed.data) == plain.data, url
+        assert len(packed.data) < len(client.get(url, headers=GZIP).data), url
+
+
 def test_gzip_refused_with_q0_is_not_sent(client):
     url = next(u for u in linked_files(client) if u.endswith(".css"))
     assert "Content-Encoding" not in client.get(url, headers={"Accept-Encoding": "gzip;q=0"}).headers
