@@ -66,8 +66,9 @@ class RegistrationActions:
         assert r.status_code == 303, r.get_data(as_text=True)
         return r
 
-    def login(self, email=PERSON["email"], password=PERSON["password"]):
-        return self.post("/mypage/login", {"email": email, "password": password})
+    def login(self, email=PERSON["email"], password=PERSON["password"], **kwargs):
+        """kwargs go to the test client (environ_base={"REMOTE_ADDR": ...} for another network)."""
+        return self.post("/mypage/login", {"email": email, "password": password}, **kwargs)
 
     def otp_code(self, email=PERSON["email"], count=1) -> str:
         mails = self.mailbox.wait_for(email, "ワンタイムパスワード", count=count)

@@ -15,12 +15,9 @@ from flask import current_app
 from .. import mail
 from ..db import database
 from ..models import AccountToken, LoginEvent, Member, TrustedDevice, now, token_hash
-from . import limits
+from . import authenticator, limits, lockout
 from .passwords import hash_password, verify_password
 
-LOCK_AFTER = 5                     # wrong passwords in a row before the account waits
-LOCK_FIRST = dt.timedelta(minutes=1)
-LOCK_MAX = dt.timedelta(hours=1)
 RESET_LIFETIME = dt.timedelta(hours=1)
 EMAIL_LIFETIME = dt.timedelta(hours=24)
 
@@ -29,6 +26,7 @@ EVENT_LABELS = {
     "login_failed": "ログイン失敗（パスワード誤り）",
     "locked": "連続したログイン失敗による一時ロック",
     "otp_failed": "ワンタイムパスワード誤り",
+    "codes_locked": "ワンタイムパスワード誤りの連続によるログイン停止",
     "logout": "ログアウト",
     "registered": "会員登録",
     "password_changed": "パスワード変更",
@@ -44,14 +42,15 @@ EVENT_LABELS = {
 
 @dataclass
 class Client:
-    """Who is asking: the anonymised address and the user agent."""
+    """Who is asking: the anonymised address (history), the network (lockout), the user agent."""
 
     address: str
     user_agent: str
+    network: str = ""
 
     @classmethod
-    def of(cls, remote_addr: str | None, user_agent: str | None) -> "Client":
-        return cls(anonymise(remote_addr), (user_agent or "")[:255])
+    def of(cls, remote_addr: str | None, user_agent: str | None, network: str | None = None) -> "Client":
+        return cls(anonymise(remote_addr), (user_agent or "")[:255], network or remote_addr or "unknown")
 
 
 def anonymise(remote_addr: str | None) -> str:
@@ -76,49 +75,69 @@ def _account_key(email: str) -> str:
 
 # ------------------------------------------------------------------ login
 
-def check_login(email: str, password: str, client: Client) -> Member | None:
-    """The member when the password is right and the account is not waiting; else None.
+def lock_account(member: Member) -> str:
+    return f"member:{member.id}"
 
-    Unknown addresses cost the same argon2 check (dummy hash), and a locked
-    account answers exactly like a wrong password.
+
+def check_login(email: str, password: str, client: Client, device_cookie: str | None = None) -> Member | None:
+    """The member when the password is right and this network is not waiting; else None.
+
+    Unknown addresses cost the same argon2 check (dummy hash), and a waiting
+    account answers exactly like a wrong password. The wait is per network; a
+    browser the member trusts (device_cookie) is not held by it, and its
+    attempts are rate-limited under the device rather than the network.
     """
-    limits.hit("login-account", _account_key(email))
     member = Member.by_email(email)
+    device = TrustedDevice.valid_for(member, device_cookie) if member is not None else None
+    limits.hit("login-account", f"{_account_key(email)}:{f'device:{device.id}' if device else client.network}")
     right = verify_password(member.password_hash if member else None, password)
     if member is None:
         return None
-    if member.locked_until and member.locked_until > now():
-        _count_failure(member, client, locked_now=True)
+    if device is None and lockout.is_locked(lock_account(member), client.network):
+        record(member, "login_failed", client)
         return None
     if not right:
         _count_failure(member, client)
         return None
-    if member.failed_logins:
-        Member.update(failed_logins=0, locked_until=None).where(Member.id == member.id).execute()
+    lockout.clear(lock_account(member), client.network)
     return member
 
 
-def _count_failure(member: Member, client: Client, locked_now: bool = False) -> None:
-    failures = member.failed_logins + 1
-    changes = {"failed_logins": failures}
+def _count_failure(member: Member, client: Client) -> None:
+    """One wrong password (at login or at a re-check) toward this network's wait; a notice when it starts."""
+    started = lockout.count_failure(lock_account(member), client.network)
+    outgoing = None
     with database.atomic():
-        if failures >= LOCK_AFTER:
-            wait = min(LOCK_FIRST * (2 ** (failures - LOCK_AFTER)), LOCK_MAX)
-            changes["locked_until"] = now() + wait
-        Member.update(**changes).where(Member.id == member.id).execute()
         record(member, "login_failed", client)
-        outgoing = None
-        if failures == LOCK_AFTER:
+        if started:
             record(member, "locked", client)
-            outgoing = mail.queue("locked", member.email,
-                                  f"【マイページ】ログインを一時的に制限しました（{current_app.config['INSURER_NAME']}）",
-                                  "locked", minutes=int(LOCK_FIRST.total_seconds() // 60))
+            if limits.allowed("lock-notice", str(member.id)):  # many networks: a few mails a day, not one each
+                limits.hit("lock-notice", str(member.id))
+                outgoing = mail.queue("locked", member.email,
+                                      f"【マイページ】ログインを一時的に制限しました（{current_app.config['INSURER_NAME']}）",
+                                      "locked", minutes=int(lockout.LOCK_FIRST.total_seconds() // 60))
     if outgoing is not None:
         mail.dispatch([outgoing])
 
 
+def recheck_password(member: Member, password: str, client: Client) -> bool:
+    """The current password again before a sensitive action (退会, password, mail, authenticator).
+
+    Rate-limited per member; a wrong one counts toward this network's wait like
+    a wrong login, and while the network waits even the right one is refused.
+    """
+    limits.hit("reauth-member", str(member.id))
+    right = verify_password(member.password_hash, password or "")
+    if lockout.is_locked(lock_account(member), client.network):
+        return False
+    if not right:
+        _count_failure(member, client)
+        return False
+    return True
+
+
 def signed_in(member: Member, client: Client) -> None:
-    Member.update(last_login_at=now(), failed_logins=0, locked_until=None).where(Member.id == member.id).execute()
+    Member.update(last_login_at=now()).where(Member.id == member.id).execute()
     record(member, "login", client)
 
 
@@ -133,6 +152,25 @@ def revoke_devices(member: Member, device_id: int | None = None) -> int:
     if device_id is not None:
         query = query.where(TrustedDevice.id == device_id)
     return query.execute()
+
+
+def end_links(member: Member, keep: AccountToken | None = None) -> None:
+    """Every unused reset and mail-change link of this member stops working (but `keep`)."""
+    query = (AccountToken
+             .update(used_at=now())
+             .where((AccountToken.member == member) & AccountToken.used_at.is_null()))
+    if keep is not None:
+        query = query.where(AccountToken.id != keep.id)
+    query.execute()
+
+
+def _new_password(member: Member, new_password: str) -> None:
+    """Set it; every session, trusted device, open link, network wait and code lock ends."""
+    Member.update(password_hash=hash_password(new_password), failed_codes=0, codes_locked_at=None,
+                  session_version=Member.session_version + 1).where(Member.id == member.id).execute()
+    revoke_devices(member)
+    end_links(member)
+    lockout.clear(lock_account(member))
 
 
 # ----------------------------------------------------------- password reset
@@ -160,7 +198,7 @@ def request_reset(email: str, reset_url, client_key: str) -> None:
 
 
 def reset_password(token: str, new_password: str, client: Client) -> Member | None:
-    """Set the new password; every session and trusted device ends. None when the link is dead."""
+    """Set the new password; every session, trusted device and other link ends. None when the link is dead."""
     row = AccountToken.live("reset", token)
     if row is None:
         return None
@@ -168,9 +206,7 @@ def reset_password(token: str, new_password: str, client: Client) -> Member | No
         if not row.claim():
             return None
         member = row.member
-        Member.update(password_hash=hash_password(new_password), failed_logins=0, locked_until=None,
-                      session_version=Member.session_version + 1).where(Member.id == member.id).execute()
-        revoke_devices(member)
+        _new_password(member, new_password)
         record(member, "password_reset", client)
         outgoing = _notice(member.email, "パスワードが再設定されました", "password_changed")
     mail.dispatch([outgoing])
@@ -185,16 +221,43 @@ def _notice(to: str, what: str, template: str, **ctx):
 # --------------------------------------------------------- password change
 
 def change_password(member: Member, current: str, new_password: str, client: Client) -> bool:
-    if not verify_password(member.password_hash, current):
+    if not recheck_password(member, current, client):
         return False
     with database.atomic():
-        Member.update(password_hash=hash_password(new_password),
-                      session_version=Member.session_version + 1).where(Member.id == member.id).execute()
-        revoke_devices(member)
+        _new_password(member, new_password)
         record(member, "password_changed", client)
         outgoing = _notice(member.email, "パスワードが変更されました", "password_changed")
     mail.dispatch([outgoing])
     return True
+
+
+# ------------------------------------------------------- authenticator app
+
+def authenticator_on(member: Member, current: str, secret: str, code: str, client: Client) -> list[str] | str:
+    """The recovery codes, or 'wrong_password' / 'wrong_code'. The member is told by mail."""
+    if not recheck_password(member, current, client):
+        return "wrong_password"
+    codes = authenticator.enable(member, secret, code)
+    if codes is None:
+        return "wrong_code"
+    _authenticator_notice(member, client, on=True)
+    return codes
+
+
+def authenticator_off(member: Member, current: str, client: Client) -> bool:
+    if not recheck_password(member, current, client):
+        return False
+    authenticator.disable(member)
+    _authenticator_notice(member, client, on=False)
+    return True
+
+
+def _authenticator_notice(member: Member, client: Client, on: bool) -> None:
+    with database.atomic():
+        record(member, "authenticator_on" if on else "authenticator_off", client)
+        outgoing = _notice(member.email, "認証アプリを設定しました" if on else "認証アプリの利用を解除しました",
+                           "authenticator_notice", on=on)
+    mail.dispatch([outgoing])
 
 
 # ------------------------------------------------------------ mail change
@@ -202,15 +265,17 @@ def change_password(member: Member, current: str, new_password: str, client: Cli
 def request_email_change(member: Member, current: str, new_email: str, confirm_url, client: Client) -> str:
     """'sent' | 'wrong_password'. The new address gets a link; the old one a notice.
 
-    An address that already belongs to a member is answered 'sent' too (no
-    enumeration); no link goes there, only a note that someone tried.
+    Each request ends every earlier mail-change and reset link. An address that
+    already belongs to a member is answered 'sent' too (no enumeration); no link
+    goes there, only a note that someone tried.
     """
-    if not verify_password(member.password_hash, current):
+    if not recheck_password(member, current, client):
         return "wrong_password"
     limits.hit("email-change", str(member.id))
     taken = Member.by_email(new_email) is not None
     token = secrets.token_urlsafe(32)
     with database.atomic():
+        end_links(member)
         outgoing = []
         if not taken:
             AccountToken.create(member=member, purpose="email", token_hash=token_hash(token),
@@ -224,8 +289,15 @@ def request_email_change(member: Member, current: str, new_email: str, confirm_u
     return "sent"
 
 
-def confirm_email_change(token: str, client: Client) -> Member | None:
+def email_change_for(member: Member, token: str) -> AccountToken | None:
+    """The live mail-change link `token` when it is this member's own; else None."""
     row = AccountToken.live("email", token)
+    return row if row is not None and row.member_id == member.id else None
+
+
+def confirm_email_change(member: Member, token: str, client: Client) -> Member | None:
+    """Move the signed-in member to the link's address; every other link and session ends."""
+    row = email_change_for(member, token)
     if row is None:
         return None
     from peewee import IntegrityError
@@ -234,11 +306,11 @@ def confirm_email_change(token: str, client: Client) -> Member | None:
         with database.atomic():
             if not row.claim():
                 return None
-            member = row.member
             old = member.email
             Member.update(email=row.new_email, session_version=Member.session_version + 1).where(
                 Member.id == member.id).execute()
             revoke_devices(member)
+            end_links(member)
             record(member, "email_changed", client)
             outgoing = [_notice(old, "メールアドレスが変更されました", "email_notice",
                                 new_email_masked=mask_email(row.new_email))]

@@ -8,8 +8,10 @@ member has one, it replaces the mailed one-time password. While the key is rotat
 from __future__ import annotations
 
 import base64
+import hmac
 import os
 import secrets
+import time
 
 import pyotp
 import qrcode
@@ -83,35 +85,55 @@ def qr_svg(uri: str) -> str:
     return svg[svg.index("<svg"):]
 
 
-def code_is_valid(secret: str, code: str) -> bool:
-    return pyotp.TOTP(secret).verify(code, valid_window=1)
+def matching_step(secret: str, code: str) -> int | None:
+    """The time step (30 s) whose code this is, allowing one step of clock drift either way."""
+    totp = pyotp.TOTP(secret)
+    current = int(time.time()) // totp.interval
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def _accept_step(member: Member, step: int) -> bool:
+    """Each time step's code is accepted once (RFC 6238 §5.2): it must be later than the last one."""
+    return (Member
+            .update(totp_last_step=step)
+            .where((Member.id == member.id)
+                   & (Member.totp_last_step.is_null() | (Member.totp_last_step < step)))
+            .execute()) == 1
 
 
 def enable(member: Member, secret: str, code: str) -> list[str] | None:
-    """Turn the app on when the code proves it is set up; returns the recovery codes (shown once)."""
-    if not code_is_valid(secret, code):
+    """Turn the app on when the code proves it is set up; returns the recovery codes (shown once).
+
+    The code that turned the app on is spent: the next login needs a later one.
+    """
+    step = matching_step(secret, code)
+    if step is None:
         return None
     codes = [f"{secrets.randbelow(10**8):08d}" for _ in range(RECOVERY_CODES)]
     with database.atomic():
         RecoveryCode.delete().where(RecoveryCode.member == member).execute()
         for c in codes:
             RecoveryCode.create(member=member, code_hash=token_hash(f"{member.id}:{c}"))
-        Member.update(totp_secret=seal_secret(secret)).where(Member.id == member.id).execute()
+        Member.update(totp_secret=seal_secret(secret), totp_last_step=step).where(Member.id == member.id).execute()
     return [f"{c[:4]}-{c[4:]}" for c in codes]
 
 
 def disable(member: Member) -> None:
     with database.atomic():
         RecoveryCode.delete().where(RecoveryCode.member == member).execute()
-        Member.update(totp_secret=None).where(Member.id == member.id).execute()
+        Member.update(totp_secret=None, totp_last_step=None).where(Member.id == member.id).execute()
 
 
 def verify(member: Member, code: str) -> str | None:
     """'totp' or 'recovery' when the code is right, else None."""
     secret = unseal_secret(member.totp_secret)
     digits = "".join(ch for ch in code if ch.isdigit())
-    if secret and len(digits) == 6 and code_is_valid(secret, digits):
-        return "totp"
+    if secret and len(digits) == 6:
+        step = matching_step(secret, digits)
+        return "totp" if step is not None and _accept_step(member, step) else None
     if len(digits) == 8:
         row = RecoveryCode.get_or_none((RecoveryCode.code_hash == token_hash(f"{member.id}:{digits}"))
                                        & RecoveryCode.used_at.is_null())

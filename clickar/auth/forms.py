@@ -67,6 +67,7 @@ class AuthenticatorForm(Form):
     code = StringField("認証アプリに表示された6桁の数字",
                        validators=[DataRequired("認証アプリに表示された6桁の数字を入力してください。"),
                                    Length(max=20, message="6桁の数字を入力してください。")])
+    current = PasswordField("現在のパスワード", validators=[DataRequired("現在のパスワードを入力してください。")])
 
 
 class ConfirmPasswordForm(Form):

@@ -27,7 +27,9 @@ except ImportError:  # redis is an extra: without it the storage is memory and h
 RULES = {
     # Per-client limits are a coarse backstop: a company's employees often share one address.
     "login-client": "100 per 15 minutes",      # login posts from one client
-    "login-account": "20 per hour",            # login posts for one mail address
+    "login-account": "20 per hour",            # login posts for one mail address from one network (or trusted device)
+    "reauth-member": "10 per hour",            # current-password re-checks (退会, password, mail, authenticator)
+    "lock-notice": "3 per day",                # lockout notice mails to one account (many networks: not one each)
     "identity-client": "60 per hour",          # identity checks (次へ / 確定 / 契約追加) from one client
     "identity-policy": "10 per hour",          # identity checks naming one policy number
     "otp-client": "100 per 15 minutes",        # one-time password posts from one client

@@ -1,5 +1,8 @@
 """One-time passwords: 6 digits by mail, 5 minutes, bound to one login attempt, 5 tries.
 
+Wrong codes also count per member across logins: after MEMBER_MAX_WRONG in a
+row no code is accepted until the password is reset, and the member is told.
+
 A member with an authenticator app gets no mail: the attempt row still binds
 the login and counts tries, and the app's code (or a recovery code) is checked.
 """
@@ -19,7 +22,8 @@ from ..models import Member, OneTimePassword, now, token_hash
 from . import authenticator
 
 LIFETIME = dt.timedelta(minutes=5)
-MAX_TRIES = 5
+MAX_TRIES = 5          # per login attempt
+MEMBER_MAX_WRONG = 10  # wrong codes in a row across logins: code entry stops until the password is reset
 
 
 def start(member: Member, insurer_name: str) -> str:
@@ -45,16 +49,28 @@ def attempt_member(attempt: str | None) -> Member | None:
 
 
 def check(attempt: str | None, code: str) -> tuple[str, Member | None]:
-    """'ok' / 'recovery' with the member, or 'wrong', 'expired', 'locked' (too many tries), 'missing'."""
+    """'ok' / 'recovery' with the member, or 'wrong', 'expired', 'locked' (too many tries),
+    'stopped' (too many wrong codes across logins: until the password is reset), 'missing'.
+
+    The try is counted (atomically, in the database) before the code is compared,
+    so parallel guesses cannot get past MAX_TRIES.
+    """
     row = OneTimePassword.for_attempt(attempt)
     if row is None or row.used_at:
         return "missing", None
     if row.expires_at <= now():
         return "expired", None
-    if row.tries >= MAX_TRIES:
+    member = row.member
+    if member.codes_locked_at:
+        return "stopped", None
+    counted = (OneTimePassword
+               .update(tries=OneTimePassword.tries + 1)
+               .where((OneTimePassword.id == row.id) & (OneTimePassword.tries < MAX_TRIES)
+                      & OneTimePassword.used_at.is_null())
+               .execute())
+    if counted != 1:
         return "locked", None
     code = re.sub(r"[^0-9]", "", unicodedata.normalize("NFKC", code or ""))
-    member = row.member
     if member.uses_authenticator():
         how = authenticator.verify(member, code)
         right = how is not None
@@ -62,15 +78,40 @@ def check(attempt: str | None, code: str) -> tuple[str, Member | None]:
         how = "ok"
         right = hmac.compare_digest(pyotp.HOTP(row.secret, digits=6).at(0), code)
     if not right:
-        (OneTimePassword
-         .update(tries=OneTimePassword.tries + 1)
-         .where(OneTimePassword.id == row.id)
-         .execute())
-        return ("locked" if row.tries + 1 >= MAX_TRIES else "wrong"), None
+        if _wrong_code(member):
+            return "stopped", None
+        tries = OneTimePassword.get_by_id(row.id).tries
+        return ("locked" if tries >= MAX_TRIES else "wrong"), None
     used = (OneTimePassword
             .update(used_at=now())
             .where((OneTimePassword.id == row.id) & OneTimePassword.used_at.is_null())
             .execute())
     if used != 1:
         return "missing", None
+    if member.failed_codes:
+        Member.update(failed_codes=0).where(Member.id == member.id).execute()
     return ("recovery" if how == "recovery" else "ok"), member
+
+
+def _wrong_code(member: Member) -> bool:
+    """Count a wrong code for the member across logins; True when this one stopped code entry."""
+    outgoing = None
+    with database.atomic():
+        Member.update(failed_codes=Member.failed_codes + 1).where(Member.id == member.id).execute()
+        stopped = (Member
+                   .update(codes_locked_at=now())
+                   .where((Member.id == member.id) & (Member.failed_codes >= MEMBER_MAX_WRONG)
+                          & Member.codes_locked_at.is_null())
+                   .execute()) == 1
+        if stopped:
+            from flask import current_app
+
+            from .account import record
+
+            record(member, "codes_locked")
+            insurer = current_app.config["INSURER_NAME"]
+            outgoing = mail.queue("codes_locked", member.email,
+                                  f"【マイページ】ログインを停止しました（{insurer}）", "codes_locked")
+    if outgoing is not None:
+        mail.dispatch([outgoing])
+    return stopped

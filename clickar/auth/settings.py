@@ -134,17 +134,17 @@ def email_sent():
 
 
 @bp.get("/email/confirm/<token>")
+@login_required
 def email_confirm_form(token: str):
-    from ..models import AccountToken
-
-    row = AccountToken.live("email", token)
+    row = account.email_change_for(_me(), token)
     return _page("email_confirm", 200 if row else 404, token=token, valid=row is not None,
                  new_email=row.new_email if row else None, form=ConfirmPasswordForm())
 
 
 @bp.post("/email/confirm/<token>")
+@login_required
 def email_confirm_submit(token: str):
-    member = account.confirm_email_change(token, client())
+    member = account.confirm_email_change(_me(), token, client())
     if member is None:
         return _page("email_confirm", 404, token=token, valid=False, new_email=None, form=ConfirmPasswordForm())
     logout_user()
@@ -167,6 +167,11 @@ def authenticator_form():
                  qr=authenticator.qr_svg(uri))
 
 
+def _setup_page(me: Member, form: AuthenticatorForm, secret: str, status: int = 200):
+    return _page("authenticator", status, enabled=False, form=form, secret=secret,
+                 qr=authenticator.qr_svg(authenticator.provisioning_uri(secret, me.email)))
+
+
 @bp.post("/authenticator")
 @login_required
 def authenticator_submit():
@@ -176,32 +181,29 @@ def authenticator_submit():
     if not secret:
         return see_other("settings.authenticator_form")
     if not form.validate():
-        return _page("authenticator", 422, enabled=False, form=form, secret=secret,
-                     qr=authenticator.qr_svg(authenticator.provisioning_uri(secret, me.email)))
+        return _setup_page(me, form, secret, 422)
     digits = "".join(ch for ch in form.code.data if ch.isdigit())
-    codes = authenticator.enable(me, secret, digits)
-    if codes is None:
+    result = account.authenticator_on(me, form.current.data, secret, digits, client())
+    if result == "wrong_password":
+        form.current.errors = ["現在のパスワードが正しくありません。"]
+        return _setup_page(me, form, secret, 422)
+    if result == "wrong_code":
         form.code.errors = ["認証アプリの数字が正しくありません。時刻が合っているかもご確認ください。"]
-        return _page("authenticator", 422, enabled=False, form=form, secret=secret,
-                     qr=authenticator.qr_svg(authenticator.provisioning_uri(secret, me.email)))
+        return _setup_page(me, form, secret, 422)
     session.pop("totp_setup", None)
-    account.record(me, "authenticator_on", client())
-    return _page("authenticator", enabled=True, recovery_codes=codes, form=ConfirmPasswordForm())
+    return _page("authenticator", enabled=True, recovery_codes=result, form=ConfirmPasswordForm())
 
 
 @bp.post("/authenticator/disable")
 @login_required
 def authenticator_disable():
-    from .passwords import verify_password
-
     me = _me()
     form = ConfirmPasswordForm()
-    if not form.validate() or not verify_password(me.password_hash, form.current.data):
-        if form.current.data:
-            form.current.errors = ["現在のパスワードが正しくありません。"]
+    if not form.validate():
         return _page("authenticator", 422, enabled=True, form=form)
-    authenticator.disable(me)
-    account.record(me, "authenticator_off", client())
+    if not account.authenticator_off(me, form.current.data, client()):
+        form.current.errors = ["現在のパスワードが正しくありません。"]
+        return _page("authenticator", 422, enabled=True, form=form)
     return see_other("settings.index", done="authenticator_off")
 
 

@@ -37,7 +37,7 @@ def safe_next(target: str | None) -> str:
 
 
 def client() -> account.Client:
-    return account.Client.of(request.remote_addr, request.user_agent.string)
+    return account.Client.of(request.remote_addr, request.user_agent.string, limits.client_address())
 
 
 def _page(name: str, status: int = 200, **ctx):
@@ -73,7 +73,8 @@ def login_submit():
     form = LoginForm()
     if not form.validate():
         return _page("login", 422, form=form)
-    member = account.check_login(form.email.data, form.password.data, client())
+    member = account.check_login(form.email.data, form.password.data, client(),
+                                 request.cookies.get(devices.COOKIE))
     if member is None:
         return _page("login", 422, form=form, failed=WRONG_LOGIN)
     if devices.recognised(member, request.cookies.get(devices.COOKIE)):
@@ -119,6 +120,8 @@ def otp_submit():
         "expired": "ワンタイムパスワードの有効期限が切れました。もう一度ログインしてください。",
         "locked": "ワンタイムパスワードを規定の回数以上間違えました。もう一度ログインしてください。",
         "missing": "ワンタイムパスワードは無効です。もう一度ログインしてください。",
+        "stopped": ("ワンタイムパスワードの誤りが続いたため、安全のためログインを停止しました。"
+                    "「パスワードをお忘れの方」から、パスワードを再設定してください。"),
     }
     return _page("login", 422, form=LoginForm(formdata=None), failed=messages[status])
 

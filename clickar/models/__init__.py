@@ -6,6 +6,7 @@ import hashlib
 import json
 
 from peewee import (
+    BigIntegerField,
     BooleanField,
     CharField,
     DateField,
@@ -129,9 +130,10 @@ class Member(BaseModel):
     session_version = IntegerField(default=1)
     created_at = DateTimeField(default=now)
     last_login_at = DateTimeField(null=True)
-    failed_logins = IntegerField(default=0)
-    locked_until = DateTimeField(null=True)
     totp_secret = CharField(max_length=255, null=True)  # sealed with the app key; set = authenticator app in use
+    totp_last_step = BigIntegerField(null=True)  # last accepted authenticator time step: a code works once
+    failed_codes = IntegerField(default=0)  # wrong one-time passwords in a row, across logins
+    codes_locked_at = DateTimeField(null=True)  # set: no code is accepted until the password is reset
 
     @classmethod
     def by_email(cls, email: str) -> "Member | None":
@@ -306,6 +308,23 @@ class AccountToken(BaseModel):
                 .execute()) == 1
 
 
+class LoginLock(BaseModel):
+    """Wrong passwords of one account ("member:ID" / "staff:ID") from one client network.
+
+    The lock is per network: someone guessing from one place cannot keep the
+    owner out from another place (or from a trusted device).
+    """
+
+    account = CharField(max_length=40)
+    network = CharField(max_length=64)
+    failures = IntegerField(default=0)
+    locked_until = DateTimeField(null=True)
+    updated_at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("account", "network"), True),)
+
+
 class RecoveryCode(BaseModel):
     """One-use recovery codes for the authenticator app (hash only)."""
 
@@ -339,7 +358,7 @@ class OutboxMail(BaseModel):
 
 ALL_MODELS = [
     Contract, Member, MemberContract, PendingRegistration, VerificationToken,
-    TrustedDevice, OneTimePassword, LoginEvent, AccountToken, RecoveryCode, OutboxMail,
+    TrustedDevice, OneTimePassword, LoginEvent, AccountToken, LoginLock, RecoveryCode, OutboxMail,
 ]
 
 # Feature areas keep their models in modules of this package; each is imported

@@ -13,6 +13,7 @@ from ..renewal import wizard as renewal_wizard
 from ..models import ChangeRequest, Renewal
 from ..web import hx_redirect, render, see_other
 from ..auth import limits
+from ..auth.views import client
 from . import links, profile, withdrawal
 from .forms import AddContractForm, ChangeForm, WithdrawForm
 
@@ -162,7 +163,7 @@ def withdraw_submit():
     if not form.validate():
         return _page("withdraw", "退会", 422, form=form, live=[])
     try:
-        withdrawal.withdraw(current_user.id, form.password.data, current_app.config["INSURER_NAME"])
+        withdrawal.withdraw(current_user.id, form.password.data, current_app.config["INSURER_NAME"], client())
     except withdrawal.WithdrawalError as err:
         form.password.errors = [err.message]
         return _page("withdraw", "退会", 422, form=form, live=[])

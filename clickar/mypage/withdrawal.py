@@ -11,7 +11,7 @@ A last mail confirms the withdrawal.
 from __future__ import annotations
 
 from .. import mail
-from ..auth.passwords import verify_password
+from ..auth import account
 from ..db import database
 from ..models import ChangeRequest, Member, OutboxMail, PendingRegistration, Renewal
 
@@ -25,12 +25,13 @@ class WithdrawalError(Exception):
         self.message = message
 
 
-def withdraw(member_id: int, password: str, insurer_name: str) -> str:
-    """Returns the mail address the confirmation went to."""
+def withdraw(member_id: int, password: str, insurer_name: str, client: account.Client) -> str:
+    """Returns the mail address the confirmation went to. The password is re-checked
+    like every sensitive action (rate-limited, counted toward the lockout)."""
     member = Member.get_or_none(Member.id == member_id)
     if member is None:
         raise WithdrawalError("会員情報が見つかりません。")
-    if not verify_password(member.password_hash, password or ""):
+    if not account.recheck_password(member, password, client):
         raise WithdrawalError("パスワードが正しくありません。")
     email = member.email
     with database.atomic():

@@ -115,15 +115,14 @@ def check_identity(profile: dict, policy_numbers: list[str], client_key: str | N
     """Every contract must exist, be free and match; one message for any failure.
 
     Rate limited per client and per policy number (whether or not it exists).
+    The mail address plays no part: a member's address goes on exactly like a
+    free one (the mail sent at 確定 tells its owner they are a member already).
     """
     events = [("identity-client", client_key)] if client_key is not None else []
     limits.hit_all(events + [("identity-policy", number) for number in policy_numbers])
     entered = entered_identity(profile)
-    email = profile["email"].strip().lower()
     found = {}
-    for number, match_form, link, email_taken in Contract.identity_check_rows(policy_numbers, email):
-        if email_taken:  # the address is a member's already: the same message, nothing more
-            raise WizardError(MISMATCH)
+    for number, match_form, link, _ in Contract.identity_check_rows(policy_numbers):
         found[number] = (match_form, link)
     for number in policy_numbers:
         match_form, link = found.get(number, (None, None))
@@ -188,6 +187,18 @@ def confirm(store: MutableMapping, verify_url, client_key: str) -> Confirmed:
 
 
 def _verification_mail(registration: PendingRegistration, url: str):
+    """The 本登録 link; to an address that is a member's already, a note saying so instead.
+
+    The 仮登録 and its token are made either way, so the screens, 再送 and its
+    limits behave the same; the token of a member's address is never sent.
+    """
+    if Member.by_email(registration.email) is not None:
+        return mail.queue(
+            "already_member",
+            registration.email,
+            "【マイページ】会員登録のお申し込みについて（すでにご登録済みです）",
+            "already_member",
+        )
     return mail.queue(
         "verification",
         registration.email,

@@ -35,23 +35,6 @@ def test_lockout_sends_one_notice_mail(actions, mailbox):
     assert len(mails) == 1
 
 
-def test_lockout_escalates_and_ends(actions, app):
-    from clickar.models import Member, now
-
-    registered(actions)
-    for _ in range(5):
-        actions.login(password="WrongPass1")
-    with app.app_context():
-        first = Member.by_email(PERSON["email"]).locked_until - now()
-    actions.login(password="WrongPass1")
-    with app.app_context():
-        member = Member.by_email(PERSON["email"])
-        second = member.locked_until - now()
-        assert second > first + dt.timedelta(seconds=30)
-        Member.update(locked_until=now() - dt.timedelta(seconds=1)).where(Member.id == member.id).execute()
-    assert actions.login().status_code == 303  # the wait is over: the right password works
-
-
 def test_password_guessing_on_one_account_is_rate_limited(actions):
     registered(actions)
     statuses = [actions.login(password=f"Wrong{i:05d}").status_code for i in range(21)]
