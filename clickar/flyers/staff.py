@@ -7,21 +7,27 @@ or read from CLICKAR_STAFF_PASSWORD for scripts.
 """
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import os
 import re
 import sys
+import time
 from typing import MutableMapping
 
 import click
 from peewee import IntegrityError
 
-from ..auth import limits
+from ..auth import limits, lockout
 from ..auth.passwords import hash_password, verify_password
 from ..models import Staff, now
 
 STAFF_KEY = "staff"
 PASSWORD_ENV = "CLICKAR_STAFF_PASSWORD"
 MIN_PASSWORD = 12
+SESSION_LIFETIME = dt.timedelta(hours=12)  # absolute: counted from sign-in, never renewed by use
+
+log = logging.getLogger(__name__)
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z0-9-]{2,}")
 
 
@@ -51,16 +57,28 @@ def create_staff(email: str, password: str, role: str = "marketing") -> Staff:
         raise StaffError(f"a staff account for {email} already exists") from None
 
 
-def authenticate(email: str, password: str) -> Staff | None:
+def authenticate(email: str, password: str, network: str) -> Staff | None:
     """The staff member for these credentials, or None (same work either way).
 
-    Counted against the same per-account login limit as members (under a
-    `staff:` key); over it, limits.Limited is raised (the app answers 429).
+    Rate-limited per account and network (over it, limits.Limited: the app
+    answers 429), and locked per account and network after
+    lockout.LOCK_AFTER wrong passwords, exactly like members: a locked
+    network answers like a wrong password and counts nothing further.
     """
-    limits.hit("login-account", "staff:" + (email or "").strip().lower())
-    staff = Staff.by_email(email or "")
-    if not verify_password(staff.password_hash if staff else None, password or ""):
+    address = (email or "").strip().lower()
+    limits.hit("login-account", f"staff:{address}:{network}")
+    staff = Staff.by_email(address)
+    right = verify_password(staff.password_hash if staff else None, password or "")
+    if staff is None:
         return None
+    account = f"staff:{staff.id}"
+    if lockout.is_locked(account, network):
+        return None
+    if not right:
+        if lockout.count_failure(account, network):
+            log.warning("staff login locked", extra={"staff_id": staff.id})
+        return None
+    lockout.clear(account, network)
     staff.last_login_at = now()
     staff.save()
     return staff
@@ -69,22 +87,34 @@ def authenticate(email: str, password: str) -> Staff | None:
 # ------------------------------------------------------------------ session
 
 def sign_in(store: MutableMapping, staff: Staff) -> None:
-    store[STAFF_KEY] = {"id": staff.id, "h": staff.password_hash[-16:]}
+    """The session names the staff member, their session version and when they signed in.
+
+    It lasts SESSION_LIFETIME from sign-in however busy it is (no sliding renewal).
+    """
+    store[STAFF_KEY] = {"id": staff.id, "v": staff.session_version, "h": staff.password_hash[-16:],
+                        "at": int(time.time())}
     if hasattr(store, "permanent"):
         store.permanent = True
 
 
 def sign_out(store: MutableMapping) -> None:
-    store.pop(STAFF_KEY, None)
+    """End this session and every copy of it: the staff member's session version goes up."""
+    value = store.pop(STAFF_KEY, None)
+    if isinstance(value, dict) and isinstance(value.get("id"), int):
+        Staff.update(session_version=Staff.session_version + 1).where(Staff.id == value["id"]).execute()
 
 
 def signed_in(store: MutableMapping) -> Staff | None:
-    """The staff member of this session; a changed password ends older sessions."""
+    """The staff member of this session; logout, a changed password or SESSION_LIFETIME ends it."""
     value = store.get(STAFF_KEY)
     if not isinstance(value, dict) or not isinstance(value.get("id"), int):
         return None
+    started = value.get("at")
+    if not isinstance(started, int) or time.time() - started > SESSION_LIFETIME.total_seconds():
+        return None
     staff = Staff.get_or_none(Staff.id == value["id"])
-    if staff is None or staff.password_hash[-16:] != value.get("h"):
+    if (staff is None or staff.password_hash[-16:] != value.get("h")
+            or staff.session_version != value.get("v")):
         return None
     return staff
 

@@ -148,7 +148,7 @@ def login_submit():
     next_url = _safe_next(request.form.get("next"))
     if not form.validate():
         return _page("login", "スタッフログイン", 422, form=form, next=next_url)
-    staff = staff_accounts.authenticate(form.email.data, form.password.data)
+    staff = staff_accounts.authenticate(form.email.data, form.password.data, limits.client_address())
     if staff is None:
         return _page("login", "スタッフログイン", 422, form=form, next=next_url,
                      failed="メールアドレスまたはパスワードが正しくありません。")

@@ -46,6 +46,7 @@ class Staff(BaseModel):
     role = CharField(max_length=20, default="marketing")
     created_at = DateTimeField(default=now)
     last_login_at = DateTimeField(null=True)
+    session_version = IntegerField(default=1)  # raised at logout: every copy of an older cookie ends
 
     @classmethod
     def by_email(cls, email: str) -> "Staff | None":
