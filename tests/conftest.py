@@ -177,6 +177,24 @@ def app(database_url, smtp):
 
 
 @pytest.fixture
+def outbox(app):
+    """outbox(to, subject_contains) → how many mails were written for `to`, sent or not.
+
+    The outbox row is written in the request's own transaction, so "no such mail" is
+    known as soon as the request returns: no waiting on the SMTP sink for what never comes.
+    """
+    from clickar.models import OutboxMail
+
+    def count(to: str, subject_contains: str = "") -> int:
+        with app.app_context():
+            return (OutboxMail.select()
+                    .where((OutboxMail.recipient == to) & OutboxMail.subject.contains(subject_contains))
+                    .count())
+
+    return count
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -48,7 +48,7 @@ def test_registration_enumeration_of_a_registered_mail_address_is_impossible(act
     assert taken.headers["Location"] == free.headers["Location"]
 
 
-def test_reset_enumeration_is_impossible(actions, client, mailbox):
+def test_reset_enumeration_is_impossible(actions, client, mailbox, outbox):
     actions.register()
     actions.post("/mypage/logout")
     known = actions.post("/mypage/password/forgot", {"email": PERSON["email"]})
@@ -56,7 +56,7 @@ def test_reset_enumeration_is_impossible(actions, client, mailbox):
     assert known.status_code == unknown.status_code == 303
     assert known.headers["Location"] == unknown.headers["Location"]
     assert mailbox.wait_for(PERSON["email"], "パスワード再設定")
-    assert not mailbox.wait_for("nobody@example.jp", timeout=0.3)
+    assert outbox("nobody@example.jp") == 0
 
 
 def test_resend_answers_the_same_whatever_happened(actions, client):
