@@ -59,7 +59,10 @@ def unseal_secret(sealed: str | None) -> str | None:
 def reseal_all() -> tuple[int, int]:
     """Seal every stored secret with the newest key: (resealed, not openable with any key)."""
     resealed = lost = 0
-    for member in Member.select(Member.id, Member.totp_secret).where(Member.totp_secret.is_null(False)):
+    # read them all first: an open SQLite read turned into a write fails when another
+    # connection (the mail thread) wrote meanwhile
+    sealed = list(Member.select(Member.id, Member.totp_secret).where(Member.totp_secret.is_null(False)))
+    for member in sealed:
         secret, n = _unseal(member.totp_secret)
         if secret is None:
             lost += 1
