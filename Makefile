@@ -7,7 +7,13 @@ FLASK := $(VENV)/bin/flask --app wsgi
 DEBIAN_PACKAGES := chromium fonts-noto-cjk fonts-ipaexfont-gothic poppler-utils librsvg2-bin
 export CLICKAR_BROWSER ?= /usr/bin/chromium
 
-.PHONY: run test install install-test vendor system-deps db screenshots bench eval-chat e2e clean e2e-matrix lock
+.PHONY: run test install install-test vendor system-deps db screenshots bench eval-chat e2e clean e2e-matrix lock prerequisites
+
+# The first step of everything that installs: make, Python 3.11+ with venv, Node.js and npm.
+# One missing → make stops at once with one line naming its Debian package
+# (scripts/prerequisites.sh; as root it apt-get installs them first, as system-deps does).
+prerequisites:
+	$(eval MISSING := $(shell scripts/prerequisites.sh '$(PYTHON)'))$(if $(MISSING),$(error $(MISSING)))
 
 # Python packages come from the hashed locks in requirements/ (`make lock` writes them from
 # pyproject.toml's ranges); the package itself is installed last, editable, without deps.
@@ -15,7 +21,7 @@ APP_EXTRAS := postgres redis serve brotli
 LOCK_PYTHON := 3.11
 UV_VERSION := 0.13.9
 PIP_LOCKED := $(PY) -m pip install --quiet --require-hashes
-$(VENV)/.stamp-app: requirements/app.txt pyproject.toml
+$(VENV)/.stamp-app: requirements/app.txt pyproject.toml | prerequisites
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP_LOCKED) -r requirements/app.txt
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
@@ -30,21 +36,27 @@ $(VENV)/.stamp-test: $(VENV)/.stamp-app requirements/test.txt
 # $(LOCK_PYTHON) on every platform (--universal), whichever Python runs it.
 UV := $(VENV)/bin/uv
 UV_COMPILE = $(UV) pip compile --quiet --universal --python-version $(LOCK_PYTHON) --generate-hashes $(if $(UPGRADE),--upgrade)
-lock:
+lock: prerequisites
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	test -x $(UV) && $(UV) --version | grep -qx 'uv $(UV_VERSION)' || $(PY) -m pip install --quiet uv==$(UV_VERSION)
 	$(UV_COMPILE) pyproject.toml requirements/app.in $(addprefix --extra ,$(APP_EXTRAS)) -o requirements/app.txt
 	$(UV_COMPILE) pyproject.toml requirements/test.in --all-extras -c requirements/app.txt -o requirements/test.txt
 
-node_modules/.stamp: package.json package-lock.json
-	npm ci --no-audit --no-fund
+# npm: `make run` needs only htmx (dependencies); the tests add axe-core (devDependencies).
+# Lighthouse has its own lock in tools/lighthouse/, installed by `make lighthouse` only.
+node_modules/.stamp-app: package.json package-lock.json | prerequisites
+	npm ci --omit=dev --no-audit --no-fund
 	touch $@
 
-static/vendor/htmx.min.js: node_modules/.stamp scripts/build-vendor.mjs
+node_modules/.stamp-test: package.json package-lock.json | prerequisites
+	npm ci --no-audit --no-fund
+	touch $@ node_modules/.stamp-app
+
+static/vendor/htmx.min.js: node_modules/.stamp-app scripts/build-vendor.mjs
 	npm run --silent build
 
 install: $(VENV)/.stamp-app static/vendor/htmx.min.js
-install-test: $(VENV)/.stamp-test static/vendor/htmx.min.js system-deps
+install-test: $(VENV)/.stamp-test node_modules/.stamp-test static/vendor/htmx.min.js system-deps
 
 # Debian packages the tests need (browser for e2e, Japanese fonts, pdftoppm).
 system-deps:
@@ -59,10 +71,10 @@ db: install
 	$(FLASK) db upgrade
 	$(FLASK) demo seed
 
-run: db
+run: prerequisites db
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install-test
+test: prerequisites install-test
 	$(PY) -m pytest -q -n 2 --dist loadgroup tests e2e
 
 # The e2e kit (README "For testers"). Local by default; a deployment with
@@ -114,8 +126,13 @@ bench-deps:
 icons: $(VENV)/.stamp-app
 	$(PY) -m clickar.pwa.icons static/icons
 
-lighthouse: install node_modules/.stamp
+LIGHTHOUSE_NPM := tools/lighthouse
+$(LIGHTHOUSE_NPM)/node_modules/.stamp: $(LIGHTHOUSE_NPM)/package.json $(LIGHTHOUSE_NPM)/package-lock.json | prerequisites
+	npm ci --prefix $(LIGHTHOUSE_NPM) --no-audit --no-fund
+	touch $@
+
+lighthouse: install $(LIGHTHOUSE_NPM)/node_modules/.stamp
 	CHROME_PATH=$(CLICKAR_BROWSER) $(PY) scripts/lighthouse.py
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor instance reports
+	rm -rf $(VENV) node_modules $(LIGHTHOUSE_NPM)/node_modules static/vendor instance reports

@@ -77,7 +77,7 @@ def main(argv: list[str]) -> None:
     people = kit.People(server.api, "A11Y")
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=kit.CHROMIUM, args=kit.LAUNCH_ARGS)
+            browser = kit.launch_chromium(pw)
             try:
                 for scheme in ("light", "dark"):
                     walk(pw, browser, server, people, out, scheme)

@@ -188,7 +188,12 @@ def pw():
 
 @pytest.fixture(scope="session")
 def chromium(pw):
-    browser = pw.chromium.launch(executable_path=kit.CHROMIUM, args=kit.LAUNCH_ARGS)
+    try:
+        browser, problem = kit.launch_chromium(pw), None
+    except kit.BrowserMismatch as e:
+        problem = str(e)
+    if problem:  # one line, on every e2e test, instead of a timeout in the middle of a journey
+        pytest.fail(problem, pytrace=False)
     yield browser
     browser.close()
 

@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         make_staff(server)
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=kit.CHROMIUM, args=kit.LAUNCH_ARGS)
+            browser = kit.launch_chromium(pw)
             options = kit.context_options(pw, "iPhone 13")
             options.update(viewport={"width": 390, "height": 844}, device_scale_factor=1)
             context = browser.new_context(base_url=server.base_url, **options)

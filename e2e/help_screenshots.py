@@ -89,7 +89,7 @@ def main(argv: list[str]) -> None:
         server, base, app = serve(Path(tmp))
         try:
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=kit.CHROMIUM, args=kit.LAUNCH_ARGS)
+                browser = kit.launch_chromium(p)
 
                 def phone(javascript=True):
                     return browser.new_context(base_url=base, java_script_enabled=javascript, **PHONE).new_page()

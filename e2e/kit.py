@@ -42,6 +42,70 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-com
 CHROMIUM = os.environ.get("CLICKAR_BROWSER") or "/usr/bin/chromium"
 
 
+# Playwright drives Debian's chromium, not the Chromium it was built with. It speaks the
+# DevTools protocol of its own build; a Chromium a little newer keeps speaking it (the
+# protocol only grows), one major older is the Chrome stable channel Playwright also
+# supports. Further apart, commands go missing: fail at once, naming both versions, instead
+# of timing out in the middle of a journey. The remedy is to pin the Playwright release
+# built on Debian's major (requirements/test.in, then `make lock`).
+CHROMIUM_OLDER_OK = 1   # majors Debian's chromium may lag behind Playwright's build
+CHROMIUM_NEWER_OK = 2   # majors it may be ahead
+
+
+class BrowserMismatch(Exception):
+    """Debian's chromium and the pinned Playwright do not agree (one line: str(e))."""
+
+
+def playwright_chromium() -> tuple[str, str]:
+    """(Playwright's version, the Chromium version it was built with) — from the installed package."""
+    import importlib.metadata
+
+    import playwright
+
+    browsers = Path(playwright.__file__).parent / "driver" / "package" / "browsers.json"
+    built = next(b["browserVersion"] for b in json.loads(browsers.read_text())["browsers"]
+                 if b["name"] == "chromium")
+    return importlib.metadata.version("playwright"), built
+
+
+def chromium_version(executable: str = CHROMIUM) -> str:
+    """The version the browser itself reports (`chromium --version`), without starting it."""
+    try:
+        out = subprocess.run([executable, "--version"], capture_output=True, text=True, timeout=30).stdout
+    except OSError as e:
+        raise BrowserMismatch(f"cannot run the browser {executable}: {e.strerror} "
+                              "(make test installs Debian's chromium; CLICKAR_BROWSER names another)") from None
+    found = re.search(r"\b(\d+)\.\d+\.\d+\.\d+\b", out)
+    if not found:
+        raise BrowserMismatch(f"{executable} --version printed no Chromium version: {out.strip()!r}")
+    return found.group(0)
+
+
+def browser_mismatch(chromium: str, playwright_version: str, built: str) -> str | None:
+    """None when they agree, else the one line that says why not."""
+    have, want = int(chromium.split(".")[0]), int(built.split(".")[0])
+    if want - CHROMIUM_OLDER_OK <= have <= want + CHROMIUM_NEWER_OK:
+        return None
+    return (f"Debian's chromium {chromium} and Playwright {playwright_version} (built on Chromium {built}) "
+            f"do not agree (this kit accepts Chromium {want - CHROMIUM_OLDER_OK}–{want + CHROMIUM_NEWER_OK} with it): "
+            f"pin the Playwright release built on Chromium {have} in requirements/test.in and run `make lock`")
+
+
+def check_browser(executable: str = CHROMIUM) -> str:
+    """Raises BrowserMismatch unless the browser and Playwright agree; returns the browser's version."""
+    version = chromium_version(executable)
+    problem = browser_mismatch(version, *playwright_chromium())
+    if problem:
+        raise BrowserMismatch(problem)
+    return version
+
+
+def launch_chromium(pw):
+    """The browser every test and screenshot script uses, after check_browser()."""
+    check_browser()
+    return pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+
+
 def env(name: str) -> str:
     """An environment variable, '' when unset or blank (make passes empty ones)."""
     return (os.environ.get(name) or "").strip()

@@ -192,7 +192,7 @@ def main(argv: list[str]) -> None:
     server = kit.LocalServer(workdir, workdir / "server.log").start()
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=kit.CHROMIUM, args=kit.LAUNCH_ARGS)
+            browser = kit.launch_chromium(pw)
             try:
                 walk(pw, browser, server, Camera(out))
             finally:

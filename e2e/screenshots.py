@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
             old.unlink()
         shoot = Camera(folder)
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=kit.CHROMIUM, args=kit.LAUNCH_ARGS)
+            browser = kit.launch_chromium(pw)
             options = context_options(pw)
             options["java_script_enabled"] = args.javascript == "on"
             context = browser.new_context(base_url=server.base_url, **options)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "reports" / "lighthouse"
-LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
+LIGHTHOUSE = ROOT / "tools" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"  # its own lock (make lighthouse)
 CHROME_FLAGS = "--headless=new --no-sandbox --disable-background-networking"
 PAGES = (
     ("login", "/mypage/login"),
@@ -87,7 +87,7 @@ def audit(base_url: str, name: str, path: str) -> dict:
 
 def main() -> int:
     if not LIGHTHOUSE.exists():
-        raise SystemExit("lighthouse is not installed: run `npm ci` (it is a devDependency)")
+        raise SystemExit("lighthouse is not installed: run `make lighthouse` (npm ci --prefix tools/lighthouse)")
     REPORTS.mkdir(parents=True, exist_ok=True)
     server = None
     base_url = os.environ.get("LIGHTHOUSE_BASE_URL", "").rstrip("/")

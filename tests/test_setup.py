@@ -3,9 +3,13 @@ for development, CI and the image, pinned images, and `make run` stopping at onc
 prerequisite is missing."""
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import shutil
+import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 
@@ -131,3 +135,83 @@ def test_every_image_is_pinned_to_a_version():
     unpinned = [image for image in images
                 if image not in built and not re.search(r":v?\d+\.\d+(\.\d+)?(-[a-z0-9.-]+)?$", image)]
     assert not unpinned, f"not pinned to a version: {unpinned}"
+
+
+# ------------------------------------------------------------------ prerequisites
+
+def path_without(tmp_path: Path, *hidden: str) -> str:
+    """A PATH with every command of this one except `hidden` (symlinks in one folder)."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    for directory in os.environ["PATH"].split(os.pathsep):
+        try:
+            entries = sorted(Path(directory).iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            target = folder / entry.name
+            if entry.name not in hidden and not target.exists() and not target.is_symlink():
+                target.symlink_to(entry)
+    return str(folder)
+
+
+def test_make_run_without_node_stops_at_once_with_one_line_naming_nodejs(tmp_path):
+    """Done when: hiding node makes `make run` stop at once with a one-line message naming the package."""
+    checkout = tmp_path / "clickar"
+    checkout.mkdir()
+    for name in ("Makefile", "pyproject.toml", "package.json", "package-lock.json"):
+        shutil.copy(ROOT / name, checkout / name)
+    for folder in ("scripts", "requirements"):
+        shutil.copytree(ROOT / folder, checkout / folder)
+    env = {**os.environ, "PATH": path_without(tmp_path, "node", "nodejs")}
+    assert shutil.which("node", path=env["PATH"]) is None and shutil.which("make", path=env["PATH"])
+    started = time.monotonic()
+    done = subprocess.run(["make", "run"], cwd=checkout, env=env, capture_output=True, text=True, timeout=120)
+    took = time.monotonic() - started
+    lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+    assert done.returncode != 0
+    assert len(lines) == 1, lines
+    assert "node" in lines[0] and "nodejs" in lines[0], lines[0]
+    assert not (checkout / ".venv").exists() and not (checkout / "node_modules").exists()
+    assert took < 20, f"make run took {took:.1f} s to stop"
+
+
+def test_the_prerequisite_check_is_silent_when_everything_is_there():
+    done = subprocess.run(["scripts/prerequisites.sh", sys.executable], cwd=ROOT, capture_output=True, text=True)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+
+
+# ------------------------------------------------------------------ Debian's chromium and Playwright
+
+def test_debian_chromium_and_the_pinned_playwright_agree():
+    from e2e import kit
+
+    chromium = kit.check_browser()  # raises BrowserMismatch with the one line otherwise
+    playwright_version, built = kit.playwright_chromium()
+    assert option(lock_header(LOCKS / "test.txt"), "-o") == ["requirements/test.txt"]
+    assert pins(LOCKS / "test.txt")["playwright"] == {playwright_version}, "installed Playwright is not the lock's"
+    assert chromium.split(".")[0] == built.split(".")[0], (chromium, built)
+
+
+def test_the_e2e_fixture_fails_with_one_line_naming_both_versions_when_they_disagree(tmp_path):
+    """The real chromium and Playwright, with the kit's tolerance set to none: every e2e test that
+    asks for the browser fails with the one line, not a traceback or a timeout."""
+    from e2e import kit
+
+    (tmp_path / "conftest.py").write_text(
+        "from e2e import kit\n"
+        "kit.CHROMIUM_OLDER_OK = kit.CHROMIUM_NEWER_OK = -1  # nothing agrees\n"
+        "from e2e.conftest import pw, chromium  # noqa: F401\n")
+    (tmp_path / "test_browser.py").write_text("def test_uses_the_browser(chromium):\n    pass\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "E2E_REPORTS": str(tmp_path / "reports")}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+                           str(tmp_path)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    chromium = kit.chromium_version()
+    playwright_version, built = kit.playwright_chromium()
+    assert done.returncode == 1, done.stdout
+    said = [line for line in done.stdout.splitlines() if "do not agree" in line]
+    assert len(said) == 1 and said[0].startswith(
+        f"Debian's chromium {chromium} and Playwright {playwright_version} (built on Chromium {built}) do not agree"
+    ), done.stdout
+    assert "ERROR test_browser.py::test_uses_the_browser - Failed: Debian's chromium" in done.stdout
+    assert "Traceback" not in done.stdout and "During handling" not in done.stdout
