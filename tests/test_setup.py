@@ -3,6 +3,8 @@ for development, CI and the image, pinned images, and `make run` stopping at onc
 prerequisite is missing."""
 from __future__ import annotations
 
+import ast
+import importlib.metadata
 import os
 import re
 import shlex
@@ -215,3 +217,45 @@ def test_the_e2e_fixture_fails_with_one_line_naming_both_versions_when_they_disa
     ), done.stdout
     assert "ERROR test_browser.py::test_uses_the_browser - Failed: Debian's chromium" in done.stdout
     assert "Traceback" not in done.stdout and "During handling" not in done.stdout
+
+
+# ------------------------------------------------------------------ declared imports
+
+def third_party_imports(*paths: Path) -> set[str]:
+    """Top-level modules imported by the files under `paths` that are neither stdlib nor ours."""
+    found: set[str] = set()
+    files = [f for p in paths for f in ([p] if p.is_file() else p.rglob("*.py"))]
+    local = {f.stem for f in files} | {f.name for p in paths if p.is_dir() for f in p.rglob("*") if f.is_dir()}
+    for file in files:
+        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.add(node.module.split(".")[0])
+    ours = {"clickar", "e2e", "tests", "bench", "wsgi", "scripts", "migrations"}
+    return {m for m in found if m not in sys.stdlib_module_names and m not in ours and m not in local}
+
+
+def undeclared(modules: set[str], declared: set[str]) -> dict[str, list[str]]:
+    owners = importlib.metadata.packages_distributions()
+    return {m: owners.get(m, ["?"]) for m in sorted(modules)
+            if not {normalized(d) for d in owners.get(m, [])} & declared}
+
+
+def test_every_module_the_app_imports_is_declared_in_pyproject():
+    """Not through another package's dependencies: limits, itsdangerous, werkzeug … by name."""
+    spec = project()
+    app = {requirement_name(s) for s in spec["dependencies"]}
+    app |= {requirement_name(s) for extra in makefile_value("APP_EXTRAS").split()
+            for s in spec["optional-dependencies"][extra]}
+    modules = third_party_imports(ROOT / "clickar", ROOT / "migrations", ROOT / "wsgi.py", ROOT / "gunicorn.conf.py")
+    assert not undeclared(modules, app), "imported but not declared (pyproject.toml, then `make lock`)"
+
+
+def test_every_module_the_tests_import_is_declared_in_pyproject():
+    spec = project()
+    everything = {requirement_name(s) for s in spec["dependencies"]}
+    everything |= {requirement_name(s) for specs in spec["optional-dependencies"].values() for s in specs}
+    folders = [ROOT / name for name in ("tests", "e2e", "scripts", "bench") if (ROOT / name).is_dir()]
+    modules = third_party_imports(*folders)
+    assert not undeclared(modules, everything), "imported but not declared (pyproject.toml, then `make lock`)"
