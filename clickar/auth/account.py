@@ -80,32 +80,35 @@ def lock_account(member: Member) -> str:
 
 
 def check_login(email: str, password: str, client: Client, device_cookie: str | None = None) -> Member | None:
-    """The member when the password is right and this network is not waiting; else None.
+    """The member when the password is right and this place is not waiting; else None.
 
     Unknown addresses cost the same argon2 check (dummy hash), and a waiting
-    account answers exactly like a wrong password. The wait is per network; a
-    browser the member trusts (device_cookie) is not held by it, and its
-    attempts are rate-limited under the device rather than the network.
+    account answers exactly like a wrong password. The place is the client
+    network, or, for a browser the member trusts (device_cookie), that device:
+    a stranger on the same network does not hold the owner's trusted browser,
+    and a trusted browser cannot guess without waiting either. The per-account
+    rate limit is counted per place too.
     """
     member = Member.by_email(email)
     device = TrustedDevice.valid_for(member, device_cookie) if member is not None else None
-    limits.hit("login-account", f"{_account_key(email)}:{f'device:{device.id}' if device else client.network}")
+    place = f"device:{device.id}" if device else client.network
+    limits.hit("login-account", f"{_account_key(email)}:{place}")
     right = verify_password(member.password_hash if member else None, password)
     if member is None:
         return None
-    if device is None and lockout.is_locked(lock_account(member), client.network):
+    if lockout.is_locked(lock_account(member), place):
         record(member, "login_failed", client)
         return None
     if not right:
-        _count_failure(member, client)
+        _count_failure(member, client, place)
         return None
-    lockout.clear(lock_account(member), client.network)
+    lockout.clear(lock_account(member), place)
     return member
 
 
-def _count_failure(member: Member, client: Client) -> None:
-    """One wrong password (at login or at a re-check) toward this network's wait; a notice when it starts."""
-    started = lockout.count_failure(lock_account(member), client.network)
+def _count_failure(member: Member, client: Client, place: str | None = None) -> None:
+    """One wrong password (at login or at a re-check) toward this place's wait; a notice when it starts."""
+    started = lockout.count_failure(lock_account(member), place or client.network)
     outgoing = None
     with database.atomic():
         record(member, "login_failed", client)

@@ -6,7 +6,8 @@ LOCK_MAX. While it waits, attempts from that network neither count nor make
 the wait longer, so a stranger who knows the address cannot keep the owner
 out for good; and the owner, from another network or a trusted device,
 still signs in. The network is what limits.client_address() answers (the
-client address CLICKAR_TRUSTED_PROXIES yields; IPv6 bucketed by /64).
+client address CLICKAR_TRUSTED_PROXIES yields; IPv6 bucketed by /64); a
+member's trusted browser is a place of its own ("device:ID").
 """
 from __future__ import annotations
 

@@ -168,6 +168,19 @@ def test_the_owner_on_a_trusted_device_signs_in_from_the_locked_network(actions,
     assert client.get("/mypage/").status_code == 200
 
 
+def test_a_trusted_browser_guessing_waits_on_its_own(actions, client, app, mailbox):
+    registered(actions, trust=True)
+    for _ in range(5):
+        actions.login(password="WrongPass1")
+    assert actions.login().status_code == 422  # the trusted browser itself now waits ...
+    [(place, failures, _)] = lock_of(app)
+    assert place.startswith("device:") and failures == 5
+    from registration_actions import RegistrationActions
+
+    other = RegistrationActions(app.test_client(), mailbox)  # ... the network does not
+    assert other.login().headers["Location"].endswith("/mypage/login/otp")
+
+
 def test_lockout_escalates_after_the_wait_and_ends(actions, app):
     import datetime as dt
 
