@@ -134,8 +134,10 @@ def email_sent():
 
 
 @bp.get("/email/confirm/<token>")
-@login_required
 def email_confirm_form(token: str):
+    if not current_user.is_authenticated:  # the link works for the member signed in: say so, then come back
+        session["login_next"] = request.path
+        return see_other("auth.login_form", email_confirm=1)
     row = account.email_change_for(_me(), token)
     return _page("email_confirm", 200 if row else 404, token=token, valid=row is not None,
                  new_email=row.new_email if row else None, form=ConfirmPasswordForm())

@@ -106,7 +106,9 @@ def test_confirming_a_mail_change_needs_the_member_signed_in(actions, client, ma
     actions.register()
     link = mail_change_link(actions, mailbox)
     actions.post("/mypage/logout")
-    assert client.get(link).headers["Location"].endswith("/mypage/login")
+    to_login = client.get(link).headers["Location"]
+    assert to_login.endswith("/mypage/login?email_confirm=1")
+    assert "メールアドレスの変更を完了するには、ログインしてください" in text(client.get(to_login))
     assert actions.post(link).headers["Location"].endswith("/mypage/login")
     assert member(app).email == PERSON["email"]
     # signing in brings the owner back to the same link, which then works
