@@ -37,6 +37,10 @@ RULES = {
     "reset-account": "3 per hour",             # reset mails to one address (silently capped)
     "reset-client": "10 per hour",             # reset requests from one client
     "email-change": "5 per day",               # mail-change confirmations per member
+    "summary-client": "20 per 10 minutes",     # AIチャット model summaries streamed to one client
+    "summary-token": "1 per 10 minutes",       # each summary token streams once (tokens live 5 min)
+    "chat-log-client": "30 per hour",          # chat rows (unanswered questions, votes) per client
+    "visit-client": "30 per hour",             # /r/CODE scans recorded per client and campaign
 }
 
 
@@ -113,6 +117,16 @@ def hit_all(events: list[tuple[str, str]]) -> None:
             return
     for rule, key in events:
         hit(rule, key)
+
+
+def allowed_once(rule: str, key: str) -> bool:
+    """Count one event; False (nothing raised) when the rule is used up: for writes that are
+    dropped rather than refused, such as a flyer scan beyond its client's share."""
+    try:
+        hit(rule, key)
+    except Limited:
+        return False
+    return True
 
 
 def allowed(rule: str, key: str) -> bool:

@@ -58,8 +58,9 @@ def follow(code: str):
     state = campaign.state(jst_today())
     if state != "live":
         return _link_problem(state, 410 if state == "expired" else 404, campaign)
-    tracking.record_visit(campaign, request.remote_addr, request.user_agent.string,
-                          current_app.secret_key)
+    if limits.allowed_once("visit-client", f"{campaign.code}:{limits.client_address()}"):
+        tracking.record_visit(campaign, request.remote_addr, request.user_agent.string,
+                              current_app.secret_key)
     session[SESSION_CAMPAIGN] = campaign.code
     response = redirect(campaigns.target_path(campaign.target), code=302)
     response.headers["Cache-Control"] = "no-store"

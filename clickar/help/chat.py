@@ -114,8 +114,9 @@ def _who(engine: ChatEngine, contacts: Mapping[str, Any] | None) -> Contacts:
 
 
 def reply_to(question: str, contacts: Mapping[str, Any] | None = None,
-             engine: ChatEngine | None = None) -> Reply:
-    """The engine's reply, logged when unanswered. Never raises for a cleaned question."""
+             engine: ChatEngine | None = None, share: log.Share = None) -> Reply:
+    """The engine's reply, logged when unanswered (and `share` allows). Never raises for a
+    cleaned question."""
     engine = engine or get_engine()
     try:
         reply = engine.ask(question, contacts)
@@ -123,15 +124,15 @@ def reply_to(question: str, contacts: Mapping[str, Any] | None = None,
         logger.exception("the help engine failed on a question")
         reply = engine.handoff("unknown", _who(engine, contacts))
     try:
-        log.log_unanswered(question, reply)
+        log.log_unanswered(question, reply, share)
     except Exception:  # noqa: BLE001 - the log is for staff; the person still gets the reply
         logger.exception("an unanswered question could not be logged")
     return reply
 
 
 def ask(question: str, contacts: Mapping[str, Any] | None = None,
-        engine: ChatEngine | None = None) -> Exchange:
-    reply = reply_to(question, contacts, engine)
+        engine: ChatEngine | None = None, share: log.Share = None) -> Exchange:
+    reply = reply_to(question, contacts, engine, share)
     return Exchange(_new_id(), question, reply, vote_question=log.masked(question))
 
 
@@ -251,8 +252,8 @@ def read_vote(token: Any, vote: Any, secret: str) -> Vote | None:
     return Vote(data["x"], data["f"], data["q"], vote)
 
 
-def record_vote(vote: Vote, store: MutableMapping) -> Vote:
-    vote.recorded = log.log_vote(vote.exchange_id, vote.faq_id, vote.vote, vote.question_masked)
+def record_vote(vote: Vote, store: MutableMapping, share: log.Share = None) -> Vote:
+    vote.recorded = log.log_vote(vote.exchange_id, vote.faq_id, vote.vote, vote.question_masked, share)
     mark_voted(store, vote.exchange_id, vote.vote)
     return vote
 
@@ -263,16 +264,17 @@ SUMMARY_SALT = "clickar-help-summary"
 SUMMARY_MAX_AGE = 300  # seconds: the page asks for it right away
 
 
-def summary_token(exchange: Exchange, secret: str) -> str:
-    """Signed {topic, masked question}: what the model may be given, and nothing else."""
+def summary_token(exchange: Exchange, secret) -> str:
+    """Signed {topic, masked question, nonce}: what the model may be given, and nothing else.
+    The nonce makes it single-use (read_summary_token's caller spends it)."""
     from itsdangerous import URLSafeTimedSerializer
 
     return URLSafeTimedSerializer(secret, salt=SUMMARY_SALT).dumps(
-        {"f": exchange.reply.faq_id, "q": log.masked(exchange.vote_question)})
+        {"f": exchange.reply.faq_id, "q": log.masked(exchange.vote_question), "n": secrets.token_urlsafe(12)})
 
 
-def read_summary_token(token: Any, secret: str) -> tuple[str, str] | None:
-    """(faq_id, masked question), or None for a token that is not ours or too old."""
+def read_summary_token(token: Any, secret) -> tuple[str, str, str] | None:
+    """(faq_id, masked question, nonce), or None for a token that is not ours or too old."""
     from itsdangerous import URLSafeTimedSerializer
 
     if not isinstance(token, str) or len(token) > 2000:
@@ -281,6 +283,6 @@ def read_summary_token(token: Any, secret: str) -> tuple[str, str] | None:
         data = URLSafeTimedSerializer(secret, salt=SUMMARY_SALT).loads(token, max_age=SUMMARY_MAX_AGE)
     except BadSignature:
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("f"), str) or not isinstance(data.get("q"), str):
+    if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in ("f", "q", "n")):
         return None
-    return data["f"], data["q"]
+    return data["f"], data["q"], data["n"]

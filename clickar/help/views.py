@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 
 from flask import (
     Blueprint,
@@ -25,6 +26,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from ..auth import limits
 from ..models import ChatLog, to_jst
 from ..session import signing_keys
 from ..web import hx_redirect, is_htmx, render, see_other
@@ -40,6 +42,11 @@ LOG_TARGET = "chat-log"
 def _contacts() -> dict[str, str]:
     agency = current_user.primary_agency() if current_user.is_authenticated else None
     return chat.contacts_for(agency, current_app.config["INSURER_NAME"])
+
+
+def _share() -> bool:
+    """One more chat row from this client (unanswered question, vote) within its share?"""
+    return limits.allowed_once("chat-log-client", limits.client_address())
 
 
 def _with_tokens(exchanges: list[chat.Exchange]) -> list[chat.Exchange]:
@@ -95,7 +102,7 @@ def chat_page():
             question = chat.clean_question(request.args["q"])
         except chat.QuestionError as err:
             return _page(422, error=err.message, q=request.args["q"][: chat.MAX_QUESTION_CHARS * 2])
-        return _exchange_answer(chat.ask(question, _contacts()))
+        return _exchange_answer(chat.ask(question, _contacts(), share=_share))
     return _page()
 
 
@@ -112,7 +119,7 @@ def ask():
             response.headers["HX-Reswap"] = "outerHTML"
             return response
         return _page(422, error=err.message, q=raw[: chat.MAX_QUESTION_CHARS * 2])
-    return _exchange_answer(chat.ask(question, _contacts()))
+    return _exchange_answer(chat.ask(question, _contacts(), share=_share))
 
 
 @bp.get("/chat/panel")
@@ -129,7 +136,7 @@ def feedback():
     vote = chat.read_vote(request.form.get("token"), request.form.get("vote"), signing_keys(current_app))
     if vote is None:
         abort(400)
-    chat.record_vote(vote, session)
+    chat.record_vote(vote, session, share=_share)
     if is_htmx():
         return _fragment("partials/help/_feedback_done.html", exchange_id=vote.exchange_id, vote=vote.vote)
     return see_other(url_for("help.chat") + f"#x-{vote.exchange_id}")
@@ -143,28 +150,65 @@ def clear():
     return see_other("help.chat")
 
 
+LLM_MAX_STREAMS = 2  # per process (config LLM_MAX_STREAMS): the other threads stay for pages
+
+
+def _stream_slots():
+    """One semaphore per app (= per process): how many summaries may stream at once."""
+    slots = current_app.extensions.get("llm_streams")
+    if slots is None:
+        slots = current_app.extensions.setdefault(
+            "llm_streams", threading.BoundedSemaphore(current_app.config.get("LLM_MAX_STREAMS", LLM_MAX_STREAMS)))
+    return slots
+
+
 @bp.get("/chat/summary")
 def summary():
-    """Server-sent events: the optional model's short summary of one answer (CLICKAR_LLM_URL)."""
+    """Server-sent events: the optional model's short summary of one answer (CLICKAR_LLM_URL).
+
+    Each token streams once; a client gets SUMMARY rules' worth per 10 minutes; a process
+    streams at most LLM_MAX_STREAMS at a time (503 beyond: the answer is on screen anyway);
+    a stream ends after llm.DEADLINE_SECONDS whatever the model does.
+    """
     url = current_app.config.get("LLM_URL")
     found = chat.read_summary_token(request.args.get("t"), signing_keys(current_app))
     if not url or found is None or found[0] not in get_engine().by_id:
         abort(404)
-    faq_id, question = found
+    faq_id, question, nonce = found
+    limits.hit("summary-client", limits.client_address())
+    try:
+        limits.hit("summary-token", nonce)
+    except limits.Limited:
+        abort(404)  # spent: a replayed link is no link
+    slots = _stream_slots()
+    if not slots.acquire(blocking=False):
+        return Response("event: error\ndata: \n\n", status=503, mimetype="text/event-stream",
+                        headers={"Retry-After": "30", "Cache-Control": "no-store"})
+    released = []
+
+    def release():
+        if not released:
+            released.append(True)
+            slots.release()
+
     topics = [get_engine().by_id[faq_id]]
     model = current_app.config.get("LLM_MODEL") or "default"
+    deadline = current_app.config.get("LLM_DEADLINE_SECONDS", llm.DEADLINE_SECONDS)
 
     def events():
         try:
-            for piece in llm.stream_summary(url, model, question, topics):
+            for piece in llm.stream_summary(url, model, question, topics, deadline=deadline):
                 yield f"data: {json.dumps(piece, ensure_ascii=False)}\n\n"
         except Exception:  # noqa: BLE001 - the answer is on screen already; end quietly
             current_app.logger.warning("the help summary model failed", exc_info=True)
             yield "event: error\ndata: \n\n"
             return
+        finally:
+            release()
         yield "event: done\ndata: \n\n"
 
     response = Response(stream_with_context(events()), mimetype="text/event-stream")
+    response.call_on_close(release)  # also when the stream never started or the phone went away
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Accel-Buffering"] = "no"
     return response
@@ -179,7 +223,7 @@ def api():
         question = chat.clean_question(request.args.get("q"))
     except chat.QuestionError as err:
         return _json({"error": err.message, "status": 400}, 400)
-    return _json(chat.reply_to(question, _contacts()).to_json())
+    return _json(chat.reply_to(question, _contacts(), share=_share).to_json())
 
 
 def _json(data: dict, status: int = 200) -> Response:

@@ -152,3 +152,19 @@ def test_any_user_agent_gives_a_known_family(agent):
 def test_any_address_gives_a_fixed_length_hash(address):
     value = tracking.anonymise_address(address, "secret")
     assert len(value) == 32 and all(c in "0123456789abcdef" for c in value)
+
+
+def test_a_script_cannot_grow_the_visits_or_skew_the_funnel_without_bound(client, make_campaign, db):
+    """Issue 18 #10: on main every request to /r/CODE wrote a row, without limit."""
+    from clickar.auth import limits
+
+    campaign, other = make_campaign(), make_campaign()
+    share = int(limits.RULES["visit-client"].split()[0])
+    script = {"headers": {"User-Agent": IPHONE}, "environ_base": {"REMOTE_ADDR": "198.51.100.9"}}
+    statuses = [client.get(f"/r/{campaign.code}", **script).status_code for _ in range(share + 5)]
+    assert statuses == [302] * (share + 5)  # everyone still reaches the page
+    assert campaign.scans().count() == share
+    # real scans elsewhere still count: another phone, the same phone on another campaign
+    client.get(f"/r/{campaign.code}", headers={"User-Agent": IPHONE}, environ_base={"REMOTE_ADDR": "198.51.100.10"})
+    client.get(f"/r/{other.code}", **script)
+    assert (campaign.scans().count(), other.scans().count()) == (share + 1, 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -93,3 +94,119 @@ def test_a_summary_token_that_is_not_ours_is_not_found(app, client, model):
     app.config.update(LLM_URL=model)
     assert client.get("/help/chat/summary?t=forged").status_code == 404
     assert FakeModel.received == []
+
+
+# ------------------------------------------------------------ limits (issue 18 #9)
+# A real local HTTP server stands in for the OpenAI-compatible API; it can hold a stream open
+# until the test lets it go, or trickle a piece every 0.2 s for a minute.
+
+class SlowModel(BaseHTTPRequestHandler):
+    mode = "hold"                 # "hold": one piece, then wait for `release`; "trickle"
+    release = threading.Event()
+    arrived = threading.Semaphore(0)
+    sent = 0
+
+    def do_POST(self):  # noqa: N802
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        chunk = {"choices": [{"index": 0, "delta": {"content": "…"}}]}
+        line = f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode()
+        try:
+            self.wfile.write(line)
+            self.wfile.flush()
+            SlowModel.arrived.release()
+            if self.mode == "hold":
+                SlowModel.release.wait(30)
+            else:
+                for _ in range(300):  # a minute of trickle: more than any deadline
+                    time.sleep(0.2)
+                    self.wfile.write(line)
+                    self.wfile.flush()
+                    SlowModel.sent += 1
+            self.wfile.write(b"data: [DONE]\n\n")
+        except OSError:
+            pass  # the app hung up on us: what the deadline is for
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def slow_model():
+    SlowModel.release = threading.Event()
+    SlowModel.arrived = threading.Semaphore(0)
+    SlowModel.sent = 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowModel)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/v1"
+    SlowModel.release.set()
+    server.shutdown()
+
+
+def summary_url(client) -> str:
+    return SUMMARY.search(ask(client, "パスワード忘れた")).group(1).replace("&amp;", "&")
+
+
+def test_a_summary_token_streams_once(app, client, model):
+    """On main a token could be replayed for its 300 s, each time another model call."""
+    app.config.update(LLM_URL=model)
+    url = summary_url(client)
+    assert "event: done" in client.get(url).get_data(as_text=True)
+    assert client.get(url).status_code == 404
+    assert len(FakeModel.received) == 1
+
+
+def test_one_client_gets_a_limited_number_of_summaries(app, client, model):
+    from clickar.auth import limits
+    from clickar.help import chat
+
+    app.config.update(LLM_URL=model)
+    allowed = int(limits.RULES["summary-client"].split()[0])
+    with app.test_request_context():
+        exchange = chat.ask("パスワード忘れた")
+        tokens = [chat.summary_token(exchange, [app.secret_key]) for _ in range(allowed + 1)]
+    statuses = [client.get("/help/chat/summary", query_string={"t": t}).status_code for t in tokens]
+    assert statuses == [200] * allowed + [429]
+    other = client.get("/help/chat/summary", query_string={"t": tokens[-1]},
+                       environ_base={"REMOTE_ADDR": "203.0.113.5"})
+    assert other.status_code == 200  # another network is not held back
+
+
+def test_streams_per_process_are_capped_and_the_slot_comes_back(app, slow_model):
+    """On main two dozen held streams took every worker thread; here the third is turned away."""
+    app.config.update(LLM_URL=slow_model, LLM_MAX_STREAMS=2)
+    phones = [app.test_client() for _ in range(3)]
+    urls = [summary_url(phone) for phone in phones]
+    bodies = {}
+
+    def read(n):
+        bodies[n] = phones[n].get(urls[n]).get_data(as_text=True)
+
+    held = [threading.Thread(target=read, args=(n,)) for n in (0, 1)]
+    for thread in held:
+        thread.start()
+    for _ in held:
+        assert SlowModel.arrived.acquire(timeout=10)  # both streams are open at the model
+    turned_away = phones[2].get(urls[2])
+    assert turned_away.status_code == 503 and turned_away.headers["Retry-After"]
+    SlowModel.release.set()
+    for thread in held:
+        thread.join(10)
+    assert all("event: done" in bodies[n] for n in (0, 1))
+    again = app.test_client()
+    assert "event: done" in again.get(summary_url(again)).get_data(as_text=True)  # slots returned
+
+
+def test_a_stream_ends_at_its_deadline_however_slowly_the_model_talks(app, client, slow_model):
+    """On main a model that kept trickling held the stream (and its thread) for the whole minute."""
+    SlowModel.mode = "trickle"
+    try:
+        app.config.update(LLM_URL=slow_model, LLM_DEADLINE_SECONDS=1)
+        stream = client.get(summary_url(client)).get_data(as_text=True)
+    finally:
+        SlowModel.mode = "hold"
+    assert stream.rstrip().endswith("event: error\ndata:")
+    assert SlowModel.sent < 100  # cut off long before the model's minute was over

@@ -431,3 +431,16 @@ def test_the_api_still_answers_when_the_log_cannot_be_written(app, client, damag
     response = client.get("/help/chat/api", query_string={"q": "ぴよぴよ"})
     assert response.status_code == 200
     assert response.get_json()["kind"] == "handoff"
+
+
+def test_one_client_cannot_grow_the_chat_log_without_bound(client, log_rows):
+    """Issue 18 #10: on main each unanswered question from anyone wrote a row, without limit."""
+    from clickar.auth import limits
+
+    share = int(limits.RULES["chat-log-client"].split()[0])
+    for n in range(share + 3):
+        reply = client.get("/help/chat/api", query_string={"q": f"ぴよぴよ {n}"})
+        assert reply.status_code == 200 and reply.get_json()["kind"] in ("handoff", "suggest")  # answered
+    assert len(log_rows()) == share
+    client.get("/help/chat/api", query_string={"q": "ぴよぴよ"}, environ_base={"REMOTE_ADDR": "198.51.100.10"})
+    assert len(log_rows()) == share + 1  # someone else is still heard
