@@ -12,6 +12,7 @@ What goes, and when (defaults; each age is an option of the command):
 | trusted devices revoked or expired | 30 days after |
 | sent mails (they hold links and names) | 30 days after sending |
 | login history | after 365 days |
+| wrong-password counts per account and network | 1 day after the last one, once not waiting |
 | flyer visits (raw rows of /r/CODE) | after 365 days |
 | AIチャット log (masked questions) | after 365 days |
 
@@ -25,10 +26,12 @@ from dataclasses import dataclass, fields
 
 import click
 
+from .auth import lockout
 from .db import database
 from .models import (
     AccountToken,
     LoginEvent,
+    LoginLock,
     OneTimePassword,
     OutboxMail,
     PendingRegistration,
@@ -92,6 +95,7 @@ def rules(ages: Ages, at: dt.datetime) -> list[tuple[str, type, object]]:
         ("sent mails", OutboxMail,
          OutboxMail.sent_at.is_null(False) & (OutboxMail.sent_at < _ago(ages.sent_mail_days, at))),
         ("login history", LoginEvent, LoginEvent.created_at < _ago(ages.login_history_days, at)),
+        ("wrong-password counts (per account and network)", LoginLock, lockout.forgotten(at)),
     ]
     out += _visit_rules(ages, at)
     out += _chat_rules(ages, at)

@@ -23,6 +23,12 @@ LOCK_MAX = dt.timedelta(hours=1)
 FORGET_AFTER = dt.timedelta(days=1)  # a count untouched this long starts again from nought
 
 
+def forgotten(at: dt.datetime):
+    """Rows whose count no longer matters: untouched FORGET_AFTER and not waiting (the purge deletes them)."""
+    return ((LoginLock.updated_at < at - FORGET_AFTER)
+            & (LoginLock.locked_until.is_null() | (LoginLock.locked_until <= at)))
+
+
 def is_locked(account: str, network: str) -> bool:
     row = LoginLock.get_or_none((LoginLock.account == account) & (LoginLock.network == network))
     return bool(row and row.locked_until and row.locked_until > now())
@@ -37,7 +43,7 @@ def count_failure(account: str, network: str) -> bool:
     stamp = now()
     LoginLock.insert(account=account, network=network, updated_at=stamp).on_conflict_ignore().execute()
     this = (LoginLock.account == account) & (LoginLock.network == network)
-    stale = LoginLock.locked_until.is_null() & (LoginLock.updated_at < stamp - FORGET_AFTER)
+    stale = forgotten(stamp)
     counted = (LoginLock
                .update(failures=Case(None, [(stale, 1)], LoginLock.failures + 1), updated_at=stamp)
                .where(this & (LoginLock.locked_until.is_null() | (LoginLock.locked_until <= stamp)))

@@ -19,6 +19,7 @@ def aged(app):
         Campaign,
         ChatLog,
         LoginEvent,
+        LoginLock,
         Member,
         OneTimePassword,
         OutboxMail,
@@ -86,6 +87,12 @@ def aged(app):
                                                            created_at=t - 366 * DAY).id)
         rows["recent-login"] = (LoginEvent, LoginEvent.create(member=member, kind="login",
                                                               created_at=t - 300 * DAY).id)
+        for label, touched, until in (("old-count", t - 2 * DAY, None),          # forgotten: goes
+                                      ("old-lock-over", t - 2 * DAY, t - 2 * DAY),
+                                      ("recent-count", t - dt.timedelta(hours=2), None),
+                                      ("waiting-lock", t - 2 * DAY, t + dt.timedelta(minutes=5))):
+            rows[label] = (LoginLock, LoginLock.create(account=f"member:{member.id}", network=label, failures=5,
+                                                       updated_at=touched, locked_until=until).id)
         campaign = Campaign.create(code="RETAIN1", name="保存期間", target="register",
                                    valid_from=dt.date(2020, 1, 1))
         for label, age in (("old-visit", 400), ("recent-visit", 30)):
@@ -100,7 +107,7 @@ def aged(app):
 
 GONE = {"stale-provisional", "stale-provisional link", "old-completed", "old-completed link", "old-otp",
         "old-reset", "used-reset", "long-revoked-device", "old-sent-mail", "old-login", "old-visit",
-        "old-chat"}
+        "old-chat", "old-count", "old-lock-over"}
 
 
 def _exists(app, model, row_id) -> bool:
@@ -118,12 +125,12 @@ def test_purge_deletes_what_is_past_its_age_and_keeps_the_rest(app, runner, aged
     assert result.exit_code == 0, result.output
     gone = {label for label, (model, row_id) in aged.items() if not _exists(app, model, row_id)}
     assert gone == GONE
-    assert "total" in result.output and "deleted 12" in result.output
+    assert "total" in result.output and "deleted 14" in result.output
 
 
 def test_dry_run_counts_without_deleting(app, runner, aged):
     result = runner.invoke(args=["purge", "--dry-run"])
-    assert result.exit_code == 0 and "would delete 12" in result.output
+    assert result.exit_code == 0 and "would delete 14" in result.output
     assert all(_exists(app, model, row_id) for model, row_id in aged.values())
 
 
