@@ -74,23 +74,22 @@ class Contract(BaseModel):
         return cls.get_or_none(cls.policy_number == policy_number)
 
     @classmethod
-    def _identity_query(cls, policy_numbers: list[str], email: str):
+    def _identity_query(cls, policy_numbers: list[str]):
         from peewee import JOIN
 
-        taken = fn.EXISTS(Member.select(Member.id).where(Member.email == email))
         return (cls
-                .select(cls.policy_number, cls.match_form, MemberContract.id, taken)
+                .select(cls.policy_number, cls.match_form, MemberContract.id)
                 .join(MemberContract, JOIN.LEFT_OUTER)
                 .where(cls.policy_number.in_(policy_numbers)))
 
     @classmethod
-    def identity_check_rows(cls, policy_numbers: list[str], email: str = "") -> list[tuple]:
-        """(policy_number, match_form, link id or None, email taken) of these contracts.
+    def identity_check_rows(cls, policy_numbers: list[str]) -> list[tuple]:
+        """(policy_number, match_form, link id or None) of these contracts.
 
-        One round trip for 次へ/確定: the contracts, whether each is already linked, and
-        whether `email` already belongs to a member (the same on every row; no rows when
-        none of the numbers exists). The statement is built by peewee once per database and
-        count of numbers, then reused: building it cost more CPU than running it.
+        One round trip for 次へ/確定: the contracts and whether each is already linked.
+        (The mail address plays no part: a member's address goes on like any other.)
+        The statement is built by peewee once per database and count of numbers, then
+        reused: building it cost more CPU than running it.
         """
         if not policy_numbers:
             return []
@@ -98,13 +97,13 @@ class Contract(BaseModel):
         sql = _IDENTITY_SQL.get(key)
         if sql is None:
             marks = [f"\0number{i}" for i in range(len(policy_numbers))]
-            sql, params = cls._identity_query(marks, "\0email").sql()
-            if params != ["\0email", *marks]:  # not the order we bind in: never cache it
-                return list(cls._identity_query(policy_numbers, email).tuples())
+            sql, params = cls._identity_query(marks).sql()
+            if params != marks:  # not the order we bind in: never cache it
+                return list(cls._identity_query(policy_numbers).tuples())
             _IDENTITY_SQL[key] = sql
         to_python = cls.match_form.python_value
-        cursor = database.execute_sql(sql, [email, *policy_numbers])
-        return [(number, to_python(form), link, bool(taken)) for number, form, link, taken in cursor.fetchall()]
+        cursor = database.execute_sql(sql, policy_numbers)
+        return [(number, to_python(form), link) for number, form, link in cursor.fetchall()]
 
     def is_linked(self) -> bool:
         return (MemberContract

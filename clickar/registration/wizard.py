@@ -122,7 +122,7 @@ def check_identity(profile: dict, policy_numbers: list[str], client_key: str | N
     limits.hit_all(events + [("identity-policy", number) for number in policy_numbers])
     entered = entered_identity(profile)
     found = {}
-    for number, match_form, link, _ in Contract.identity_check_rows(policy_numbers):
+    for number, match_form, link in Contract.identity_check_rows(policy_numbers):
         found[number] = (match_form, link)
     for number in policy_numbers:
         match_form, link = found.get(number, (None, None))
