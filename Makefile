@@ -97,7 +97,7 @@ screenshots: install-test
 	$(PY) -m e2e.a11y_screenshots docs/screenshots
 
 eval-chat: install-test
-	$(PY) -m clickar.help.evaluate
+	$(PY) -m bench.chat_eval $(ARGS)
 
 bench: install-test bench-deps
 	mkdir -p reports

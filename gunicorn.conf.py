@@ -12,6 +12,7 @@ the Docker image and `make bench`:
 | GUNICORN_WORKER_CONNECTIONS | 1000 | open connections one gthread worker takes before it leaves the rest to the others |
 | GUNICORN_TIMEOUT | 30 | seconds before a stuck worker is replaced |
 | GUNICORN_MAX_REQUESTS | 5000 | a worker is recycled after about this many requests (0 = never) |
+| GUNICORN_PRELOAD | 1 | load the app and the AIチャット model once in the master; workers share them |
 
 The app processes keep nothing another process needs: sessions are sealed
 cookies, rate limits live in Redis (CLICKAR_REDIS_URL), mail in the outbox
@@ -55,6 +56,9 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 proxy_allow_ips = forwarded_allow_ips
 # Newer gunicorn's control socket is one path per user: several servers on a machine would share it.
 control_socket_disable = True
+# the app (and the AIチャット's sentence model, built in when_ready) is loaded once in the
+# master and shared by the forked workers' pages; GUNICORN_PRELOAD=0 turns this off
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
 # Limits on what a request may be (the app has its own, smaller body limits).
 limit_request_line = 4094
 limit_request_fields = 100
@@ -79,6 +83,14 @@ _own_metrics_dir = None
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     _own_metrics_dir = tempfile.mkdtemp(prefix="clickar-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = _own_metrics_dir
+
+
+def when_ready(server):
+    if preload_app:
+        os.environ.setdefault("OMP_NUM_THREADS", "1")  # no OpenMP thread pool in the master before fork
+        from clickar.help.engine import get_engine
+
+        get_engine()
 
 
 def child_exit(server, worker):

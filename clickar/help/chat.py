@@ -258,6 +258,29 @@ def record_vote(vote: Vote, store: MutableMapping, share: log.Share = None) -> V
     return vote
 
 
+NEXT_LEAD = "では、次のどれかでしょうか？"
+
+
+def alternatives(vote: Vote, engine: ChatEngine | None = None) -> Exchange | None:
+    """After いいえ on an answer: the next candidates for the same question (up to 3)."""
+    engine = engine or get_engine()
+    if vote.vote != log.ChatLog.DOWN or vote.faq_id not in engine.by_id:
+        return None
+    question = vote.question_masked
+    if not question or question.startswith("（候補から選択）"):
+        question = engine.by_id[vote.faq_id].title
+    try:
+        ranked = engine.rank(question)
+    except Exception:  # noqa: BLE001 - the thanks is shown anyway
+        logger.exception("the help engine failed on a down-voted question")
+        return None
+    picks = [r.topic for r in ranked if r.topic.id != vote.faq_id][:3]
+    if not picks:
+        return None
+    reply = engine._suggest(picks, lead=NEXT_LEAD, reason="down")
+    return Exchange(_new_id(), "いいえ（ほかの回答を見る）", reply, vote_question=question)
+
+
 # ------------------------------------------------------------------ the optional model (llm.py)
 
 SUMMARY_SALT = "clickar-help-summary"
@@ -286,3 +309,75 @@ def read_summary_token(token: Any, secret) -> tuple[str, str, str] | None:
     if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in ("f", "q", "n")):
         return None
     return data["f"], data["q"], data["n"]
+
+
+# ------------------------------------------------------------------ the member's own contracts
+
+# topics whose answer depends on the member's contract: the deadline and start
+# (F20), how to start renewing (F19) and the premium and its payment (F21)
+PERSONAL_TOPICS = ("F19", "F20", "F21")
+
+
+@dataclass
+class ContractFacts:
+    """What the chat may say about one of the signed-in member's contracts (never sent to the LLM)."""
+
+    car_name: str
+    policy_tail: str  # the last 4 characters of the policy number: enough to tell two apart
+    opens: Any  # dt.date: the renewal period (受付期間)
+    closes: Any
+    starts: Any  # the renewed policy's start (保険始期 = the current 保険終期)
+    state: str  # renewal.window BEFORE / OPEN / CLOSED
+    renewal_url: str
+
+
+def personalise(reply: Reply, facts: list[ContractFacts]) -> Reply:
+    """Add the member's own contracts to a deadline / renewal / premium answer.
+
+    The engine's answer stays as it is (the generic one signed out); this
+    appends one line per contract with its own renewal period and the link to
+    its renewal, where the premium of the renewal is quoted.
+    """
+    if reply.kind != "answer" or reply.faq_id not in PERSONAL_TOPICS or not facts:
+        return reply
+    import html as _html
+
+    from ..web import jdate
+
+    e = _html.escape
+    items = []
+    for f in facts:
+        if reply.faq_id == "F20":
+            state = {"open": "受付中", "before": "受付前", "closed": "受付終了"}.get(f.state, "")
+            line = (f"更新の受付期間 {e(jdate(f.opens))}〜{e(jdate(f.closes))}（{state}）・"
+                    f"新しい保険の始期 {e(jdate(f.starts))}")
+        elif reply.faq_id == "F21":
+            line = "更新後の保険料は、更新のお手続きの「保険料の確認」でご契約ごとにご確認いただけます"
+        else:
+            line = f"更新の受付期間 {e(jdate(f.opens))}〜{e(jdate(f.closes))}"
+        link = (f' <a href="{e(f.renewal_url)}">更新のお手続きへ</a>' if f.state == "open" else "")
+        items.append(f'<li><strong>{e(f.car_name)}</strong>（証券番号 末尾{e(f.policy_tail)}）：{line}{link}</li>')
+    block = ('<div class="chat-personal"><p class="chat-personal__title">あなたのご契約</p>'
+             f'<ul class="chat-personal__list">{"".join(items)}</ul></div>')
+    reply.answer_html = reply.answer_html.replace("</section>", block + "</section>", 1)
+    return reply
+
+
+def contract_facts(member) -> list[ContractFacts]:
+    """The signed-in member's contracts as the chat may mention them (empty signed out)."""
+    if member is None or not getattr(member, "is_authenticated", False):
+        return []
+    from flask import url_for
+
+    from ..renewal import plans
+    from ..renewal import window as renewal_window
+
+    today = renewal_window.today()
+    out = []
+    for c in member.contracts():
+        w = plans.plan_of(c).window
+        out.append(ContractFacts(
+            car_name=c.car_name, policy_tail=c.policy_number[-4:], opens=w.opens, closes=w.closes,
+            starts=c.insurance_end, state=w.state(today),
+            renewal_url=url_for("renewal.entry", policy_number=c.policy_number)))
+    return out

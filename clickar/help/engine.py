@@ -23,12 +23,16 @@ import math
 import os
 import threading
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+import numpy as np
+
 from . import kb as kbmod
 from . import scope
+from .scope import OUT
+from .classifier import SoftmaxClassifier
 from .text import Analysis, KanaDictionary, analyse, char_ngrams, normalize, tokenize, to_katakana
 
 DEFAULT_INSURER = "損保ジャパン"
@@ -101,6 +105,10 @@ class Reply:
     # not part of the JSON: why we handed off (for the unanswered-questions log)
     reason: str | None = None
     score: float = 0.0
+    # not part of the JSON: the topics ranked after the ones shown (いいえ offers them)
+    next_candidates: list[str] = field(default_factory=list)
+    # a suggestion that may be out of scope also says who can help (in answer_html too)
+    note_html: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -194,6 +202,13 @@ class Ranked:
     word: float
     gram: float
     coverage: float  # share of the question's known terms this topic contains
+    passage: float = 0.0  # cosine with the topic's own text (sentence model)
+    example: float = 0.0  # cosine with the nearest learnt example of this topic
+    fused: float = 0.0  # the weighted sum the ranking uses
+    out_sim: float = 0.0  # cosine with the nearest learnt out-of-scope example
+    klass: float = 0.0  # the classifier's probability of this topic
+    out_p: float = 0.0  # the classifier's probability of "out of scope"
+    out_kind: str = "unknown"  # which kind of out of scope, when the classifier can tell
 
 
 class ChatEngine:
@@ -206,12 +221,33 @@ class ChatEngine:
 
     # decision thresholds
     ANSWER_MIN = 4.0  # combined score needed to answer directly
-    ANSWER_MARGIN = 1.45  # top score / runner-up needed to answer directly
+    LEX_ANSWER_RATIO = 1.45  # top score / runner-up needed to answer directly
     ANSWER_COVERAGE = 0.5  # the topic must contain this share of the known terms
     MAX_QUESTION_CHARS = 500  # longer input is cut: a chat question, not an essay
     UNKNOWN_TERM_WEIGHT = 1.0  # weight of a question word the knowledge base never uses
     SUGGEST_MIN = 1.6  # below this, nothing is close enough: hand off
     SUGGEST_RATIO = 0.55  # candidates within this share of the top score
+
+    # fusion of the lexical and semantic sides, and the decision: calibrated on
+    # the dev half, 10-fold cross-validated (`python -m bench.chat_eval --calibrate`;
+    # figures in docs/help-chat.md).  Never fitted to the locked test half.
+    W_LEX = 0.2  # BM25 relative to the best topic's BM25 ...
+    LEX_FLOOR = 10.0  # ... or to this, when the best is weak
+    W_PASSAGE = 1.0  # cosine with the topic's own text
+    W_EXAMPLE = 0.0  # cosine with the nearest learnt example: no better top-1 on dev; used in the answer rule
+    W_CLASS = 0.1  # the classifier's probability of the topic
+    SEED_WEIGHT = 1.0  # a title or keyword counts like this many example questions
+    # answer directly only when all of these hold (0 wrong answers on dev, with room)
+    ANSWER_MARGIN = 0.12  # fused score ahead of the runner-up by this much
+    ANSWER_CLASS = 0.95  # the classifier is this sure of the topic
+    ANSWER_EXAMPLE = 0.88  # a learnt example of the topic is this close
+    ANSWER_MAX_OUT = 0.2  # and not this likely to be out of scope
+    # hand off when the classifier says "out of scope" and gives the topic little chance
+    HANDOFF_OUT = 0.9
+    HANDOFF_MAX_CLASS = 0.2
+    HANDOFF_ACCIDENT_OUT = 0.5
+    SUGGEST_NOTE_OUT = 0.5  # a suggestion also names who can help from this "out" probability
+    SUGGEST_SPREAD = 0.3  # candidates within this fused score of the first (up to 3)
 
     def __init__(
         self,
@@ -219,6 +255,8 @@ class ChatEngine:
         insurer_name: str = DEFAULT_INSURER,
         contacts: Contacts | Mapping[str, Any] | None = None,
         topic_url: str = "/help/chat?faq={faq_id}",
+        examples: Iterable[tuple[str, str]] | None = None,
+        semantic: "Any | None" = None,
     ) -> None:
         if not topics:
             raise kbmod.KnowledgeBaseError("the knowledge base is empty")
@@ -228,6 +266,12 @@ class ChatEngine:
         self.contacts = Contacts.coerce(contacts, insurer_name)
         self.topic_url = topic_url
         self._build()
+        self.semantic = semantic
+        self._example_lock = threading.Lock()
+        self.examples: list[tuple[str, str]] = []
+        if semantic is not None:
+            self._build_semantic()
+        self.add_examples(examples or ())
 
     @classmethod
     def from_directory(cls, path: str | Path | None = None, **kwargs: Any) -> "ChatEngine":
@@ -271,12 +315,102 @@ class ChatEngine:
             set(d["title"]) | set(d["keywords"]) | set(d["answer"]) for d in word_docs
         ]
 
+    def _build_semantic(self) -> None:
+        """Topic passages for the sentence model: title, title with keywords, the answer's start."""
+        emb = self.semantic
+        texts, owner = [], []
+        for i, t in enumerate(self.topics):
+            answer = kbmod.fill(t.plain_answer, self.contacts.placeholders()).strip()
+            for text in (t.title, f"{t.title}：{'、'.join(t.keywords)}", f"{t.title}。{answer[:160]}"):
+                texts.append(text)
+                owner.append(i)
+        self._passage_vecs = emb.cached(texts, "passage")
+        self._passage_owner = np.asarray(owner)
+        self._passage_texts = texts
+        self._example_vecs = np.zeros((0, emb.dim), dtype=np.float32)
+        self._example_labels = np.zeros(0, dtype=np.int64)  # topic index, or -1 for out of scope
+        # the classifier's own samples: each topic's title and keywords as a
+        # person might type them, and what is out of scope in general words
+        seeds, labels = [], []
+        for i, t in enumerate(self.topics):
+            for text in (t.title, *t.keywords):
+                seeds.append(text)
+                labels.append(i)
+        # classes: the topics, then each kind of out-of-scope question, then "out" in general
+        self._kinds = list(scope.KINDS)
+        for k, descriptions in enumerate(scope.KINDS.values()):
+            for text in descriptions:
+                seeds.append(text)
+                labels.append(len(self.topics) + k)
+        self._seed_vecs = emb.cached(seeds, "query")
+        self._seed_labels = np.asarray(labels)
+        self._classifier = None
+        self._classifier_holdout: tuple[str | None, Any] = (None, None)
+
+    def add_examples(self, examples: Iterable[tuple[str, str]]) -> int:
+        """Learn from labelled questions: (question, 'F07') or (question, 'out').
+
+        The sentence model compares a new question with these as well as with
+        the topics' own text; the dev half of the evaluation set and the
+        questions staff filed from the unanswered log come in here.
+        """
+        rows = [(q, label) for q, label in examples if q and (label == OUT or label in self.by_id)]
+        rows = [r for r in rows if r not in set(self.examples)]
+        if not rows:
+            return 0
+        index = {t.id: i for i, t in enumerate(self.topics)}
+        with self._example_lock:
+            self.examples.extend(rows)
+            if self.semantic is not None:
+                vecs = self.semantic.cached([q for q, _ in rows], "query")
+                labels = np.asarray([index.get(label, -1) for _, label in rows])
+                self._example_vecs = np.vstack([self._example_vecs, vecs])
+                self._example_labels = np.concatenate([self._example_labels, labels])
+                self._classifier = self._fit()
+        return len(rows)
+
+    def _keep(self, holdout: "frozenset[str] | None") -> np.ndarray:
+        return np.asarray([ex[0] not in holdout for ex in self.examples] if holdout else
+                          [True] * len(self.examples), dtype=bool)
+
+    def _fit(self, holdout: "frozenset[str] | None" = None) -> SoftmaxClassifier:
+        """Train the topic-or-out classifier on seeds and learnt examples (without ``holdout``)."""
+        vecs, labels = self._example_vecs, self._example_labels
+        if holdout and len(labels):
+            keep = self._keep(holdout)
+            vecs, labels = vecs[keep], labels[keep]
+        x = np.vstack([self._seed_vecs, vecs])
+        y = np.concatenate([self._seed_labels, labels])
+        generic = len(self.topics) + len(self._kinds)
+        y = np.where(y < 0, generic, y)
+        weights = np.concatenate([np.full(len(self._seed_labels), self.SEED_WEIGHT), np.ones(len(labels))])
+        return SoftmaxClassifier().fit(x, y, generic + 1, weights)
+
+    def _classifier_for(self, holdout: "frozenset[str] | None"):
+        if not holdout or not any(ex[0] in holdout for ex in self.examples):
+            if self._classifier is None:
+                self._classifier = self._fit()
+            return self._classifier
+        if self._classifier_holdout[0] != holdout:
+            self._classifier_holdout = (holdout, self._fit(holdout))
+        return self._classifier_holdout[1]
+
     # -- retrieval ---------------------------------------------------------
 
     def analyse(self, question: str) -> Analysis:
         return analyse(question, self.kana)
 
-    def rank(self, question: str | Analysis) -> list[Ranked]:
+    def rank(self, question: str | Analysis, holdout: "str | frozenset[str] | None" = None) -> list[Ranked]:
+        """Topics best first, each with the lexical, semantic and fused scores.
+
+        ``holdout``: ignore learnt examples with these texts (the evaluation
+        asks each dev question without its own fold's examples).
+        """
+        return self._rank(question, holdout)[0]
+
+    def _rank(self, question: str | Analysis, holdout: "str | frozenset[str] | None" = None) -> tuple[list[Ranked], Any]:
+        if isinstance(holdout, str):
+            holdout = frozenset((holdout,))
         a = question if isinstance(question, Analysis) else self.analyse(question)
         word_scores = self.words.scores(a.terms)
         gram_scores = self.grams.scores(char_ngrams(a.reading)) if a.reading else [0.0] * len(self.topics)
@@ -285,39 +419,122 @@ class ChatEngine:
         # words the knowledge base never uses still count against coverage:
         # "名義変更したい" must not be answered as if it were about 変更 alone
         known_mass = (sum(self.words.idf[t] for t in known) + self.UNKNOWN_TERM_WEIGHT * unknown) or 1.0
+        n = len(self.topics)
+        passage = np.zeros(n, dtype=np.float32)
+        example = np.zeros(n, dtype=np.float32)
+        out_sim = 0.0
+        q = None
+        klass = np.zeros(n, dtype=np.float32)
+        out_p = 0.0
+        out_kind = scope.UNKNOWN
+        if self.semantic is not None and a.text:
+            q = self.semantic.query(a.text if isinstance(question, Analysis) else question)
+            np.maximum.at(passage, self._passage_owner, self._passage_vecs @ q)
+            vecs, labels = self._example_vecs, self._example_labels
+            if holdout and len(labels):
+                keep = self._keep(holdout)
+                vecs, labels = vecs[keep], labels[keep]
+            if len(labels):
+                sims = vecs @ q
+                inside = labels >= 0
+                if inside.any():
+                    np.maximum.at(example, labels[inside], sims[inside])
+                if (~inside).any():
+                    out_sim = float(sims[~inside].max())
+            proba = self._classifier_for(holdout).proba(q)
+            klass, out_p = proba[:n], float(proba[n:].sum())
+            kinds = proba[n:n + len(self._kinds)]
+            out_kind = self._kinds[int(np.argmax(kinds))] if float(kinds.max()) >= 0.5 * out_p else scope.UNKNOWN
+        lex = [word_scores[i] + self.GRAM_FACTOR * gram_scores[i] for i in range(n)]
+        lex_top = max(lex) or 1.0
         ranked = []
         for i, topic in enumerate(self.topics):
             cover = sum(self.words.idf[t] for t in known if t in self._doc_terms[i]) / known_mass
-            score = word_scores[i] + self.GRAM_FACTOR * gram_scores[i]
-            ranked.append(Ranked(topic, score, word_scores[i], gram_scores[i], cover if known else 0.0))
-        ranked.sort(key=lambda r: (-r.score, r.topic.id))
-        return ranked
+            fused = (
+                self.W_LEX * lex[i] / max(lex_top, self.LEX_FLOOR)
+                + self.W_PASSAGE * float(passage[i])
+                + self.W_EXAMPLE * float(example[i])
+                + self.W_CLASS * float(klass[i])
+            )
+            ranked.append(Ranked(topic, lex[i], word_scores[i], gram_scores[i], cover if known else 0.0,
+                                 float(passage[i]), float(example[i]), fused, out_sim,
+                                 float(klass[i]), out_p, out_kind))
+        key = (lambda r: (-r.fused, r.topic.id)) if self.semantic is not None else (lambda r: (-r.score, r.topic.id))
+        ranked.sort(key=key)
+        return ranked, q
 
     # -- answering ---------------------------------------------------------
 
-    def ask(self, question: str, contacts: Contacts | Mapping[str, Any] | None = None) -> Reply:
+    def ask(self, question: str, contacts: Contacts | Mapping[str, Any] | None = None,
+            holdout: "str | frozenset[str] | None" = None) -> Reply:
         who = Contacts.coerce(contacts, self.insurer_name) if contacts is not None else self.contacts
         question = (question or "")[: self.MAX_QUESTION_CHARS]
         a = self.analyse(question)
         if not a.text:
             return self._suggest([self.by_id[i] for i in ("F04", "F09", "F14") if i in self.by_id],
                                  lead="ご質問を入力してください。よくあるご質問はこちらです。", reason="empty")
-        category = scope.detect(normalize(question))
-        if category:
-            return self.handoff(category, who)
-        ranked = self.rank(a)
+        if scope.is_accident(normalize(question)):
+            # someone may be standing next to a damaged car: the accident line first, whatever the scores
+            return self.handoff(scope.ACCIDENT, who)
+        if self.semantic is None:
+            return self._decide_lexical(self.rank(a), who)
+        ranked, vector = self._rank(question, holdout=holdout)
+        return self._decide(question, ranked, who, vector)
+
+    def _decide_lexical(self, ranked: list[Ranked], who: Contacts) -> Reply:
+        """Without the sentence model (tests of the lexical side alone): the BM25 thresholds."""
         top = ranked[0]
         if top.score < self.SUGGEST_MIN:
-            return self.handoff("unknown", who, score=top.score)
+            return self.handoff(scope.UNKNOWN, who, score=top.score)
         second = ranked[1].score if len(ranked) > 1 else 0.0
         if (
             top.score >= self.ANSWER_MIN
-            and top.score >= self.ANSWER_MARGIN * max(second, 1e-9)
+            and top.score >= self.LEX_ANSWER_RATIO * max(second, 1e-9)
             and top.coverage >= self.ANSWER_COVERAGE
         ):
             return self.answer_for(top.topic.id, who, score=top.score)
         picks = [r.topic for r in ranked[:3] if r.score >= self.SUGGEST_RATIO * top.score and r.score >= self.SUGGEST_MIN]
         return self._suggest(picks, score=top.score)
+
+    def features(self, ranked: list[Ranked]) -> dict[str, float]:
+        """What the decision looks at."""
+        top, second = ranked[0], ranked[1]
+        lex_first = max(ranked, key=lambda r: r.score)
+        return {
+            "margin": top.fused - second.fused,
+            "klass": top.klass,
+            "example": top.example,
+            "out": top.out_p,
+            "agree": float(lex_first.topic.id == top.topic.id and lex_first.score > 0),
+            "accident": float(top.out_kind == scope.ACCIDENT),
+        }
+
+    def _decide(self, question: str, ranked: list[Ranked], who: Contacts, vector: Any) -> Reply:
+        f = self.features(ranked)
+        top = ranked[0]
+        kind = top.out_kind if top.out_kind != scope.UNKNOWN else None
+        if (f["out"] >= self.HANDOFF_OUT and f["klass"] < self.HANDOFF_MAX_CLASS) or (
+                f["accident"] and f["out"] >= self.HANDOFF_ACCIDENT_OUT):
+            # someone may be standing next to a damaged car: accidents hand off sooner
+            kind = kind or scope.classify(question, self.semantic, vector)
+            return self.handoff(kind, who, score=f["out"])
+        if (
+            f["margin"] >= self.ANSWER_MARGIN
+            and f["klass"] >= self.ANSWER_CLASS
+            and f["example"] >= self.ANSWER_EXAMPLE
+            and f["out"] < self.ANSWER_MAX_OUT
+            and f["agree"]
+        ):
+            return self.answer_for(top.topic.id, who, score=f["klass"])
+        picks = [r for r in ranked[:3] if r.fused >= top.fused - self.SUGGEST_SPREAD]
+        reply = self._suggest([r.topic for r in picks], score=f["klass"])
+        reply.next_candidates = [r.topic.id for r in ranked[len(picks):len(picks) + 3]]
+        if f["out"] >= self.SUGGEST_NOTE_OUT:
+            kind = kind or scope.classify(question, self.semantic, vector)
+            reply.note_html = self._contacts_html(kind, who, note=True)
+            reply.answer_html = reply.answer_html.replace("</section>", reply.note_html + "</section>")
+            reply.reason = kind
+        return reply
 
     def answer_for(
         self, faq_id: str, contacts: Contacts | Mapping[str, Any] | None = None, score: float = 0.0
@@ -361,15 +578,25 @@ class ChatEngine:
         scope.CANCELLATION: "ご契約の解約については、このチャットではお受けできません。取扱代理店へお問い合わせください。",
         scope.OTHER_PRODUCT: "このチャットでは、自動車保険のマイページ会員登録・ログイン・更新のお手続きについてご案内しています。ほかの保険については下記へお問い合わせください。",
         scope.CONTRACT_CHANGE: "ご契約の内容やその変更については、このチャットではお答えできません。取扱代理店へお問い合わせください。",
+        scope.PUBLIC: "自動車税・運転免許・車検などは、保険とは別のお手続きのため、このチャットではご案内できません。自動車税は都道府県の税事務所（軽自動車税は市区町村）、運転免許は警察署・運転免許センター、車検は整備工場や販売店へお問い合わせください。自動車保険のことは下記へどうぞ。",
+        scope.EMPLOYER: "退職・年末調整・給与のことは、お勤め先の人事・総務のご担当へお問い合わせください。退職後の自動車保険（団体扱の継続）については、取扱代理店がご案内します。",
         scope.WEATHER: "申し訳ありません。このチャットでは、マイページ会員登録・ログイン・更新のお手続きについてご案内しています。",
         scope.CHITCHAT: "このチャットでは、マイページ会員登録・ログイン・更新のお手続きについてご案内しています。お困りのことを入力してください。",
-        "unknown": "申し訳ありません。ご質問にお答えできる情報が見つかりませんでした。言葉を変えてもう一度ご質問いただくか、下記へお問い合わせください。",
+        scope.UNKNOWN: "申し訳ありません。ご質問にお答えできる情報が見つかりませんでした。言葉を変えてもう一度ご質問いただくか、下記へお問い合わせください。",
     }
 
     def handoff(self, reason: str, contacts: Contacts | None = None, score: float = 0.0) -> Reply:
         who = contacts or self.contacts
+        lead = self._HANDOFF_LEADS.get(reason, self._HANDOFF_LEADS[scope.UNKNOWN])
+        answer_html = (
+            f'<section class="chat-handoff" data-reason="{html.escape(reason)}"><p>{html.escape(lead)}</p>'
+            f"{self._contacts_html(reason, who)}</section>"
+        )
+        return Reply("handoff", None, [], answer_html, reason=reason, score=score)
+
+    def _contacts_html(self, reason: str, who: Contacts, note: bool = False) -> str:
+        """Who can help, the right one first: the accident line for accidents, else the agency."""
         e = html.escape
-        lead = self._HANDOFF_LEADS.get(reason, self._HANDOFF_LEADS["unknown"])
 
         def phone(number: str | None) -> str:
             if not number:
@@ -389,17 +616,21 @@ class ChatEngine:
         insurer = (
             f'<li class="chat-contact"><strong>引受保険会社</strong>：{e(who.insurer_name)}{insurer_label}{phone(who.insurer_phone)}</li>'
         )
+        employer = '<li class="chat-contact"><strong>お勤め先</strong>：人事・総務のご担当</li>'
+        extra = ""
         if reason == scope.ACCIDENT:
             items = accident + agency + insurer
             extra = "<p>おけがをされた方がいる場合は119番、事故は警察（110番）へのご連絡もお忘れなく。</p>"
+        elif reason == scope.EMPLOYER:
+            items = employer + agency + insurer
         else:
             items = agency + insurer + accident
-            extra = ""
-        answer_html = (
-            f'<section class="chat-handoff" data-reason="{e(reason)}"><p>{e(lead)}</p>{extra}'
-            f'<ul class="chat-contacts">{items}</ul></section>'
-        )
-        return Reply("handoff", None, [], answer_html, reason=reason, score=score)
+        if note:
+            lead = self._HANDOFF_LEADS.get(reason) if reason in self._HANDOFF_LEADS and reason != scope.UNKNOWN else None
+            lead = lead or "どれにも当てはまらない場合は、下記へお問い合わせください。"
+            return (f'<div class="chat-handoff chat-handoff--note" data-reason="{e(reason)}">'
+                    f"<p>{e(lead)}</p>{extra}<ul class=\"chat-contacts\">{items}</ul></div>")
+        return f'{extra}<ul class="chat-contacts">{items}</ul>'
 
 
 # --------------------------------------------------------------------------
@@ -407,6 +638,68 @@ class ChatEngine:
 
 _engine: ChatEngine | None = None
 _engine_lock = threading.Lock()
+
+
+EXAMPLES_FILE = kbmod.KB_DIR / "examples.jsonl"
+
+
+def load_examples(path: Path = EXAMPLES_FILE) -> list[tuple[str, str]]:
+    """The dev half of the evaluation set: (question, 'F07' or 'out') per line."""
+    import json
+
+    rows = []
+    if not path.exists():
+        return rows
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            row = json.loads(line)
+            rows.append((row["q"], row.get("expect") or row.get("expected")))
+    return rows
+
+
+def semantic_enabled() -> bool:
+    """CLICKAR_CHAT_SEMANTIC=0 turns the sentence model off (BM25 only); on by default."""
+    return os.environ.get("CLICKAR_CHAT_SEMANTIC", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def build_engine(insurer_name: str | None = None) -> ChatEngine:
+    insurer = insurer_name or os.environ.get("CLICKAR_INSURER_NAME") or DEFAULT_INSURER
+    semantic = None
+    if semantic_enabled():
+        from .semantic import get_embedder
+
+        semantic = get_embedder()
+    return ChatEngine.from_directory(insurer_name=insurer, semantic=semantic,
+                                     examples=load_examples() if semantic else None)
+
+
+FILED_REFRESH_SECONDS = 60.0
+
+
+def learn_filed_examples(engine: ChatEngine, pairs: Iterable[tuple[str, str]] | None = None) -> int:
+    """Questions staff filed as "this was topic Fxx" (ChatExample), learnt by this process.
+
+    With ``pairs``: exactly those (the staff page, right after filing).  Without:
+    the rows filed since this process last looked, at most once a minute.
+    """
+    import time
+
+    if pairs is not None:
+        return engine.add_examples(pairs)
+    now = time.monotonic()
+    if now - getattr(engine, "_filed_checked", -1e9) < FILED_REFRESH_SECONDS:
+        return 0
+    engine._filed_checked = now
+    from ..models import ChatExample
+
+    last = getattr(engine, "_filed_last_id", 0)
+    rows = list(ChatExample.select(ChatExample.id, ChatExample.question_masked, ChatExample.faq_id)
+                .where(ChatExample.id > last).order_by(ChatExample.id).tuples())
+    if not rows:
+        return 0
+    engine._filed_last_id = rows[-1][0]
+    return engine.add_examples((q, f) for _, q, f in rows)
 
 
 def get_engine() -> ChatEngine:
@@ -419,6 +712,5 @@ def get_engine() -> ChatEngine:
     if _engine is None:
         with _engine_lock:
             if _engine is None:
-                insurer = os.environ.get("CLICKAR_INSURER_NAME") or DEFAULT_INSURER
-                _engine = ChatEngine.from_directory(insurer_name=insurer)
+                _engine = build_engine()
     return _engine

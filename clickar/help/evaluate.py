@@ -1,4 +1,6 @@
-"""Evaluate the help chat against the question set in tests/help/eval_questions.jsonl.
+"""The old self-written regression set (tests/help/eval_questions.jsonl); latency rows for make bench.
+
+The blind evaluation set and its dev / locked halves: `make eval-chat` (bench/chat_eval.py).
 
     python -m clickar.help.evaluate [--file FILE] [--repeat N] [--verbose] [--json]
 
@@ -28,7 +30,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .engine import ChatEngine
+from .engine import ChatEngine, build_engine
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "tests" / "help" / "eval_questions.jsonl"
 
@@ -121,7 +123,7 @@ def evaluate(
     res = Result()
     if engine is None:
         t0 = time.perf_counter()
-        engine = ChatEngine.from_directory()
+        engine = build_engine()  # as the app runs it: BM25 + the sentence model
         res.build_ms = (time.perf_counter() - t0) * 1000
     for row in rows:  # warm-up: tagger, caches
         engine.ask(row["q"])

@@ -1,85 +1,105 @@
-"""Out-of-scope detection: questions the chat must never answer as if in scope.
+"""Who can help with a question the chat does not answer.
 
-The chat knows registration, login, My Page and renewal.  Accidents, claims,
-cancellations, other insurance products, the weather and small talk are handed
-off to people, and accidents come first because someone may be standing next
-to a damaged car.
+Whether a question is out of scope is decided by the engine's scores (see
+engine.ChatEngine._decide), not here.  Once it hands off, this module names
+the kind of question so the handoff names the right people first: the
+accident line for accidents, the agency for the contract, the employer for
+payroll and leaving the company, public offices for tax and licences.
 
-``detect(text)`` takes the *normalised* question (see text.normalize) and
-returns a category name or None.  Categories are checked in order; the first
-one that matches wins.
+``classify(question, embedder)`` compares the question with a short
+description of each kind (the sentence model's passages) and returns the
+nearest kind, or ``UNKNOWN`` when none is close.  The descriptions say what
+each kind is about in general words; they are not copies of any evaluation
+question.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
+
+import numpy as np
+
+OUT = "out"  # the label of an out-of-scope example
 
 ACCIDENT = "accident"
 CLAIM = "claim"
 CANCELLATION = "cancellation"
 OTHER_PRODUCT = "other_product"
 CONTRACT_CHANGE = "contract_change"
+PUBLIC = "public"  # taxes, driving licences, 車検: public offices
+EMPLOYER = "employer"  # payroll, leaving the company, 年末調整: the employer
 WEATHER = "weather"
 CHITCHAT = "chitchat"
+UNKNOWN = "unknown"
 
-_RULES: list[tuple[str, str]] = [
-    (
-        ACCIDENT,
-        r"事故|じこ|ぶつけ|ぶつか|追突|ついとつ|衝突|しょうとつ|レッカー|れっかー|牽引|けんいん"
-        r"|当て逃げ|あてにげ|ひき逃げ|轢|ひかれ|接触(?:事故|し|され)|こすっ|擦っ|自損|じそん"
-        r"|故障|こしょう|パンク|ぱんく|バッテリー|ばってりー|エンジン|えんじん"
-        r"|(?:車|くるま)が?(?:動か|うごか|止ま|とま|壊|こわ)|壊れ|こわれ|へこん|凹ん|ガス欠|がすけつ|脱輪"
-        r"|ロードサービス|ろーどさーびす|怪我|ケガ|けがを|けがし|けが人|けがにん|救急|きゅうきゅう"
-        r"|警察|けいさつ|110番|119番|修理|しゅうり|盗難|とうなん|盗まれ|ぬすまれ|いたずら|水没|冠水|飛び石|当てられ|あてられ",
+KINDS: dict[str, tuple[str, ...]] = {
+    ACCIDENT: (
+        "交通事故を起こした・事故にあったときの連絡", "事故った", "車をぶつけた", "ぶつけられた",
+        "追突された", "当て逃げされた", "けが人がいる", "車が故障して動かない", "レッカーを呼びたい",
+        "ロードサービス", "パンクした", "バッテリーが上がった", "ガス欠", "鍵の閉じ込み",
     ),
-    (
-        CLAIM,
-        r"保険金|ほけんきん|請求|せいきゅう|おりる|下りる|降りる|(?:保険|ほけん)(?:が|で)?(?:出る|でる|使え|つかえ)"
-        r"|補償|保障|ほしょう|示談|じだん|賠償|ばいしょう|修理代|修理費|見舞金|免責|等級が下が",
+    CLAIM: (
+        "保険金の請求", "保険はおりる？", "修理代は保険で出る？", "補償されるか知りたい", "示談や賠償",
+        "事故で等級が下がる",
     ),
-    (
-        CANCELLATION,
-        r"解約|かいやく|中途|(?:保険|ほけん|契約|けいやく)を?(?:やめ|辞め|止め|とめ|打ち切)"
-        r"|(?:やめ|辞め|止め)たい|(?:やめ|辞め|止め)る(?:に|と|には|場合)|返戻金|へんれいきん|払い戻し|はらいもどし",
+    CANCELLATION: ("自動車保険を解約したい", "保険をやめたい", "解約返戻金", "解約の手続き"),
+    OTHER_PRODUCT: (
+        "火災保険", "生命保険", "医療保険", "がん保険", "バイクの保険", "自転車保険", "ほかの保険の見積もり",
+        "新しく保険に加入したい", "他社の保険と比べたい",
     ),
-    (
-        OTHER_PRODUCT,
-        r"火災|かさい(?:ほけん)?|生命保険|せいめいほけん|生保|医療保険|いりょうほけん|がん保険|がんほけん"
-        r"|傷害保険|しょうがいほけん|地震保険|じしんほけん|旅行保険|りょこうほけん|海外旅行|ペット|ぺっと"
-        r"|自転車保険|じてんしゃほけん|バイク|ばいく|二輪|オートバイ|原付|げんつき|ゴルフ|年金|ねんきん|学資"
-        r"|介護|かいご|住宅ローン|ローン|投資|nisa|積立|つみたて|株価|株式投資|家財|賃貸|新規(?:で|に)?(?:加入|申し?込)|見積|みつもり",
+    CONTRACT_CHANGE: (
+        "保険期間の途中で契約内容を変更したい", "車を買い替えた、車両入替", "運転者の範囲や年齢条件を変えたい",
+        "補償内容や特約を変えたい", "等級", "住所の変更", "名義の変更",
     ),
-    (
-        CONTRACT_CHANGE,
-        r"車両入替|入れ替え|いれかえ|入替|(?:車|くるま)を?(?:買い替え|かいかえ|乗り換え|のりかえ|売っ|うっ|手放|廃車)"
-        r"|新しい(?:車|くるま)|新車|しんしゃ|中古車|運転者を?(?:追加|変更)|補償内容|特約|とくやく|等級"
-        r"|名義|めいぎ|ナンバー|なんばー|(?:住所|じゅうしょ|電話番号|でんわばんごう)(?:の|を|が)?(?:変更|へんこう|変え|かえ|変わ|かわ)"
-        r"|証券を?(?:再発行|再送|送って|なくし|無くし|紛失)|安く|やすく|割引|わりびき|値下げ|高すぎ|たかすぎ|節約"
-        r"|(?:契約|けいやく)(?:の)?(?:内容|ないよう)を?(?:確認|かくにん|見|み|知り|しり|教え|おしえ)",
+    PUBLIC: (
+        "自動車税の納付", "軽自動車税", "運転免許証の更新", "免許センター", "車検", "自賠責保険の手続き",
     ),
-    (
-        WEATHER,
-        r"天気|てんき|気温|きおん|台風|たいふう|雨|あめ(?:が|ふ|降)|雪|晴れ|はれる|予報|よほう|気象|暑い|寒い"
-        r"|あつい|さむい|地震|じしん|洪水|花粉",
+    EMPLOYER: (
+        "会社を退職したら", "転職・休職したときの手続き", "年末調整", "保険料控除証明書", "給与明細",
+        "会社の人事・総務の手続き",
     ),
-    (
-        CHITCHAT,
-        r"^(?:こんにちは|こんちは|こんばんは|おはよう(?:ございます)?|はじめまして|やあ|hello|hi|hey|ありがと(?:う)?(?:ございます|ございました)?"
-        r"|どうも|さようなら|さよなら|ばいばい|おやすみ(?:なさい)?|テスト|てすと|test|ok|おけ|了解|りょうかい|うん|はい|いいえ|すごい|笑|w)[\s!?。.、〜ー]*$"
-        r"|好きな|すきな|(?:あなた|君|きみ|おまえ|お前)(?:は|って|の)|何歳|なんさい|ひま|暇|お?なか(?:すい|が空)|お?腹(?:すい|が?減|へ)|はらへ"
-        r"|眠い|ねむい|疲れた|つかれた|ジョーク|冗談|じょうだん|しりとり|占い|うらない|恋愛|れんあい|彼女|彼氏|ゲーム|げーむ"
-        r"|歌って|うたって|何曜日|なんようび|今日は?何日|きょうはなんにち|今何時|いまなんじ|天才|ばか|バカ|アホ|あほ|ロボット"
-        r"|おすすめの?(?:店|ランチ|映画|本)|ランチ|ご飯|ごはん|晩御飯|映画|サッカー|野球|ニュース|株価|ドライブ",
+    WEATHER: ("天気予報", "台風", "地震", "雪", "気温"),
+    CHITCHAT: (
+        "こんにちは", "ありがとう", "あなたは誰", "おすすめの食べ物", "映画の話", "ニュース", "占い", "雑談",
     ),
-]
+}
 
-_COMPILED = [(name, re.compile(pattern)) for name, pattern in _RULES]
+# A safety net, not a scope list: a question with one of these words is about an
+# accident or a breakdown, and must get the accident line first whatever the
+# scores say (someone may be standing next to a damaged car).
+ACCIDENT_WORDS = re.compile(
+    r"事故|じこ|ぶつけ|ぶつか|追突|ついとつ|衝突|当て逃げ|あてにげ|ひき逃げ|レッカー|れっかー"
+    r"|故障|こしょう|パンク|ぱんく|バッテリー上が|ロードサービス|けが人|怪我人|救急車"
+)
 
 
-def detect(normalised_text: str) -> str | None:
-    """The first out-of-scope category the question falls in, or None."""
-    text = normalised_text.strip()
-    for name, pattern in _COMPILED:
-        if pattern.search(text):
-            return name
-    return None
+def is_accident(text: str) -> bool:
+    return bool(ACCIDENT_WORDS.search(text or ""))
+
+MIN_SIMILARITY = 0.80  # below this, no kind is named (the generic handoff)
+
+_cache: dict[int, tuple[np.ndarray, list[str]]] = {}
+
+
+def _prototypes(embedder: Any) -> tuple[np.ndarray, list[str]]:
+    key = id(embedder)
+    if key not in _cache:
+        texts, kinds = [], []
+        for kind, descriptions in KINDS.items():
+            for d in descriptions:
+                texts.append(d)
+                kinds.append(kind)
+        _cache[key] = (embedder.cached(texts, "passage"), kinds)
+    return _cache[key]
+
+
+def classify(question: str, embedder: Any | None, vector: np.ndarray | None = None) -> str:
+    """The kind of out-of-scope question, for the handoff's wording and order."""
+    if embedder is None:
+        return UNKNOWN
+    vecs, kinds = _prototypes(embedder)
+    q = vector if vector is not None else embedder.query(question)
+    sims = vecs @ q
+    best = int(np.argmax(sims))
+    return kinds[best] if float(sims[best]) >= MIN_SIMILARITY else UNKNOWN

@@ -27,11 +27,11 @@ from flask import (
 from flask_login import current_user
 
 from ..auth import limits
-from ..models import ChatLog, to_jst
+from ..models import ChatExample, ChatLog, to_jst
 from ..session import signing_keys
 from ..web import hx_redirect, is_htmx, render, see_other
 from . import chat, llm
-from .engine import get_engine
+from .engine import get_engine, learn_filed_examples
 
 bp = Blueprint("help", __name__, url_prefix="/help")
 
@@ -49,7 +49,22 @@ def _share() -> bool:
     return limits.allowed_once("chat-log-client", limits.client_address())
 
 
+def _member():
+    return current_user if current_user.is_authenticated else None
+
+
+def _personal(exchanges: list[chat.Exchange]) -> list[chat.Exchange]:
+    """Signed in: deadline and premium answers name the member's own contracts."""
+    wanted = [x for x in exchanges if x.reply.kind == "answer" and x.reply.faq_id in chat.PERSONAL_TOPICS]
+    if wanted and _member() is not None:
+        facts = chat.contract_facts(_member())
+        for x in wanted:
+            chat.personalise(x.reply, facts)
+    return exchanges
+
+
 def _with_tokens(exchanges: list[chat.Exchange]) -> list[chat.Exchange]:
+    _personal(exchanges)
     for exchange in exchanges:
         if exchange.wants_feedback and not exchange.feedback:
             exchange.token = chat.feedback_token(exchange, signing_keys(current_app))
@@ -137,9 +152,15 @@ def feedback():
     if vote is None:
         abort(400)
     chat.record_vote(vote, session, share=_share)
+    chat.record_vote(vote, session)
+    nxt = chat.alternatives(vote)
+    if nxt is not None:
+        chat.remember(session, nxt)  # the page without JavaScript shows them as the next exchange
     if is_htmx():
-        return _fragment("partials/help/_feedback_done.html", exchange_id=vote.exchange_id, vote=vote.vote)
-    return see_other(url_for("help.chat") + f"#x-{vote.exchange_id}")
+        return _fragment("partials/help/_feedback_done.html", exchange_id=vote.exchange_id, vote=vote.vote,
+                         alternatives=nxt)
+    anchor = nxt.id if nxt is not None else vote.exchange_id
+    return see_other(url_for("help.chat") + f"#x-{anchor}")
 
 
 @bp.post("/chat/clear")
@@ -224,6 +245,10 @@ def api():
     except chat.QuestionError as err:
         return _json({"error": err.message, "status": 400}, 400)
     return _json(chat.reply_to(question, _contacts(), share=_share).to_json())
+    reply = chat.reply_to(question, _contacts())
+    if reply.kind == "answer" and reply.faq_id in chat.PERSONAL_TOPICS and _member() is not None:
+        chat.personalise(reply, chat.contract_facts(_member()))
+    return _json(reply.to_json())
 
 
 def _json(data: dict, status: int = 200) -> Response:
@@ -268,6 +293,29 @@ def staff_log():
     per_faq = sorted(((faq_id, engine.by_id[faq_id].title if faq_id in engine.by_id else "", c)
                       for faq_id, c in counts.items()),
                      key=lambda row: (-row[2]["down"], -row[2]["suggest"], row[0]))
+    filed = ChatExample.filed_for(r.question_masked for r in rows)
     return render("help/staff.html", "partials/help/staff.html", title="AIチャットの改善",
                   rows=rows, per_faq=per_faq, totals=ChatLog.totals(), show=show, limit=STAFF_ROWS,
-                  to_jst=to_jst, titles={t.id: t.title for t in engine.topics})
+                  to_jst=to_jst, titles={t.id: t.title for t in engine.topics}, topics=engine.topics,
+                  filed=filed)
+
+
+@staff_bp.post("/help/examples")
+@staff_required
+def staff_file_example():
+    """「このトピックの質問として登録」: a logged (masked) question becomes a DEV example.
+
+    The chat learns it at once in this process (and in the others on their
+    next start); the locked test half of the evaluation never sees it.
+    """
+    engine = get_engine()
+    row = ChatLog.get_or_none(ChatLog.id == request.form.get("log", type=int))
+    faq_id = (request.form.get("faq_id") or "").strip().upper()
+    if row is None or not row.question_masked or faq_id not in engine.by_id:
+        abort(400)
+    ChatExample.file(row.question_masked, faq_id, staff_name=g.staff.email)
+    learn_filed_examples(engine, [(row.question_masked, faq_id)])
+    if is_htmx():
+        return _fragment("partials/help/_staff_filed.html", r=row, faq_id=faq_id,
+                         title=engine.by_id[faq_id].title)
+    return see_other(url_for("help_staff.staff_log", show=request.form.get("show") or None) + f"#log-{row.id}")

@@ -9,7 +9,7 @@ from peewee import CharField, DateTimeField, TextField, fn
 
 from . import BaseModel, now
 
-__all__ = ["ChatLog"]
+__all__ = ["ChatLog", "ChatExample"]
 
 
 class ChatLog(BaseModel):
@@ -74,3 +74,40 @@ class ChatLog(BaseModel):
             if what in totals:
                 totals[what] = n
         return totals
+
+
+class ChatExample(BaseModel):
+    """A logged question staff filed as "this was topic Fxx": a new DEV example.
+
+    The engine learns from these next to the dev half of the evaluation set
+    (engine.ChatEngine.add_examples); the locked test half never gets them.
+    The question is the masked one from the log, never the raw text.
+    """
+
+    question_masked = TextField()
+    faq_id = CharField(max_length=8)
+    staff_name = CharField(max_length=80, default="")
+    created_at = DateTimeField(default=now, index=True)
+
+    class Meta:
+        indexes = ((("question_masked", "faq_id"), True),)
+
+    @classmethod
+    def file(cls, question_masked: str, faq_id: str, staff_name: str = "") -> tuple["ChatExample", bool]:
+        """Store once (the same question and topic twice is one example); (row, created)."""
+        return cls.get_or_create(question_masked=question_masked, faq_id=faq_id,
+                                 defaults={"staff_name": staff_name[:80]})
+
+    @classmethod
+    def pairs(cls) -> list[tuple[str, str]]:
+        """(question, faq_id) of every filed example, oldest first."""
+        return list(cls.select(cls.question_masked, cls.faq_id).order_by(cls.id).tuples())
+
+    @classmethod
+    def filed_for(cls, questions) -> dict[str, str]:
+        """{masked question: faq_id} among these questions (the staff page marks them)."""
+        questions = list({q for q in questions if q})
+        if not questions:
+            return {}
+        return dict(cls.select(cls.question_masked, cls.faq_id)
+                    .where(cls.question_masked.in_(questions)).tuples())

