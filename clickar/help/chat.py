@@ -278,7 +278,7 @@ def alternatives(vote: Vote, engine: ChatEngine | None = None) -> Exchange | Non
     if not picks:
         return None
     reply = engine._suggest(picks, lead=NEXT_LEAD, reason="down")
-    return Exchange(_new_id(), "いいえ（ほかの回答を見る）", reply, vote_question=question)
+    return Exchange(_new_id(), "いいえ・ほかの回答を見る", reply, vote_question=question)
 
 
 # ------------------------------------------------------------------ the optional model (llm.py)
@@ -335,10 +335,12 @@ def personalise(reply: Reply, facts: list[ContractFacts]) -> Reply:
     """Add the member's own contracts to a deadline / renewal / premium answer.
 
     The engine's answer stays as it is (the generic one signed out); this
-    appends one line per contract with its own renewal period and the link to
+    appends (to an answer, or to a suggestion whose first topic is one of
+    these) one line per contract with its own renewal period and the link to
     its renewal, where the premium of the renewal is quoted.
     """
-    if reply.kind != "answer" or reply.faq_id not in PERSONAL_TOPICS or not facts:
+    faq_id = reply.top_faq_id if reply.kind in ("answer", "suggest") else None
+    if faq_id not in PERSONAL_TOPICS or not facts or reply.personal_html:
         return reply
     import html as _html
 
@@ -347,11 +349,11 @@ def personalise(reply: Reply, facts: list[ContractFacts]) -> Reply:
     e = _html.escape
     items = []
     for f in facts:
-        if reply.faq_id == "F20":
+        if faq_id == "F20":
             state = {"open": "受付中", "before": "受付前", "closed": "受付終了"}.get(f.state, "")
             line = (f"更新の受付期間 {e(jdate(f.opens))}〜{e(jdate(f.closes))}（{state}）・"
                     f"新しい保険の始期 {e(jdate(f.starts))}")
-        elif reply.faq_id == "F21":
+        elif faq_id == "F21":
             line = "更新後の保険料は、更新のお手続きの「保険料の確認」でご契約ごとにご確認いただけます"
         else:
             line = f"更新の受付期間 {e(jdate(f.opens))}〜{e(jdate(f.closes))}"
@@ -359,25 +361,6 @@ def personalise(reply: Reply, facts: list[ContractFacts]) -> Reply:
         items.append(f'<li><strong>{e(f.car_name)}</strong>（証券番号 末尾{e(f.policy_tail)}）：{line}{link}</li>')
     block = ('<div class="chat-personal"><p class="chat-personal__title">あなたのご契約</p>'
              f'<ul class="chat-personal__list">{"".join(items)}</ul></div>')
+    reply.personal_html = block
     reply.answer_html = reply.answer_html.replace("</section>", block + "</section>", 1)
     return reply
-
-
-def contract_facts(member) -> list[ContractFacts]:
-    """The signed-in member's contracts as the chat may mention them (empty signed out)."""
-    if member is None or not getattr(member, "is_authenticated", False):
-        return []
-    from flask import url_for
-
-    from ..renewal import plans
-    from ..renewal import window as renewal_window
-
-    today = renewal_window.today()
-    out = []
-    for c in member.contracts():
-        w = plans.plan_of(c).window
-        out.append(ContractFacts(
-            car_name=c.car_name, policy_tail=c.policy_number[-4:], opens=w.opens, closes=w.closes,
-            starts=c.insurance_end, state=w.state(today),
-            renewal_url=url_for("renewal.entry", policy_number=c.policy_number)))
-    return out

@@ -19,6 +19,7 @@ How a question is handled
 from __future__ import annotations
 
 import html
+import re
 import math
 import os
 import threading
@@ -31,6 +32,7 @@ import numpy as np
 
 from . import kb as kbmod
 from . import scope
+from .masking import mask_personal_data
 from .scope import OUT
 from .classifier import SoftmaxClassifier
 from .text import Analysis, KanaDictionary, analyse, char_ngrams, normalize, tokenize, to_katakana
@@ -92,6 +94,12 @@ class Contacts:
         }
 
 
+def without_personal_data(question: str) -> str:
+    """The question as the sentence model sees it: addresses, numbers and names left out
+    (they say nothing about the topic, and an e-mail address pulls the vector off)."""
+    return " ".join(re.sub(r"［[^］]*］", " ", mask_personal_data(question)).split()) or question
+
+
 # --------------------------------------------------------------------------
 # the reply
 
@@ -109,6 +117,8 @@ class Reply:
     next_candidates: list[str] = field(default_factory=list)
     # a suggestion that may be out of scope also says who can help (in answer_html too)
     note_html: str = ""
+    # signed in: the member's own contracts for a deadline / premium topic (chat.personalise)
+    personal_html: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -246,6 +256,9 @@ class ChatEngine:
     HANDOFF_OUT = 0.9
     HANDOFF_MAX_CLASS = 0.2
     HANDOFF_ACCIDENT_OUT = 0.5
+    # not one of our words and the classifier unsure of every topic: nothing to suggest
+    HANDOFF_MAX_LEX = 1.0
+    HANDOFF_MAX_CLASS_NO_WORDS = 0.1
     SUGGEST_NOTE_OUT = 0.5  # a suggestion also names who can help from this "out" probability
     SUGGEST_SPREAD = 0.3  # candidates within this fused score of the first (up to 3)
 
@@ -428,7 +441,7 @@ class ChatEngine:
         out_p = 0.0
         out_kind = scope.UNKNOWN
         if self.semantic is not None and a.text:
-            q = self.semantic.query(a.text if isinstance(question, Analysis) else question)
+            q = self.semantic.query(a.text if isinstance(question, Analysis) else without_personal_data(question))
             np.maximum.at(passage, self._passage_owner, self._passage_vecs @ q)
             vecs, labels = self._example_vecs, self._example_labels
             if holdout and len(labels):
@@ -507,13 +520,15 @@ class ChatEngine:
             "out": top.out_p,
             "agree": float(lex_first.topic.id == top.topic.id and lex_first.score > 0),
             "accident": float(top.out_kind == scope.ACCIDENT),
+            "lex": lex_first.score,
         }
 
     def _decide(self, question: str, ranked: list[Ranked], who: Contacts, vector: Any) -> Reply:
         f = self.features(ranked)
         top = ranked[0]
-        kind = top.out_kind if top.out_kind != scope.UNKNOWN else None
-        if (f["out"] >= self.HANDOFF_OUT and f["klass"] < self.HANDOFF_MAX_CLASS) or (
+        kind = None  # which kind of out of scope: scope.classify (nearest description), when needed
+        nothing_of_ours = f["lex"] < self.HANDOFF_MAX_LEX and f["klass"] < self.HANDOFF_MAX_CLASS_NO_WORDS
+        if nothing_of_ours or (f["out"] >= self.HANDOFF_OUT and f["klass"] < self.HANDOFF_MAX_CLASS) or (
                 f["accident"] and f["out"] >= self.HANDOFF_ACCIDENT_OUT):
             # someone may be standing next to a damaged car: accidents hand off sooner
             kind = kind or scope.classify(question, self.semantic, vector)

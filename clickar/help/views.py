@@ -53,11 +53,30 @@ def _member():
     return current_user if current_user.is_authenticated else None
 
 
+def contract_facts(member) -> list[chat.ContractFacts]:
+    """The signed-in member's contracts as the chat may mention them (empty signed out)."""
+    if member is None or not getattr(member, "is_authenticated", False):
+        return []
+    from ..renewal import plans
+    from ..renewal import window as renewal_window
+
+    today = renewal_window.today()
+    out = []
+    for c in member.contracts():
+        w = plans.plan_of(c).window
+        out.append(chat.ContractFacts(
+            car_name=c.car_name, policy_tail=c.policy_number[-4:], opens=w.opens, closes=w.closes,
+            starts=c.insurance_end, state=w.state(today),
+            renewal_url=url_for("renewal.entry", policy_number=c.policy_number)))
+    return out
+
+
 def _personal(exchanges: list[chat.Exchange]) -> list[chat.Exchange]:
     """Signed in: deadline and premium answers name the member's own contracts."""
-    wanted = [x for x in exchanges if x.reply.kind == "answer" and x.reply.faq_id in chat.PERSONAL_TOPICS]
+    wanted = [x for x in exchanges if x.reply.kind in ("answer", "suggest")
+              and x.reply.top_faq_id in chat.PERSONAL_TOPICS]
     if wanted and _member() is not None:
-        facts = chat.contract_facts(_member())
+        facts = contract_facts(_member())
         for x in wanted:
             chat.personalise(x.reply, facts)
     return exchanges
@@ -246,8 +265,8 @@ def api():
         return _json({"error": err.message, "status": 400}, 400)
     return _json(chat.reply_to(question, _contacts(), share=_share).to_json())
     reply = chat.reply_to(question, _contacts())
-    if reply.kind == "answer" and reply.faq_id in chat.PERSONAL_TOPICS and _member() is not None:
-        chat.personalise(reply, chat.contract_facts(_member()))
+    if reply.kind in ("answer", "suggest") and reply.top_faq_id in chat.PERSONAL_TOPICS and _member() is not None:
+        chat.personalise(reply, contract_facts(_member()))
     return _json(reply.to_json())
 
 

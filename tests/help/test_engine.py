@@ -196,13 +196,30 @@ def test_the_dev_half_is_learnt_and_the_locked_half_is_not():
         ("QRよみとれない", "F03"),
     ],
 )
-def test_colloquial_questions_get_a_direct_answer(engine, question, faq_id):
+def test_colloquial_questions_get_their_topic_first(engine, question, faq_id):
+    reply = engine.ask(question)
+    assert reply.kind in ("answer", "suggest") and reply.top_faq_id == faq_id
+
+
+@pytest.mark.parametrize(
+    "question, faq_id",
+    [("パスワード忘れた", "F14"), ("メールこない", "F09"), ("パスワード忘れた taro@example.jp", "F14")],
+)
+def test_clear_questions_get_a_direct_answer(engine, question, faq_id):
     reply = engine.ask(question)
     assert (reply.kind, reply.faq_id) == ("answer", faq_id)
 
 
+@pytest.mark.parametrize("question", ["運転免許の更新っていつまでにすればいい？", "自動車税の払い方おしえて"])
+def test_the_issues_confident_wrong_answers_are_no_longer_given(engine, question):
+    """Issue 20's examples: not about the insurance at all, once answered as if they were."""
+    reply = engine.ask(question)
+    assert reply.kind != "answer"
+    assert reply.reason == scope.PUBLIC and "このチャットでは" in reply.answer_html
+
+
 def test_an_ambiguous_question_gets_candidates_to_pick_from(engine):
-    reply = engine.ask("メールこない")
+    reply = engine.ask("メールが来ない")
     assert reply.kind == "suggest" and reply.faq_id is None
     ids = [c["faq_id"] for c in reply.candidates]
     assert {"F09", "F13"} <= set(ids) and len(ids) <= 3
