@@ -42,7 +42,7 @@ def serve(workdir: Path):
         upgrade()
         create_staff(STAFF_EMAIL, STAFF_PASSWORD, "marketing")
         from clickar.help import log
-        for question in ("ログインできない", "車を買い替えたら登録し直し？", "山田さんの証券番号AB12345678を変えたい"):
+        for question in ("ログインできない", "ぐるぐるして先に進めない", "山田さんの証券番号AB12345678を変えたい"):
             chat.ask(question)
         x = chat.ask("パスワードを忘れた")
         log.log_vote(x.id, x.reply.faq_id, "down", "パスワードわすれた 090-1234-5678 に電話ほしい")
@@ -95,12 +95,22 @@ def main(argv: list[str]) -> None:
                     return browser.new_context(base_url=base, java_script_enabled=javascript, **PHONE).new_page()
 
                 for name, question in (("answer", "パスワード忘れた"), ("suggest", "メールが来ない"),
-                                       ("handoff", "事故を起こしてしまいました")):
+                                       ("handoff", "事故を起こしてしまいました"),
+                                       ("handoff-public", "自動車税の払い方おしえて"),
+                                       ("suggest-note", "保険料いくら？")):
                     page = phone()
                     page.goto("/help/chat")
                     ask(page, question)
                     page.screenshot(path=out / f"help-{name}.png", full_page=True)
                     page.context.close()
+
+                page = phone()  # いいえ on an answer: the next candidates in place
+                page.goto("/help/chat")
+                ask(page, "パスワード忘れた")
+                page.click("button[name=vote][value=down] >> nth=-1")
+                page.wait_for_selector(".chat-suggest--next")
+                page.screenshot(path=out / "help-no-next.png", full_page=True)
+                page.context.close()
 
                 page = phone(javascript=False)
                 page.goto("/help/chat")

@@ -49,6 +49,15 @@ def _share() -> bool:
     return limits.allowed_once("chat-log-client", limits.client_address())
 
 
+@bp.before_request
+def _learn_filed_examples() -> None:
+    """Questions staff filed in another process: learnt here too (checked at most once a minute)."""
+    try:
+        learn_filed_examples(get_engine())
+    except Exception:  # noqa: BLE001 - the chat answers without them
+        current_app.logger.warning("filed chat examples could not be read", exc_info=True)
+
+
 def _member():
     return current_user if current_user.is_authenticated else None
 
