@@ -85,10 +85,9 @@ class Result:
     latencies: list[float] = field(default_factory=list)
 
     def pct(self, p: float) -> float:
-        xs = sorted(self.latencies)
-        if not xs:
-            return 0.0
-        return xs[max(0, min(len(xs) - 1, round(p / 100 * len(xs) + 0.5) - 1))]
+        from clickar.help.bench import _percentile
+
+        return _percentile(self.latencies, p)
 
     @property
     def top1_rate(self) -> float:
