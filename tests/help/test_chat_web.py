@@ -415,13 +415,13 @@ def test_staff_see_unanswered_and_down_voted_questions_newest_first(app, chat, c
     assert response.headers["Cache-Control"] == "no-store"
     page = response.get_data(as_text=True)
     table = page[page.index('id="questions"'):]
-    questions = re.findall(r'<td class="chat-staff__question">([^<]*)</td>', table)
+    questions = re.findall(r'<span class="chat-staff__text">([^<]*)</span>', table)
     assert questions == ["パスワード忘れた", "ぐるぐるして先に進めない ［電話番号］", "メールが来ない"]
     per_faq = page[page.index('id="per-faq"'):page.index('id="questions"')]
     assert re.search(r'data-faq-id="F14">.*?<td class="num">1</td>', per_faq)
     assert "090-1234-5678" not in page
     only_down = client.get("/staff/help?show=down").get_data(as_text=True)
-    assert re.findall(r'<td class="chat-staff__question">([^<]*)</td>', only_down) == ["パスワード忘れた"]
+    assert re.findall(r'<span class="chat-staff__text">([^<]*)</span>', only_down) == ["パスワード忘れた"]
 
 
 def test_masking_a_masked_question_changes_nothing():
