@@ -180,7 +180,6 @@ def feedback():
     if vote is None:
         abort(400)
     chat.record_vote(vote, session, share=_share)
-    chat.record_vote(vote, session)
     nxt = chat.alternatives(vote)
     if nxt is not None:
         chat.remember(session, nxt)  # the page without JavaScript shows them as the next exchange
