@@ -271,8 +271,7 @@ def api():
         question = chat.clean_question(request.args.get("q"))
     except chat.QuestionError as err:
         return _json({"error": err.message, "status": 400}, 400)
-    return _json(chat.reply_to(question, _contacts(), share=_share).to_json())
-    reply = chat.reply_to(question, _contacts())
+    reply = chat.reply_to(question, _contacts(), share=_share)
     if reply.kind in ("answer", "suggest") and reply.top_faq_id in chat.PERSONAL_TOPICS and _member() is not None:
         chat.personalise(reply, contract_facts(_member()))
     return _json(reply.to_json())
