@@ -16,6 +16,7 @@ itself (BM25 + the chosen model + classifier) is measured by bench.chat_eval.
 
 from __future__ import annotations
 
+import importlib
 import json
 import resource
 import sys
@@ -53,8 +54,8 @@ class Ginza:
     name = "ja-ginza (spaCy word2vec, mean of word vectors)"
 
     def __init__(self):
-        import spacy
-
+        # measured in a throw-away venv (`pip install ja-ginza`): not a dependency of the project
+        spacy = importlib.import_module("spacy")
         self.nlp = spacy.load("ja_ginza", exclude=["parser", "ner", "attribute_ruler", "compound_splitter",
                                                     "bunsetu_recognizer"])
 
