@@ -124,3 +124,24 @@ def test_on_the_chat_page_each_exchange_is_appended_without_a_reload(phone):
     expect(page.locator("#chat-q-error")).to_contain_text("ご質問を入力してください。")
     expect(page.get_by_label("ご質問")).to_be_focused()
     assert page.evaluate("window.__noReload === true")
+
+
+def test_the_drawer_opened_offline_answers_once_the_connection_is_back(phone):
+    """Issue 19 item 16: opened offline it said 読み込み中… forever, even after reconnecting and reopening."""
+    page = phone
+    page.goto("/mypage/login")
+    page.context.set_offline(True)
+    launcher(page).click()
+    dialog = page.get_by_role("dialog", name="AIチャット")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("通信できませんでした")
+    expect(dialog.get_by_text("読み込み中…")).to_have_count(0)
+    dialog.get_by_role("button", name="閉じる").click()
+    expect(dialog).to_be_hidden()
+
+    page.context.set_offline(False)
+    launcher(page).click()
+    expect(dialog.get_by_label("ご質問")).to_be_focused()
+    ask(dialog, "パスワードわすれた")
+    expect(dialog.locator(".chat-exchange--answer").last.get_by_role(
+        "heading", name="パスワードを忘れた")).to_be_visible()

@@ -208,13 +208,28 @@
       chatOpener = opener;
       dialog.showModal();
       var panel = document.getElementById("chat-panel");
-      if (panel && !panel.querySelector("#chat-form")) window.htmx.trigger(panel, "chat-open");
-      else focusChatInput();
+      if (panel && !panel.querySelector("#chat-form")) {
+        panel.innerHTML = '<p class="chat-dialog__loading">読み込み中…</p>';
+        window.htmx.trigger(panel, "chat-open");
+      } else {
+        focusChatInput();
+      }
       return;
     }
     if (!dialog || !dialog.open) return;
     // the close button, or a tap on the backdrop (outside the sheet)
     if (event.target.closest("[data-chat-close]") || event.target === dialog) dialog.close();
+  });
+  // Opened offline: say so in the drawer (not 読み込み中… forever); the next open tries again.
+  document.addEventListener("htmx:sendError", function (event) {
+    var panel = event.detail.elt;
+    if (!panel || panel.id !== "chat-panel") return;
+    panel.innerHTML = "";
+    var note = document.createElement("p");
+    note.className = "chat-dialog__loading";
+    note.setAttribute("role", "alert");
+    note.textContent = "通信できませんでした。インターネットにつながってから、もう一度「AIチャット」を開いてください。";
+    panel.appendChild(note);
   });
   document.addEventListener("DOMContentLoaded", function () {
     var dialog = chatDialog();
