@@ -52,7 +52,6 @@ class _Text:
     insurer: str
     agency: str
     phone: str
-    campaign: str
     address: str
     website: str
 
@@ -495,14 +494,10 @@ class _Flyer:
         y = self.steps(y) - gap
         y = self.after(y) - gap
         y = self.footer(y)
-        if self.t.campaign:
-            self.text(PAGE_W - MARGIN, MARGIN * 0.45, self.t.campaign, self.fs * 0.75,
-                      color=GREY, anchor="right")
         return y
 
 
 def flyer_pdf(
-    campaign_name: str,
     url: str,
     insurer_name: str = "損保ジャパン",
     agency_name: str = "",
@@ -512,7 +507,11 @@ def flyer_pdf(
     insurer_address: str = DEFAULT_INSURER_ADDRESS,
     insurer_website: str = DEFAULT_INSURER_WEBSITE,
 ) -> bytes:
-    """One A4 portrait page, Japanese font embedded, QR codes as vectors."""
+    """One A4 portrait page, Japanese font embedded, QR codes as vectors.
+
+    Customer-facing text only: the campaign's internal name (社内で見分けるための名前)
+    is never printed, nor put in the PDF's title (issue 19 item 20).
+    """
     if not url:
         raise ValueError("url is required")
     font = register_japanese_font()
@@ -520,7 +519,6 @@ def flyer_pdf(
         insurer=escape(insurer_name),
         agency=escape(agency_name),
         phone=escape(agency_phone),
-        campaign=campaign_name or "",
         address=escape(insurer_address),
         website=escape(insurer_website),
     )
@@ -536,7 +534,7 @@ def flyer_pdf(
         raise ValueError("flyer text does not fit on one A4 page")
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=A4, invariant=1, pageCompression=1, initialFontName=font)
-    c.setTitle(f"Clickar マイページ会員登録のご案内 {campaign_name}".strip())
+    c.setTitle("Clickar マイページ会員登録のご案内")
     c.setAuthor(insurer_name)
     c.setCreator("Clickar")
     _Flyer(c, font, chosen, t, url, help_url).draw()
@@ -556,7 +554,6 @@ def main(argv: list[str] | None = None) -> int:
     url = args[1] if len(args) > 1 else "HTTP://127.0.0.1:5000/R/ABC123"
     help_url = args[2] if len(args) > 2 else "HTTP://127.0.0.1:5000/R/HELP42"
     data = flyer_pdf(
-        "サンプル",
         url,
         agency_name="株式会社サンプル保険サービス",
         agency_phone="03-1234-5678",

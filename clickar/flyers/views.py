@@ -261,8 +261,8 @@ def qr_download(campaign_id: int):
 
 
 @functools.lru_cache(maxsize=64)
-def _flyer(name: str, url: str, insurer: str, agency: str, phone: str, help_url: str) -> bytes:
-    return flyer_pdf(name, url, insurer, agency, phone, help_url)
+def _flyer(url: str, insurer: str, agency: str, phone: str, help_url: str) -> bytes:
+    return flyer_pdf(url, insurer, agency, phone, help_url)
 
 
 @bp.get("/campaigns/<int:campaign_id>/flyer.pdf")
@@ -270,7 +270,7 @@ def flyer_download(campaign_id: int):
     """The A4 flyer with this campaign's code, ready to print."""
     campaign = _campaign(campaign_id)
     base = _base_url()
-    body = _flyer(campaign.name, campaigns.qr_url(base, campaign.code), current_app.config["INSURER_NAME"],
+    body = _flyer(campaigns.qr_url(base, campaign.code), current_app.config["INSURER_NAME"],
                   campaign.agency_name, campaign.agency_phone, campaigns.help_chat_url(base, campaign.label))
     return _attachment(body, "application/pdf", campaigns.download_name(campaign, "flyer"))
 

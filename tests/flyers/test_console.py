@@ -274,6 +274,19 @@ def test_flyer_pdf_carries_the_campaign_code_the_agency_and_the_help_chat_code(s
     assert campaigns.help_chat_url("http://localhost", "no such group") == "http://localhost/help/chat"
 
 
+def test_the_internal_campaign_name_stays_off_the_customer_flyer(staff, client, db, tools):
+    """Issue 19 item 20: 社内で見分けるための名前 was printed on the flyer and in the PDF title."""
+    staff.login()
+    page = staff.create_campaign(name="社内メモ 2026春 Aグループ配布分")
+    pdf = client.get(page + "flyer.pdf").data
+    text = re.sub(r"\s+", "", tools.pdf_tool("pdftotext", pdf))
+    info = tools.pdf_tool("pdfinfo", pdf)
+    assert "社内メモ" not in text
+    assert "社内メモ" not in info
+    assert re.search(r"Title:\s+Clickar マイページ会員登録のご案内\n", info)
+    assert "マイページ会員登録お手続き手順" in text  # still the flyer, only without the staff's name
+
+
 @pytest.mark.parametrize("query,message", [
     ("format=svg&size=abc", "印刷サイズは半角数字（mm）で入力してください。"),
     ("format=svg&size=500", "印刷サイズは15〜100mmの範囲で入力してください。"),

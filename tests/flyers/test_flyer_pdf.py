@@ -18,7 +18,7 @@ AGENCY = "株式会社サンプル保険サービス <本店> & Co."
 @pytest.fixture(scope="module")
 def pdf() -> bytes:
     return flyer_pdf(
-        "2025春 Aグループ", URL, agency_name=AGENCY, agency_phone="03-1234-5678", help_url=HELP
+        URL, agency_name=AGENCY, agency_phone="03-1234-5678", help_url=HELP
     )
 
 
@@ -63,7 +63,7 @@ def test_main_qr_is_printed_at_its_size(pdf, tools):
 
 
 def test_without_help_url_there_is_one_code(tools):
-    out = flyer_pdf("B", URL)
+    out = flyer_pdf(URL)
     assert {b.text for b in tools.decode(tools.pdf_to_image(out, 150))} == {URL}
     assert "AIチャット" not in tools.pdf_tool("pdftotext", out)
 
@@ -120,7 +120,6 @@ def test_no_missing_glyphs(text):
 
 def test_long_agency_data_still_fits_one_page(tools):
     out = flyer_pdf(
-        "C",
         "https://clickar.example.jp/r/K7Q2ZP9XAB",
         agency_name="有限会社とても長い名前の保険代理店サービスセンター東日本営業本部 第二課" * 2,
         agency_phone="0120-000-000（受付時間 平日9:00～17:00）",
@@ -132,7 +131,7 @@ def test_long_agency_data_still_fits_one_page(tools):
 
 
 def test_same_input_same_bytes():
-    assert flyer_pdf("D", URL) == flyer_pdf("D", URL)
+    assert flyer_pdf(URL) == flyer_pdf(URL)
 
 
 def test_missing_font_gives_a_clear_error(monkeypatch, tmp_path):
