@@ -67,8 +67,10 @@ def finish(options: RenewalStep, person, mailbox, car_name: str) -> None:
     done.submit(done.link("マイページトップへ"))
     top = MyPageTop(page).expect_shown()
     card = top.card(car_name)
-    expect(card.locator(".status")).to_have_text("手続き済み")
+    expect(card.locator(".status")).to_have_text("更新手続き済み")
     expect(card).to_contain_text(number)
+    expect(card.get_by_role("link", name="更新のお手続き", exact=True)).to_have_count(0)
+    expect(card.get_by_role("link", name="お手続き内容を確認する")).to_be_visible()
 
 
 def test_renewal_with_javascript_updates_the_premium_without_a_reload(phone, people, mailbox):
@@ -84,6 +86,18 @@ def test_renewal_with_javascript_updates_the_premium_without_a_reload(phone, peo
     expect(premium).to_have_text(AFTER)  # swapped in by htmx (hx-trigger="change")
     assert phone.evaluate("window.__sameDocument === true"), "the page was reloaded"
     assert phone.url == url
+    # issue 19 item 13: the premium follows each choice, so 再計算 is not offered; 車両保険なし
+    # switches the 免責金額 choices off and says why, and 一般型 switches them back on
+    expect(options.button("再計算")).to_be_hidden()
+    deductible = phone.get_by_role("group", name="車両保険の免責金額")
+    phone.get_by_label("車両保険なし", exact=True).check()
+    expect(deductible.get_by_role("radio").first).to_be_disabled()
+    expect(deductible).to_contain_text("「車両保険なし」を選んでいるため、免責金額は選べません")
+    expect(premium).not_to_have_text(AFTER)
+    phone.get_by_label("一般型").check()  # labelled 一般型 現在
+    expect(deductible.get_by_role("radio").first).to_be_enabled()
+    expect(deductible.get_by_text("免責金額は選べません")).to_be_hidden()
+    expect(premium).to_have_text(AFTER)
     finish(options, person, mailbox, car)
 
 

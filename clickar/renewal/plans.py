@@ -24,7 +24,7 @@ DEFAULT_AGENCY_EMAIL = "agency@example.jp"
 # Status words on My Page (the words).
 STATUS_LABELS = {
     "open": "更新手続き受付中",
-    "done": "手続き済み",
+    "done": "更新手続き済み",
     "before": "期間外",
     "closed": "期間外",
 }

@@ -1,6 +1,7 @@
 // Clickar: small progressive enhancements. Every flow works without this file.
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");  // .no-js-only (e.g. 再計算) hides
 
   function csrfToken() {
     var meta = document.querySelector('meta[name="csrf-token"]');
@@ -56,6 +57,19 @@
       focus.focus({ preventScroll: false });
     }
   });
+
+  // 車両保険なし: 免責金額 is switched off and explained (the server renders the same state).
+  // Capture phase: before htmx reads the form for the live premium.
+  document.addEventListener("change", function (event) {
+    var radio = event.target;
+    if (!radio.matches || !radio.matches('#options-form input[name="vehicle"]')) return;
+    var group = document.querySelector("#deductible fieldset");
+    var note = document.getElementById("deductible-off");
+    if (!group) return;
+    var off = radio.value === "none";
+    group.disabled = off;
+    if (note) note.hidden = !off;
+  }, true);
 
   // 入力したパスワードを表示する: toggles the password fields of its form.
   document.addEventListener("change", function (event) {

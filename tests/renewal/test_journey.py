@@ -107,6 +107,22 @@ def test_recalculate_without_javascript_redraws_the_page_with_the_new_premium(ta
     assert re.search(r'name="driver_age" value="21" checked', text(client.get(f"{taro.base}/options")))
 
 
+def test_without_vehicle_cover_the_deductible_choices_are_switched_off_and_explained(taro, client):
+    """Issue 19 item 13: 車両保険なし left the 免責金額 choices active."""
+    taro.contract()
+    page = text(taro.options(action="quote", vehicle="none"))
+    deductible = page[page.index('id="deductible"'):page.index('id="purpose"')]
+    assert re.search(r'<fieldset class="radios__fieldset" disabled', deductible)
+    assert "「車両保険なし」を選んでいるため、免責金額は選べません" in deductible
+    assert 'id="deductible-off" hidden' not in deductible
+    assert '<input type="hidden" name="deductible" value="5-10">' in page  # what the browser sends next
+    # the earlier choice is kept: back to 一般型 without JavaScript, it is still chosen
+    page = text(taro.options(action="quote", vehicle="general"))
+    deductible = page[page.index('id="deductible"'):page.index('id="purpose"')]
+    assert "disabled" not in deductible and 'id="deductible-off" hidden' in deductible
+    assert re.search(r'name="deductible" value="5-10" checked', deductible)
+
+
 def test_an_unknown_option_is_refused_next_to_the_field_and_keeps_the_rest(taro, client):
     taro.contract()
     r = taro.options(driver_age="99", mileage="5000")
@@ -148,7 +164,11 @@ def test_full_renewal_sends_both_mails_and_my_page_says_done(taro, client, mailb
     agency_mail = mailbox.last_body("agency@example.jp", "更新手続き受付")
     assert number in agency_mail and TARO_CAR in agency_mail and "山田 太郎" in agency_mail
     top = text(client.get("/mypage/"))
-    assert "手続き済み" in top and number in top
+    assert "更新手続き済み" in top and number in top
+    # item 11 (issue 19): a renewed contract no longer offers 更新のお手続き nor tells people to press it
+    assert "お手続き内容を確認する" in top
+    assert "更新のお手続き</a>" not in client.get("/mypage/").get_data(as_text=True)
+    assert "「更新のお手続き」ボタンを押して" not in top
     # the submitted renewal can be viewed
     r = client.get(f"/mypage/contracts/{TARO_CAR}/renewal/")
     assert r.headers["Location"].endswith(f"/receipts/{number}")
