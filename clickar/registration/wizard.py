@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 from typing import MutableMapping
 
+from flask import current_app
 from peewee import IntegrityError
 
 from .. import mail, matching
@@ -202,7 +203,7 @@ def _verification_mail(registration: PendingRegistration, url: str):
     return mail.queue(
         "verification",
         registration.email,
-        "【マイページ】仮登録受付のご連絡・本登録のお願い",
+        f"【マイページ】仮登録受付のご連絡・本登録のお願い（{current_app.config['INSURER_NAME']}）",
         "verification",
         url=url,
         hours=int(LINK_LIFETIME.total_seconds() // 3600),

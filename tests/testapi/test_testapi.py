@@ -110,7 +110,7 @@ def test_mail_to_an_address_can_be_read_without_an_smtp_sink(api, actions):
     actions.register_until_sent(PERSON)
     response = api.get("/mail", to="E2E-API-1@example.jp ")
     mails = response.get_json()["mails"]
-    assert [m["subject"] for m in mails] == ["【マイページ】仮登録受付のご連絡・本登録のお願い"]
+    assert [m["subject"] for m in mails] == ["【マイページ】仮登録受付のご連絡・本登録のお願い（損保ジャパン）"]
     assert "http://localhost/mypage/register/verify/" in mails[0]["body"]
     assert mails[0]["created_at"]
     assert response.headers["Cache-Control"] == "no-store"
