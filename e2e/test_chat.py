@@ -145,3 +145,14 @@ def test_the_drawer_opened_offline_answers_once_the_connection_is_back(phone):
     ask(dialog, "パスワードわすれた")
     expect(dialog.locator(".chat-exchange--answer").last.get_by_role(
         "heading", name="パスワードを忘れた")).to_be_visible()
+
+
+def test_after_no_the_drawer_gives_numbers_to_tap(phone):
+    """Issue 19 item 17: after いいえ, the agency (where it is printed) and the insurer's number."""
+    dialog = open_drawer(phone)
+    ask(dialog, "パスワードわすれた")
+    answer = dialog.locator(".chat-exchange--answer").last
+    answer.get_by_role("button", name="いいえ", exact=True).click()
+    done = answer.locator(".chat-feedback--done")
+    expect(done).to_contain_text("ご契約の取扱代理店")
+    expect(done.get_by_role("link", name="0120-888-089")).to_have_attribute("href", "tel:0120888089")

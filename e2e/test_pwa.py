@@ -93,6 +93,10 @@ def test_offline_a_page_load_shows_the_offline_page_and_an_htmx_action_a_toast(i
         expect(page.get_by_role("heading", level=1, name="オフラインです")).to_be_visible()
         expect(page.get_by_text("インターネットに接続されていないため")).to_be_visible()
         expect(page).to_have_url(re.compile(r"/mypage/register/$"))  # the address stays; retry = reload
+        # issue 19 item 18: no AIチャット (it cannot answer offline), numbers to phone instead
+        expect(page.get_by_role("link", name="AIチャット")).to_have_count(0)
+        expect(page.get_by_role("link", name="0120-888-089")).to_have_attribute("href", "tel:0120888089")
+        expect(page.get_by_text("取扱代理店の電話番号は、保険証券またはチラシに記載しています。")).to_be_visible()
 
         page.context.set_offline(False)
         login = LoginPage(page).open()
@@ -181,9 +185,16 @@ def test_a_new_version_offers_a_reload_toast_that_activates_it(pw, own_app, devi
 
 # ------------------------------------------------------------------ ホーム画面に追加
 
-def test_android_install_button_opens_the_browsers_prompt(open_phone):
-    page = open_phone(device="Pixel 7")
+def second_visit(page):
+    """The same browser, a new tab: the login page as a returning visitor sees it."""
     LoginPage(page).open()
+    again = page.context.new_page()
+    LoginPage(again).open()
+    return again
+
+
+def test_android_install_button_opens_the_browsers_prompt(open_phone):
+    page = second_visit(open_phone(device="Pixel 7"))
     panel = page.locator("#install")
     expect(panel).to_be_hidden()
     # Chromium fires beforeinstallprompt when it judges the site installable; stand in for it.
@@ -198,9 +209,19 @@ def test_android_install_button_opens_the_browsers_prompt(open_phone):
     expect(panel).to_be_hidden()
 
 
-def test_iphone_safari_gets_a_guide_that_stays_closed_once_closed(open_phone):
+def test_the_install_help_waits_for_a_second_visit_so_a_first_visitor_sees_new_registration(open_phone):
+    """Issue 19 item 19: on the very first visit it competed with 新規登録."""
     page = open_phone(device="iPhone 13")
     LoginPage(page).open()
+    expect(page.get_by_role("link", name="新規登録")).to_be_visible()
+    expect(page.locator("#install")).to_be_hidden()
+    page.reload()  # the same visit
+    expect(page.locator("#install")).to_be_hidden()
+    expect(second_visit(page).locator("#install")).to_be_visible()
+
+
+def test_iphone_safari_gets_a_guide_that_stays_closed_once_closed(open_phone):
+    page = second_visit(open_phone(device="iPhone 13"))
     sheet = page.locator("#install")
     expect(sheet).to_be_visible()
     expect(sheet).to_contain_text("共有ボタン")

@@ -31,7 +31,7 @@ from ..models import ChatExample, ChatLog, to_jst
 from ..session import signing_keys
 from ..web import hx_redirect, is_htmx, render, see_other
 from . import chat, llm
-from .engine import get_engine, learn_filed_examples
+from .engine import Contacts, get_engine, learn_filed_examples
 
 bp = Blueprint("help", __name__, url_prefix="/help")
 
@@ -89,6 +89,14 @@ def _personal(exchanges: list[chat.Exchange]) -> list[chat.Exchange]:
         for x in wanted:
             chat.personalise(x.reply, facts)
     return exchanges
+
+
+@bp.app_context_processor
+def _chat_contacts():
+    """chat_contacts(): who to phone after a いいえ (the member's agency when known, the insurer)."""
+    def chat_contacts() -> Contacts:
+        return Contacts.coerce(_contacts())
+    return {"chat_contacts": chat_contacts}
 
 
 def _with_tokens(exchanges: list[chat.Exchange]) -> list[chat.Exchange]:

@@ -6,6 +6,7 @@ from flask_login import AnonymousUserMixin
 
 from ..assets import static_url
 from ..db import database
+from ..help.engine import Contacts
 
 # Cached by the service worker at install so the offline page has its look; hashed names.
 PRECACHE = ("css/app.css", "js/app.js", "vendor/htmx.min.js", "icons/icon.svg")
@@ -24,7 +25,7 @@ def manifest():
     body = {
         "id": "/mypage/",
         "name": f"{insurer} マイページ（Clickar）",
-        "short_name": "マイページ",
+        "short_name": "Clickar",  # under the home-screen icon: "マイページ" was lost among other apps' マイページ
         "description": "団体扱自動車保険WEB更新サービスClickar（クリックカー）のマイページ",
         "lang": "ja",
         "dir": "ltr",
@@ -62,8 +63,9 @@ def service_worker():
 def offline():
     """The service worker's fallback page. It is cached, so it is rendered as for nobody:
     no CSRF token, no logout form, no agency from the member's contracts."""
+    contacts = Contacts.coerce({}, current_app.config["INSURER_NAME"])
     response = make_response(render_template("pwa/offline.html", current_user=AnonymousUserMixin(),
-                                             csrf_token=lambda: ""))
+                                             csrf_token=lambda: "", offline_contacts=contacts))
     response.headers["Cache-Control"] = "no-cache"
     return response
 

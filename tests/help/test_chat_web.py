@@ -279,6 +279,25 @@ def test_with_htmx_no_offers_the_next_candidates_in_place(chat):
     assert all(f'hx-get="/help/chat?faq={i}"' in done for i in ids)
 
 
+def test_after_no_the_chat_gives_the_agency_phone_to_tap_and_the_insurer_number(actions, chat):
+    """Issue 19 item 17: いいえ apologised without a number to call."""
+    actions.register()  # ends logged in: the member's agency is known
+    body = chat.ask("パスワード忘れた", htmx=True).get_data(as_text=True)
+    done = chat.vote(TOKEN.search(body).group(1), "down", htmx=True).get_data(as_text=True)
+    assert re.search(r'取扱代理店</strong>：クリック保険サービス株式会社 <a href="tel:0350001234">03-5000-1234</a>', done)
+    assert '<a href="tel:0120888089">0120-888-089</a>' in done
+    # the same on the page without JavaScript
+    assert 'href="tel:0350001234"' in chat.page()
+
+
+def test_after_no_a_visitor_is_told_where_the_agency_number_is_printed(chat):
+    chat.ask("パスワード忘れた")
+    chat.vote(TOKEN.search(chat.page()).group(1), "down")
+    page = chat.page()
+    assert "ご契約の取扱代理店（保険証券・チラシに記載）" in page
+    assert '<a href="tel:0120888089">0120-888-089</a>' in page
+
+
 def test_voting_twice_on_one_answer_is_recorded_once(chat, log_rows):
     chat.ask("パスワード忘れた")
     token = TOKEN.search(chat.page()).group(1)

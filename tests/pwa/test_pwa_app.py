@@ -22,7 +22,7 @@ def test_the_manifest_names_my_page_in_japanese_and_opens_it_standalone(client):
     assert response.mimetype == "application/manifest+json"
     manifest = response.get_json()
     assert manifest["name"] == "損保ジャパン マイページ（Clickar）"
-    assert manifest["short_name"] == "マイページ"
+    assert manifest["short_name"] == "Clickar"  # issue 19 item 19: findable among other マイページ icons
     assert manifest["lang"] == "ja"
     assert manifest["start_url"] == "/mypage/?source=pwa"
     assert manifest["scope"] == "/"
@@ -111,6 +111,15 @@ def test_the_offline_page_says_so_in_japanese(client):
     html = client.get("/offline").get_data(as_text=True)
     assert "オフラインです" in html
     assert "再読み込み" in html
+
+
+def test_the_offline_page_offers_phone_numbers_and_no_chat(client):
+    """Issue 19 item 18: the AIチャット button cannot work offline; the numbers can."""
+    html = client.get("/offline").get_data(as_text=True)
+    assert "AIチャット" not in html and "chat-launcher" not in html
+    assert '<a href="tel:0120888089">0120-888-089</a>' in html  # 引受保険会社 カスタマーセンター
+    assert '<a href="tel:0120256110">0120-256-110</a>' in html  # 事故のご連絡
+    assert "取扱代理店の電話番号は、保険証券またはチラシに記載しています。" in html
 
 
 def test_the_offline_page_holds_no_token_and_nothing_personal_for_a_member(client, actions):
