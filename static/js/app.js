@@ -143,12 +143,25 @@
   }
 
   // ホーム画面に追加: the browser's own prompt (Android/Chromium) or a guide sheet (iOS Safari),
-  // on My Page top and the login page only, until the person closes it.
+  // until the person closes it: on My Page top (after login), and on the login page from the
+  // second visit on — a first-time visitor's 新規登録 comes first.
   var INSTALL_DISMISSED = "clickar-install-dismissed";
+  var VISITS = "clickar-visits";
   var installPrompt = null;
+  var visits = (function () {
+    try {
+      var count = parseInt(window.localStorage.getItem(VISITS), 10) || 0;
+      if (!window.sessionStorage.getItem(VISITS)) {  // a visit = a browser tab's session
+        window.sessionStorage.setItem(VISITS, "1");
+        count += 1;
+        window.localStorage.setItem(VISITS, String(count));
+      }
+      return count;
+    } catch (e) { return 1; }  // private mode: as on a first visit
+  })();
   function installPlace() {
     var path = window.location.pathname;
-    return path === "/mypage/" || path === "/mypage/login";
+    return path === "/mypage/" || (path === "/mypage/login" && visits >= 2);
   }
   function installDismissed() {
     try { return window.localStorage.getItem(INSTALL_DISMISSED) === "1"; } catch (e) { return false; }
