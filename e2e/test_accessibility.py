@@ -127,8 +127,11 @@ def test_every_member_screen_passes_axe(open_context, people, mailbox):
     axe.check("renewal: contract")
     submit(page, "次へ", "更新内容の選択")
     axe.check("renewal: options")
-    submit(page, "再計算", "更新内容の選択")
-    axe.check("renewal: options, recalculated")
+    page.get_by_label("車両保険なし", exact=True).check()  # 免責金額 switched off, with its note
+    expect(page.locator("#deductible-off")).to_be_visible()
+    axe.check("renewal: options, no vehicle cover")
+    page.get_by_label("一般型").check()
+    expect(page.locator("#deductible-off")).to_be_hidden()
     submit(page, "次へ", "保険料の確認")
     axe.check("renewal: premium")
     submit(page, "次へ", "重要事項説明・意向確認")
