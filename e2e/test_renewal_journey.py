@@ -53,6 +53,11 @@ def finish(options: RenewalStep, person, mailbox, car_name: str) -> None:
     expect(page.locator("#premium")).to_have_text(AFTER)
     expect(page.get_by_text("例示用（デモ）の料率表")).to_be_visible()
     disclosure = premium.next("重要事項説明・意向確認")
+    # issue 19 item 12: the text scrolls with the page (no small inner box) and comes as a PDF
+    text = page.locator("section.terms")
+    assert text.evaluate("e => e.scrollHeight <= e.clientHeight + 1"), "the 重要事項説明 scrolls inside a box"
+    pdf = page.get_by_role("link", name="重要事項説明書をPDFで保存する")
+    assert page.request.get(pdf.get_attribute("href")).headers["content-type"] == "application/pdf"
     disclosure.submit(disclosure.button("次へ"))  # nothing ticked: the server refuses
     expect(disclosure.error_summary).to_be_visible()
     disclosure.field("重要事項説明書の内容を確認しました。").check()

@@ -27,7 +27,7 @@ TARGETS = {
     "mypage": ("マイページトップ", "/mypage/"),
     "register": ("新規登録（会員登録のはじめ）", "/mypage/register/"),
     "login": ("マイページログイン", "/mypage/login"),
-    "renewal": ("更新のお手続き（マイページ）", "/mypage/"),
+    "renewal": ("更新のお手続き（マイページ）", "/mypage/renewal"),  # the renewal itself after login
     "help": ("AIチャット", "/help/chat"),
 }
 

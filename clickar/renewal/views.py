@@ -14,7 +14,7 @@ from ..flyers import tracking
 from ..models import Contract, Renewal
 from ..mypage.links import linked_contract
 from ..web import hx_redirect, is_htmx, render, see_other
-from . import plans, rating, window, wizard
+from . import disclosure_pdf, plans, rating, window, wizard
 from .forms import DisclosureForm, OptionsForm
 
 bp = Blueprint("renewal", __name__, url_prefix="/mypage/contracts/<policy_number>/renewal",
@@ -239,6 +239,20 @@ def _disclosure_page(c: Ctx, form: DisclosureForm, status: int = 200):
     conditions, priced, _error = _priced_draft(c)
     return _page("disclosure", c, status, form=form, conditions=conditions, priced=priced,
                  options=rating.normalise_options(c.draft.get("options") or {}))
+
+
+@bp.get("/disclosure.pdf")
+@login_required
+def disclosure_document(policy_number: str):
+    """The 重要事項説明書 of this renewal as a PDF (the same text as the step)."""
+    c = _ctx(policy_number)
+    markup = render_template("partials/renewal/_disclosure_text.html", c=c, contract=c.contract, plan=c.plan)
+    subject = f"{c.contract.car_name}（証券番号 {c.contract.policy_number}）の更新"
+    body = disclosure_pdf.disclosure_pdf(markup, subject, current_app.config["INSURER_NAME"])
+    response = make_response(body)
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = 'inline; filename="juyo-jiko-setsumei.pdf"'
+    return response
 
 
 @bp.get("/disclosure")

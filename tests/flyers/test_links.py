@@ -35,7 +35,7 @@ def test_scan_redirects_without_caching_records_the_visit_and_remembers_the_camp
 
 
 @pytest.mark.parametrize("target,path", [("mypage", "/mypage/"), ("register", "/mypage/register/"),
-                                         ("login", "/mypage/login"), ("renewal", "/mypage/"),
+                                         ("login", "/mypage/login"), ("renewal", "/mypage/renewal"),
                                          ("help", "/help/chat")])
 def test_each_target_leads_to_its_page(client, make_campaign, target, path):
     campaign = make_campaign(target=target)

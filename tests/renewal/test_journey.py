@@ -123,6 +123,29 @@ def test_without_vehicle_cover_the_deductible_choices_are_switched_off_and_expla
     assert re.search(r'name="deductible" value="5-10" checked', deductible)
 
 
+def test_the_disclosure_is_in_the_page_and_as_a_pdf_with_the_same_text(taro, client):
+    """Issue 19 item 12: a small inner scroll box; now the page scrolls and the PDF can be kept."""
+    import subprocess
+    from clickar.renewal.disclosure_pdf import blocks
+    taro.until_review()
+    page = text(client.get(f"{taro.base}/disclosure"))
+    assert 'class="terms terms--page"' in page and 'tabindex="0"' not in page
+    assert f'href="{taro.base}/disclosure.pdf"' in page
+    r = client.get(f"{taro.base}/disclosure.pdf")
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    pdf_text = subprocess.run(["pdftotext", "-", "-"], input=r.data, capture_output=True, check=True).stdout.decode()
+    flat = re.sub(r"\s+", "", pdf_text)
+    shown = blocks(page[page.index('<section class="terms'):page.index("</section>")])
+    assert len(shown) > 10
+    for _tag, words in shown:
+        assert re.sub(r"\s+", "", words) in flat
+    assert TARO_CAR in flat
+
+
+def test_someone_elses_disclosure_pdf_is_not_found(taro, client):
+    assert client.get("/mypage/contracts/SJ24000201/renewal/disclosure.pdf").status_code == 404
+
+
 def test_an_unknown_option_is_refused_next_to_the_field_and_keeps_the_rest(taro, client):
     taro.contract()
     r = taro.options(driver_age="99", mileage="5000")

@@ -217,3 +217,42 @@ def test_adding_contracts_is_rate_limited_per_policy_number(seeded, taro):
     r = add(taro, TARO_SECOND)  # even the right details wait now
     assert r.status_code == 429
     assert "しばらく時間をおいてお試しください" in r.get_data(as_text=True)
+
+
+# ------------------------------------------------- the flyer's 更新のお手続き code
+
+def test_the_renewal_code_leads_to_the_login_then_the_renewal_itself(seeded, client):
+    """Issue 19 item 22: 更新のお手続き and マイページトップ both went to /mypage/."""
+    from clickar.flyers import campaigns
+    assert campaigns.target_path("renewal") != campaigns.target_path("mypage")
+    r = client.get(campaigns.target_path("renewal"))
+    assert r.status_code in (302, 303) and "/mypage/login" in r.headers["Location"]
+    with client.session_transaction() as session:
+        assert session["login_next"] == "/mypage/renewal"  # where login continues
+
+
+def test_with_one_contract_open_the_renewal_code_starts_its_renewal(seeded, taro, client):
+    r = client.get("/mypage/renewal")
+    assert r.status_code == 303
+    assert r.headers["Location"] == f"/mypage/contracts/{TARO_CAR}/renewal/"
+
+
+def test_with_several_open_the_renewal_code_shows_my_page_with_the_first_card_in_focus(seeded, client):
+    from renewal_support import days_from_today, set_insurance_end
+    for number in (TARO_CAR, TARO_SECOND):
+        set_insurance_end(seeded, number, days_from_today(40))
+    sign_in(client, member_with(seeded, "two@example.jp", TARO_CAR, TARO_SECOND))
+    r = client.get("/mypage/renewal")
+    assert r.status_code == 303
+    location = r.headers["Location"]
+    assert location.startswith("/mypage/?notice=choose#contract-SJ2400010")
+    page = client.get(location).get_data(as_text=True)
+    assert "更新のお手続きができるご契約が複数あります。" in page
+    assert f'id="{location.split("#")[1]}"' in page
+
+
+def test_with_nothing_open_the_renewal_code_shows_my_page(seeded, taro, client):
+    from renewal_support import days_from_today, set_insurance_end
+    set_insurance_end(seeded, TARO_CAR, days_from_today(200))  # before the renewal period
+    r = client.get("/mypage/renewal")
+    assert r.status_code == 303 and r.headers["Location"] == "/mypage/"
