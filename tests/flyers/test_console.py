@@ -299,3 +299,10 @@ def test_bad_download_choices_are_explained_next_to_the_field(staff, client, que
     r = client.get(page + "qr?" + query)
     assert r.status_code == 422
     assert message in r.get_data(as_text=True)
+
+
+def test_the_staff_login_page_shows_no_server_command(client):
+    """Issue 19 item 23 (part): the login page showed `flask --app wsgi staff create`."""
+    page = client.get("/staff/login").get_data(as_text=True)
+    assert "flask" not in page and "<code>" not in page
+    assert "社内の管理者にご依頼ください" in page
