@@ -121,4 +121,8 @@ def test_a_flyer_scan_that_ends_in_a_registration_shows_in_the_funnel(
     desk.reload()
     results = campaign.results()
     assert [results.count(s) for s in ("scans", "started", "registered", "renewed")] == [1, 1, 1, 0]
-    expect(desk.locator("svg.chart")).to_be_visible()
+    expect(desk.get_by_role("img", name=re.compile("^日別スキャン数"))).to_be_visible()
+    # issue 19 item 24: devices and the campaigns side by side, each chart with its table
+    expect(desk.get_by_role("img", name=re.compile("^スキャンした端末（OS）"))).to_be_visible()
+    expect(desk.locator("#devices")).to_be_visible()
+    expect(desk.locator("#compare")).to_be_visible()

@@ -177,7 +177,7 @@ def chart_range(campaign: Campaign, today: dt.date | None = None) -> tuple[dt.da
     return first, last
 
 
-def _utc_start_of(day: dt.date) -> dt.datetime:
+def utc_start_of(day: dt.date) -> dt.datetime:
     """00:00 JST of `day` as naive UTC (the stored clock)."""
     return (dt.datetime.combine(day, dt.time(), JST)
             .astimezone(dt.timezone.utc)
@@ -188,7 +188,7 @@ def daily(campaign: Campaign, first: dt.date, last: dt.date) -> list[Day]:
     """One row per Japan-time day from first to last (inclusive), zeros included."""
     days = {first + dt.timedelta(days=i): Day(first + dt.timedelta(days=i))
             for i in range((last - first).days + 1)}
-    since = _utc_start_of(first)
+    since = utc_start_of(first)
     for when in campaign.scan_times_since(since):
         day = days.get(to_jst(when).date())
         if day is not None:

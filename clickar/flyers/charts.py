@@ -103,3 +103,44 @@ def daily_scans_chart(days, chart_id: str = "scans-chart") -> str:
     points = [(f"{d.date.month}/{d.date.day}", f"{d.date.year}年{d.date.month}月{d.date.day}日", d.scans)
               for d in days]
     return bar_chart(points, "日別スキャン数", chart_id=chart_id)
+
+
+def horizontal_bars(rows: Sequence[tuple[str, int]], title: str, unit: str = "件",
+                    chart_id: str = "bars") -> str:
+    """One labelled horizontal bar per (label, value) row, its value at the end.
+
+    Used for shares (scans by device/OS) and for comparing campaigns; the page puts
+    a table with the same numbers beside it.
+    """
+    bar_h, gap, label_w, value_w = 30, 14, 150, 70
+    height = max(len(rows), 1) * (bar_h + gap) + gap
+    plot_w = WIDTH - label_w - value_w
+    top = max((v for _, v in rows), default=0)
+    total = sum(v for _, v in rows)
+    if total:
+        summary = "、".join(f"{label} {value}{unit}" for label, value in rows) + f"（合計{total}{unit}）"
+    else:
+        summary = "この期間のスキャンはまだありません。"
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart--bars" viewBox="0 0 {WIDTH} {height}" '
+        f'role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'font-family="sans-serif" font-size="{FONT}">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escape(summary)}</desc>',
+    ]
+    for i, (label, value) in enumerate(rows):
+        y = gap + i * (bar_h + gap)
+        w = plot_w * value / top if top else 0
+        share = f"（{value / total * 100:.0f}%）" if total else ""
+        shown = label if len(label) <= 8 else label[:7] + "…"  # the full name is in <title> and the table
+        out.append(f'<text class="chart__axis" x="{label_w - 8}" y="{_num(y + bar_h / 2 + FONT * 0.35)}" '
+                   f'text-anchor="end" fill="#505a5f">{escape(shown)}</text>')
+        out.append(f'<rect class="chart__bar" x="{label_w}" y="{y}" width="{_num(max(w, 1 if value else 0))}" '
+                   f'height="{bar_h}" fill="#b8001f"><title>{escape(label)}：{value}{unit}{share}</title></rect>')
+        out.append(f'<text class="chart__axis" x="{_num(label_w + w + 6)}" y="{_num(y + bar_h / 2 + FONT * 0.35)}" '
+                   f'fill="#505a5f">{value}</text>')
+    if not total:
+        out.append(f'<text class="chart__empty" x="{WIDTH / 2:.0f}" y="{_num(height / 2 + FONT * 0.35)}" '
+                   f'text-anchor="middle" fill="#505a5f">{escape(summary)}</text>')
+    out.append("</svg>")
+    return "".join(out)

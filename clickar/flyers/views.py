@@ -25,7 +25,7 @@ from ..auth import limits
 from ..auth.limits import limiter
 from ..models import Campaign, Staff, jst_today
 from ..web import hx_redirect, render, see_other
-from . import campaigns, charts, staff as staff_accounts, tracking
+from . import campaigns, charts, results, staff as staff_accounts, tracking
 from .forms import CampaignForm, QrDownloadForm, StaffLoginForm
 from .pdf import flyer_pdf
 from .qr import qr_pdf, qr_png, qr_svg
@@ -279,11 +279,25 @@ def flyer_download(campaign_id: int):
 
 @bp.get("/campaigns/<int:campaign_id>/results")
 def campaign_results(campaign_id: int):
+    """Funnel, daily scans and devices for a period (開始日〜終了日, GET form), and every
+    campaign side by side. Bad dates are explained next to the field (422)."""
     campaign = _campaign(campaign_id)
-    first, last = campaigns.chart_range(campaign)
+    period = results.read_period(request.args, campaign)
+    first, last = period.first, period.last
     days = campaigns.daily(campaign, first, last)
-    return _page("results", f"結果：{campaign.name}", campaign=campaign, funnel=campaigns.funnel(campaign),
-                 days=days, first=first, last=last, chart=Markup(charts.daily_scans_chart(days)))
+    funnel = results.funnel_within(days, campaign) if period.chosen else campaigns.funnel(campaign)
+    devices = results.devices(campaign, first, last)
+    compared = results.comparison()
+    base = _base_url()
+    return _page("results", f"結果：{campaign.name}", 422 if period.errors else 200,
+                 campaign=campaign, funnel=funnel, period=period,
+                 days=days, first=first, last=last, chart=Markup(charts.daily_scans_chart(days)),
+                 devices=devices, devices_chart=Markup(charts.horizontal_bars(devices, "スキャンした端末（OS）",
+                                                                              chart_id="devices-chart")),
+                 compared=compared, compared_chart=Markup(charts.horizontal_bars(
+                     [(row.campaign.name, row.registered) for row in compared],
+                     "キャンペーン別の本登録数", unit="人", chart_id="compare-chart")),
+                 short_url=campaigns.short_url(base, campaign.code))
 
 
 @bp.get("/campaigns/<int:campaign_id>/visits.csv")

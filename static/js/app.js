@@ -71,6 +71,27 @@
     if (note) note.hidden = !off;
   }, true);
 
+  // URLをコピー: shown only where the clipboard works; without it the URL field can be selected.
+  function showCopyButtons() {
+    if (!navigator.clipboard) return;
+    document.querySelectorAll("[data-copy][hidden]").forEach(function (b) { b.hidden = false; });
+  }
+  document.addEventListener("DOMContentLoaded", showCopyButtons);
+  document.addEventListener("htmx:afterSettle", showCopyButtons);
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy]");
+    if (!button) return;
+    var field = document.querySelector(button.getAttribute("data-copy"));
+    var note = field && document.getElementById(field.id + "-copied");
+    if (!field) return;
+    navigator.clipboard.writeText(field.value).then(function () {
+      if (note) note.textContent = "URLをコピーしました。";
+    }, function () {
+      field.select();
+      if (note) note.textContent = "コピーできませんでした。選択されたURLをコピーしてください。";
+    });
+  });
+
   // 入力したパスワードを表示する: toggles the password fields of its form.
   document.addEventListener("change", function (event) {
     var box = event.target;

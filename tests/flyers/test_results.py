@@ -6,6 +6,8 @@ import datetime as dt
 import io
 import re
 
+import pytest
+
 from flyer_support import IPHONE
 
 from clickar.flyers import campaigns, charts, tracking
@@ -148,3 +150,69 @@ def test_campaign_list_counts_come_from_two_queries(make_campaign, db):
     tracking.record_registration_started(b.code, "w")
     counts = Campaign.counts_by_campaign()
     assert counts[a.id] == {"scans": 1} and counts[b.id] == {"started": 1}
+
+
+# ---------------------------------------------------- issue 19 item 24: a fuller results page
+
+ANDROID = ("Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
+           "Chrome/131.0.0.0 Mobile Safari/537.36")
+
+
+def test_results_show_devices_as_a_chart_with_a_table_and_a_copyable_url(staff, client, make_campaign, db):
+    campaign = make_campaign(valid_from=jst_today() - dt.timedelta(days=6))
+    for ua in (IPHONE, IPHONE, ANDROID):
+        client.get(f"/r/{campaign.code}", headers={"User-Agent": ua})
+    staff.login()
+    page = client.get(f"/staff/campaigns/{campaign.id}/results").get_data(as_text=True)
+    devices = page[page.index('id="devices-title"'):page.index('id="compare-title"')]
+    assert 'aria-labelledby="devices-chart-title devices-chart-desc"' in devices
+    assert "iPhone（iOS） 2件、Android 1件" in devices  # the chart's description
+    assert re.search(r"<th scope=\"row\">iPhone（iOS）</th><td class=\"num\">2</td><td class=\"num\">66.7%</td>", devices)
+    assert f'value="http://localhost/r/{campaign.code}" readonly' in page.replace("HTTP://LOCALHOST/R/", "http://localhost/r/")
+    assert "URLをコピー" in page
+    assert "style=" not in page and "<script>" not in page
+
+
+def test_a_chosen_period_counts_only_its_days(staff, client, make_campaign, db):
+    campaign = make_campaign(valid_from=jst_today() - dt.timedelta(days=6))
+    client.get(f"/r/{campaign.code}", headers={"User-Agent": IPHONE})
+    yesterday = jst_today() - dt.timedelta(days=1)
+    staff.login()
+    r = client.get(f"/staff/campaigns/{campaign.id}/results?from={yesterday - dt.timedelta(days=2)}&until={yesterday}")
+    assert r.status_code == 200
+    page = r.get_data(as_text=True)
+    assert _funnel_row(page, "scans") == 0  # today's scan is outside
+    assert page.count('<rect class="chart__bar"') >= 3
+    full_width = f"{yesterday:%Y}－{yesterday:%m}－{yesterday:%d}".translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert client.get(f"/staff/campaigns/{campaign.id}/results?from={full_width}&until={full_width}").status_code == 200
+
+
+@pytest.mark.parametrize("query,message", [
+    ("from=2026-13-01", "開始日は 2026-04-01 の形で入力してください。"),
+    ("from=2026-04-10&until=2026-04-01", "終了日は開始日と同じか、それより後の日付にしてください。"),
+    ("from=2026-01-01&until=2026-12-31", "期間は90日以内で指定してください。"),
+])
+def test_a_bad_period_is_explained_next_to_the_field_and_keeps_what_was_typed(staff, client, make_campaign, db,
+                                                                             query, message):
+    campaign = make_campaign()
+    staff.login()
+    r = client.get(f"/staff/campaigns/{campaign.id}/results?{query}")
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert page.count(message) == 2  # the summary and next to the field
+    assert f'value="{query.split("&")[0].split("=")[1]}"' in page
+
+
+def test_campaigns_are_compared_from_scans_to_registered_to_renewed(staff, client, make_campaign, db):
+    first = make_campaign(name="春 Aグループ")
+    second = make_campaign(name="秋 Bグループ")
+    for _ in range(4):
+        client.get(f"/r/{first.code}", headers={"User-Agent": IPHONE})
+    FunnelEvent.create(campaign=first, kind="registered", member_id=1)
+    staff.login()
+    page = client.get(f"/staff/campaigns/{second.id}/results").get_data(as_text=True)
+    table = page[page.index('id="compare"'):]
+    table = table[:table.index("</table>")]
+    assert re.search(r"春 Aグループ</a></th>\s*<td class=\"num\">4</td><td class=\"num\">1</td><td class=\"num\">25.0%</td>", table)
+    assert "秋 Bグループ" in table and 'aria-current="true"' in table
+    assert 'aria-labelledby="compare-chart-title compare-chart-desc"' in page
