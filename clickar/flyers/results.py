@@ -6,18 +6,16 @@ beside it; every number here is a count of people or scans in Japan time.
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from peewee import fn
 
 from ..models import Campaign, Visit
 from . import campaigns
+from .forms import _date  # the campaign form's date reading: 2026-04-01, 2026/4/1, ２０２６年４月１日
 
 DEVICE_LABELS = (("iPhone", "iPhone（iOS）"), ("Android", "Android"), ("Windows", "Windows"),
                  ("Mac", "Mac"), ("other", "その他"))
-DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
 
 
 @dataclass
@@ -29,16 +27,6 @@ class Period:
     chosen: bool = False  # the staff chose it (the funnel is then counted within it)
     typed: dict[str, str] = field(default_factory=dict)  # as typed, for the form
     errors: dict[str, str] = field(default_factory=dict)  # field → Japanese message
-
-
-def _date(raw: str) -> dt.date | None:
-    m = DATE.fullmatch(unicodedata.normalize("NFKC", raw).strip().replace(" ", ""))
-    if not m:
-        return None
-    try:
-        return dt.date(*map(int, m.groups()))
-    except ValueError:
-        return None
 
 
 def read_period(args, campaign: Campaign, today: dt.date | None = None) -> Period:
