@@ -29,10 +29,14 @@ def open_database(url: str, root: Path = ROOT):
             path.parent.mkdir(parents=True, exist_ok=True)
             url = f"sqlite:///{path}"
     if url.startswith("sqlite"):
+        # IMMEDIATE: a transaction takes the write lock at BEGIN, so one that reads and then
+        # writes waits its turn (busy_timeout) instead of being refused with "database is
+        # locked" when another connection (a mail thread) committed in between.
         return connect(
             url,
             pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000},
             check_same_thread=False,
+            lock_type="IMMEDIATE",
         )
     parsed = urlparse(url)
     if parsed.scheme in ("postgres", "postgresql"):
