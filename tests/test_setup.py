@@ -227,7 +227,15 @@ def third_party_imports(*paths: Path) -> set[str]:
     """Top-level modules imported by the files under `paths` that are neither stdlib nor ours."""
     found: set[str] = set()
     files = [f for p in paths for f in ([p] if p.is_file() else p.rglob("*.py"))]
-    local = {f.stem for f in files} | {f.name for p in paths if p.is_dir() for f in p.rglob("*") if f.is_dir()}
+    # Local only where an absolute import reaches it: a folder without __init__.py is put on
+    # sys.path (pytest puts each test file's folder, `python scripts/x.py` scripts/), so its
+    # own files and folders are; a module inside a package is not (clickar/auth/limits.py
+    # must not hide the `limits` package).
+    local = {p.stem for p in paths if p.is_file()}
+    for root in (p for p in paths if p.is_dir() and not (p / "__init__.py").exists()):
+        for folder in [root, *root.rglob("*")]:
+            if folder.is_dir() and not (folder / "__init__.py").exists():
+                local |= {c.stem for c in folder.glob("*.py")} | {c.name for c in folder.iterdir() if c.is_dir()}
     for file in files:
         for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
@@ -242,6 +250,11 @@ def undeclared(modules: set[str], declared: set[str]) -> dict[str, list[str]]:
     owners = importlib.metadata.packages_distributions()
     return {m: owners.get(m, ["?"]) for m in sorted(modules)
             if not {normalized(d) for d in owners.get(m, [])} & declared}
+
+
+def test_a_module_named_like_a_package_does_not_hide_that_packages_import():
+    modules = third_party_imports(ROOT / "clickar")
+    assert (ROOT / "clickar" / "auth" / "limits.py").exists() and "limits" in modules
 
 
 def test_every_module_the_app_imports_is_declared_in_pyproject():
