@@ -62,9 +62,12 @@ install-test: $(VENV)/.stamp-test node_modules/.stamp-test static/vendor/htmx.mi
 system-deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
-	  echo "installing Debian packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	  if [ -n "$$SUDO" ] && ! command -v sudo >/dev/null; then \
+	    echo "make test needs the Debian packages$$missing: as root, apt-get install$$missing (not root, and no sudo here)"; exit 1; fi; \
+	  echo "installing Debian packages:$$missing"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null \
+	  || { echo "make test needs the Debian packages$$missing: apt-get could not install them (run $${SUDO:+sudo }apt-get install$$missing)"; exit 1; }; \
 	fi
 
 db: install
