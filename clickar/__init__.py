@@ -103,6 +103,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(help_bp)  # AIチャット: /help/chat, its drawer panel and JSON API
     app.register_blueprint(help_staff_bp)  # /staff/help: unanswered and down-voted questions
+    from .reminders.cli import reminders_cli
+    from .reminders.views import bp as reminders_bp
+
+    app.register_blueprint(reminders_bp)  # 更新のご案内: the mail's link, unsubscribe, 設定, staff counts
+    app.cli.add_command(reminders_cli)
     from . import testapi
 
     testapi.init_app(app)  # /_test/api/: testing/staging with CLICKAR_TEST_API_TOKEN only

@@ -34,6 +34,7 @@ SETTINGS = (
     Setting("CLICKAR_METRICS_TOKEN", None, "bearer token for /metrics (Prometheus); unset = /metrics answers loopback clients only"),
     Setting("CLICKAR_TRUSTED_PROXIES", "0", "how many proxies (load balancers) in front set X-Forwarded-For/-Proto; 0 = none trusted"),
     Setting("CLICKAR_REDIS_PREFIX", "clickar", "prefix of every rate-limit key in Redis (deployments sharing one Redis use different ones)"),
+    Setting("CLICKAR_REMINDER_HOUR", "9", "JST hour (0-23) at which the mail worker sends 更新のご案内 reminders"),
     Setting("CLICKAR_BENCH", None, "1 = `make bench` mode: a bench-only bare page and raised rate limits; refused in production"),
 )
 
@@ -86,6 +87,9 @@ def from_environ(environ=None) -> dict:
     proxies = values["CLICKAR_TRUSTED_PROXIES"]
     if not proxies.isdigit():
         raise ConfigError(f"CLICKAR_TRUSTED_PROXIES must be a whole number, not {proxies!r}")
+    hour = values["CLICKAR_REMINDER_HOUR"]
+    if not hour.isdigit() or not 0 <= int(hour) <= 23:
+        raise ConfigError(f"CLICKAR_REMINDER_HOUR must be an hour 0-23 (JST), not {hour!r}")
     return {
         "ENV_NAME": env,
         "TESTING": env == "testing",
@@ -104,6 +108,7 @@ def from_environ(environ=None) -> dict:
         "TRUSTED_PROXIES": int(proxies),
         "BENCH": values["CLICKAR_BENCH"] == "1" and env != "production",
         "RATELIMIT_KEY_PREFIX": values["CLICKAR_REDIS_PREFIX"],
+        "REMINDER_HOUR": int(hour),
     }
 
 

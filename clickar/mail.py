@@ -50,17 +50,23 @@ def _clean_header(value: str) -> str:
     return " ".join(value.replace("\r", " ").replace("\n", " ").split())
 
 
-def queue(kind: str, recipient: str, subject: str, template: str, **ctx) -> OutboxMail:
-    """Write one mail into the outbox (call inside the change's transaction)."""
+def row(kind: str, recipient: str, subject: str, template: str, headers: dict | None = None, **ctx) -> dict:
+    """The outbox row of one mail, rendered (queue() writes it; batches insert many at once)."""
     ctx.setdefault("insurer_name", current_app.config["INSURER_NAME"])
     ctx.setdefault("base_url", current_app.config["BASE_URL"])
-    body = render_template(f"mail/{template}.txt", **ctx)
-    return OutboxMail.create(
-        kind=kind,
-        recipient=_clean_header(recipient),
-        subject=_clean_header(subject),
-        body=body,
-    )
+    return {
+        "kind": kind,
+        "recipient": _clean_header(recipient),
+        "subject": _clean_header(subject),
+        "body": render_template(f"mail/{template}.txt", **ctx),
+        "headers": {_clean_header(k): _clean_header(v) for k, v in headers.items()} if headers else None,
+    }
+
+
+def queue(kind: str, recipient: str, subject: str, template: str, headers: dict | None = None,
+          **ctx) -> OutboxMail:
+    """Write one mail into the outbox (call inside the change's transaction)."""
+    return OutboxMail.create(**row(kind, recipient, subject, template, headers, **ctx))
 
 
 def _claimable():
@@ -113,6 +119,8 @@ def _message(mail: OutboxMail, sender: str) -> EmailMessage:
     msg["Subject"] = mail.subject
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "clickar.local")
+    for name, value in (mail.headers or {}).items():
+        msg[name] = value
     msg.set_content(mail.body, charset="utf-8")
     return msg
 
@@ -254,13 +262,21 @@ WORKER_MAX_WAIT = 60.0      # seconds between rounds at most, while the SMTP ser
 
 def run_worker(smtp_url: str, sender: str, interval: float = 2.0, once: bool = False,
                max_seconds: float | None = None, retry_first: float = RETRY_FIRST_SECONDS,
-               purge_every: float = 0.0, stop: threading.Event | None = None) -> dict:
+               purge_every: float = 0.0, stop: threading.Event | None = None,
+               reminder_hour: int | None = None, clock=None) -> dict:
     """The background sender: rounds of send_waiting() until `stop` is set (SIGTERM), `once`,
     or max_seconds. While the SMTP server (or the database) is away the pause doubles up to
     WORKER_MAX_WAIT, so it returns within a minute of the server coming back.
-    Every `purge_every` seconds it also runs the retention purge (0 = never)."""
+    Every `purge_every` seconds it also runs the retention purge (0 = never).
+    Once a Japan day, from `reminder_hour` (JST) on, it runs the 更新のご案内 pass (None = never);
+    a restart the same day runs it again harmlessly (the reminder log sends each once)."""
     from . import retention
     from .errors import UNREACHABLE, forget_connection
+    from .reminders import run as reminders
+    from .renewal.window import JST
+
+    clock = clock or (lambda: dt.datetime.now(JST))
+    reminded_on = None
 
     stop = stop or threading.Event()
     started = time.monotonic()
@@ -273,6 +289,14 @@ def run_worker(smtp_url: str, sender: str, interval: float = 2.0, once: bool = F
         result = None
         try:
             database.connect(reuse_if_open=True)
+            jst_now = clock()
+            if reminder_hour is not None and jst_now.hour >= reminder_hour and reminded_on != jst_now.date():
+                report = reminders.send(jst_now.date(), deliver=False,
+                                        progress=lambda text: log.info(text))
+                reminded_on = jst_now.date()
+                totals["reminder_mails"] = totals.get("reminder_mails", 0) + report.mails
+                log.info("reminders queued: %s mails", report.mails,
+                         extra={"fields": {"event": "reminders_sent", "mails": report.mails, **report.kinds}})
             result = send_waiting(smtp_url, sender, limit=WORKER_BATCH, retry_first=retry_first)
             if next_purge is not None and time.monotonic() >= next_purge:
                 retention.purge()
@@ -312,7 +336,8 @@ def run_worker(smtp_url: str, sender: str, interval: float = 2.0, once: bool = F
     return totals
 
 
-@mail_cli.command("worker", help="Keep sending what waits in the outbox (stops cleanly on SIGTERM).")
+@mail_cli.command("worker", help="Keep sending what waits in the outbox (stops cleanly on SIGTERM); "
+                                  "sends the 更新のご案内 daily at CLICKAR_REMINDER_HOUR (JST).")
 @click.option("--interval", type=float, default=2.0, show_default=True,
               help="Seconds between rounds when nothing waits.")
 @click.option("--once", is_flag=True, help="One round, then exit (like `mail flush`, exit 0).")
@@ -333,7 +358,7 @@ def worker_command(interval, once, max_seconds, retry_first, purge_every):
     previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         totals = run_worker(url, current_app.config["MAIL_FROM"], interval, once, max_seconds,
-                            retry_first, purge_every, stop)
+                            retry_first, purge_every, stop, reminder_hour=current_app.config["REMINDER_HOUR"])
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -15,6 +15,7 @@ What goes, and when (defaults; each age is an option of the command):
 | wrong-password counts per account and network | 1 day after the last one, once not waiting |
 | flyer visits (raw rows of /r/CODE) | after 365 days |
 | AIチャット log (masked questions) | after 365 days |
+| 更新のご案内 log (who was reminded of which contract, link opened) | 400 days after sending (a term and its renewal period) |
 
 Mail still waiting in the outbox is never deleted. The mail worker runs this
 with `--purge-every`; without the worker, a daily cron line does (README).
@@ -54,6 +55,7 @@ class Ages:
     login_history_days: int = 365
     visit_days: int = 365
     chat_days: int = 365
+    reminder_days: int = 400
 
 
 def _ago(days: int, at: dt.datetime) -> dt.datetime:
@@ -99,6 +101,7 @@ def rules(ages: Ages, at: dt.datetime) -> list[tuple[str, type, object]]:
     ]
     out += _visit_rules(ages, at)
     out += _chat_rules(ages, at)
+    out += _reminder_rules(ages, at)
     return out
 
 
@@ -117,6 +120,12 @@ def _chat_rules(ages: Ages, at: dt.datetime) -> list:
     except ImportError:  # pragma: no cover - the help chat is not installed
         return []
     return [("AIチャット log", ChatLog, ChatLog.created_at < _ago(ages.chat_days, at))]
+
+
+def _reminder_rules(ages: Ages, at: dt.datetime) -> list:
+    from .models import ReminderLog
+
+    return [("更新のご案内 log", ReminderLog, ReminderLog.sent_at < _ago(ages.reminder_days, at))]
 
 
 def purge(ages: Ages | None = None, at: dt.datetime | None = None, dry_run: bool = False) -> dict[str, int]:

@@ -25,6 +25,7 @@ from ..auth import limits
 from ..auth.limits import limiter
 from ..models import Campaign, Staff, jst_today
 from ..web import hx_redirect, render, see_other
+from ..reminders import staff as reminder_staff
 from . import campaigns, charts, results, staff as staff_accounts, tracking
 from .forms import CampaignForm, QrDownloadForm, StaffLoginForm
 from .pdf import flyer_pdf
@@ -297,7 +298,8 @@ def campaign_results(campaign_id: int):
                  compared=compared, compared_chart=Markup(charts.horizontal_bars(
                      [(row.campaign.name, row.registered) for row in compared],
                      "キャンペーン別の本登録数", unit="人", chart_id="compare-chart")),
-                 short_url=campaigns.short_url(base, campaign.code))
+                 short_url=campaigns.short_url(base, campaign.code),
+                 reminder_counts=reminder_staff.for_campaign(campaign))
 
 
 @bp.get("/campaigns/<int:campaign_id>/visits.csv")

@@ -346,6 +346,7 @@ class OutboxMail(BaseModel):
     sent_at = DateTimeField(null=True, index=True)
     attempts = IntegerField(default=0)
     last_error = TextField(default="")
+    headers = JSONField(null=True)  # extra headers, e.g. List-Unsubscribe of reminders
 
     @classmethod
     def waiting(cls):
@@ -365,3 +366,4 @@ ALL_MODELS = [
 from .flyers import *  # noqa: E402,F401,F403
 from .renewal import *  # noqa: E402,F401,F403
 from .help import *  # noqa: E402,F401,F403
+from .reminders import *  # noqa: E402,F401,F403

@@ -31,6 +31,8 @@ class Group(BaseModel):
     renewal period; when unset, 90 to 14 days before each contract's 保険終期.
     installments: 1 = 一時払, 12 = 12回 (給与天引き) …
     agency_email: where the agency notice goes ('' = RENEWAL_AGENCY_EMAIL).
+    remind_*: 更新のご案内 offsets in days (None = the default of
+    clickar/reminders/schedule.py, -1 = that reminder is not sent).
     """
 
     name = CharField(max_length=100, unique=True)
@@ -38,6 +40,10 @@ class Group(BaseModel):
     renewal_closes = DateField(null=True)
     installments = IntegerField(default=12)
     agency_email = CharField(max_length=254, default="")
+    remind_opened = IntegerField(null=True)        # days after the period opens
+    remind_halfway = IntegerField(null=True)       # days after the period opens
+    remind_before_close = IntegerField(null=True)  # days before the period closes
+    remind_last_day = IntegerField(null=True)      # days before the period closes
     updated_at = DateTimeField(default=now)
 
     class Meta:

@@ -7,6 +7,9 @@ checked first and any problem means nothing is written; problems read
 groups CSV      group_name, renewal_opens, renewal_closes, installments, agency_email
                 (upsert by group_name; the two dates both or neither, YYYY-MM-DD;
                 installments 1 = 一時払 … 12 = 12回; agency_email optional)
+                optional 更新のご案内 offsets: remind_opened, remind_halfway,
+                remind_before_close, remind_last_day — days (0-365), `off`, or
+                empty for the default (clickar/reminders/schedule.py)
 rates CSV       item, code, value (rating.parse_rates; # lines are comments)
 conditions CSV  policy_number, grade, claims, driver_scope, driver_age, vehicle,
                 deductible, purpose, mileage (upsert by policy_number)
@@ -22,9 +25,11 @@ from dataclasses import dataclass, field
 from ..contracts import decode
 from ..db import database
 from ..models import Contract, ContractConditions, Group, RateTable, now
+from ..reminders import schedule
 from . import rating
 
 GROUP_COLUMNS = ("group_name", "renewal_opens", "renewal_closes", "installments", "agency_email")
+REMINDER_COLUMNS = ("remind_opened", "remind_halfway", "remind_before_close", "remind_last_day")
 CONDITION_COLUMNS = ("policy_number", "grade", "claims") + rating.ITEMS
 EMAIL = re.compile(r"[^@\s,]+@[^@\s,]+\.[A-Za-z0-9-]{2,}")
 
@@ -87,6 +92,11 @@ def parse_groups(text: str) -> ImportResult:
         if email and (len(email) > 254 or not EMAIL.fullmatch(email)):
             problems.append(("agency_email", "not a mail address"))
         row["agency_email"] = email
+        for column in REMINDER_COLUMNS:
+            try:
+                row[column] = schedule.parse_offset(rec.get(column, ""))
+            except ValueError as exc:
+                problems.append((column, str(exc)))
         if problems:
             result.errors.extend(f"line {line}: {c}: {reason}" for c, reason in problems)
         else:
