@@ -18,7 +18,7 @@ The app processes keep nothing another process needs: sessions are sealed
 cookies, rate limits live in Redis (CLICKAR_REDIS_URL), mail in the outbox
 table. So any number of them may run behind a load balancer (compose.yaml).
 
-Logs are JSON lines on stderr (clickar.observability); gunicorn's own access
+Logs are JSON lines on stderr (clickar.ops.observability); gunicorn's own access
 log is off because the app logs each request itself — without query strings
 or tokens. Prometheus counters of all workers are summed through
 PROMETHEUS_MULTIPROC_DIR (a fresh temporary directory unless set).
@@ -69,8 +69,8 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "clickar.observability.JsonFormatter"}},
-    "handlers": {"stderr": {"class": "clickar.observability.StderrHandler", "formatter": "json"}},
+    "formatters": {"json": {"()": "clickar.ops.observability.JsonFormatter"}},
+    "handlers": {"stderr": {"class": "clickar.ops.observability.StderrHandler", "formatter": "json"}},
     "root": {"handlers": ["stderr"], "level": "WARNING"},
     "loggers": {
         "gunicorn.error": {"handlers": ["stderr"], "level": loglevel.upper(), "propagate": False},

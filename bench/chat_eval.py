@@ -85,7 +85,7 @@ class Result:
     latencies: list[float] = field(default_factory=list)
 
     def pct(self, p: float) -> float:
-        from clickar.help.bench import _percentile
+        from bench.chat import _percentile
 
         return _percentile(self.latencies, p)
 

@@ -111,9 +111,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import testapi
 
     testapi.init_app(app)  # /_test/api/: testing/staging with CLICKAR_TEST_API_TOKEN only
-    from . import bench, observability, proxy
+    from . import ops, proxy
 
-    bench.init_app(app)  # CLICKAR_BENCH=1 only (never production): bare page, raised limits
     proxy.init_app(app)  # CLICKAR_TRUSTED_PROXIES: X-Forwarded-For/-Proto from our load balancer
-    observability.init_app(app)  # JSON logs with a request id, /metrics (last: times everything)
+    ops.init_app(app)  # /healthz, bench mode, JSON logs + /metrics (last: times everything)
     return app

@@ -98,7 +98,7 @@ def init_app(app) -> None:
     app.cli.add_command(contracts_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(demo_cli)
-    from .retention import purge_command
+    from .ops.retention import purge_command
 
     app.cli.add_command(purge_command)  # `flask --app wsgi purge`: retention (APPI)
     from .flyers.staff import staff_cli

@@ -84,3 +84,18 @@ def upgrade_command():
     else:
         click.echo("database is up to date")
 
+
+def forget_connection() -> None:
+    """Drop this thread's database connection, even a broken one mid-transaction,
+    so the next request connects afresh instead of failing on a dead socket."""
+    state = database.obj._state
+    state.transactions = []  # rolled back on the way out already, or impossible on a dead socket
+    try:
+        database.close()  # a pool (postgresql+pool://) checks the connection before reusing it
+    except Exception:  # noqa: BLE001 - the connection is gone either way
+        try:
+            if state.conn is not None:
+                state.conn.close()
+        except Exception:  # noqa: BLE001
+            pass
+        state.reset()

@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from jinja2 import TemplateNotFound
 from werkzeug.exceptions import HTTPException
 
+from .db import forget_connection
 from .web import hx_redirect, is_htmx
 
 MESSAGES = {
@@ -60,26 +61,9 @@ def _unreachable_errors() -> tuple[type[BaseException], ...]:
 UNREACHABLE = _unreachable_errors()
 
 
-def forget_connection() -> None:
-    """Drop this thread's database connection, even a broken one mid-transaction,
-    so the next request connects afresh instead of failing on a dead socket."""
-    from .db import database
-
-    state = database.obj._state
-    state.transactions = []  # rolled back on the way out already, or impossible on a dead socket
-    try:
-        database.close()  # a pool (postgresql+pool://) checks the connection before reusing it
-    except Exception:  # noqa: BLE001 - the connection is gone either way
-        try:
-            if state.conn is not None:
-                state.conn.close()
-        except Exception:  # noqa: BLE001
-            pass
-        state.reset()
-
-
 # Served even when the per-request database connect failed: they never read the database.
-DATABASE_FREE_ENDPOINTS = {"static", "pwa.manifest", "pwa.service_worker", "pwa.offline"}
+# /healthz reads it, but answers "down" itself instead of failing.
+DATABASE_FREE_ENDPOINTS = {"static", "pwa.manifest", "pwa.service_worker", "pwa.offline", "ops.healthz"}
 
 
 def maintenance_page():
@@ -95,15 +79,11 @@ def maintenance_page():
 def init_app(app) -> None:
     @app.errorhandler(UNREACHABLE[0])
     def _unreachable(exc):
-        from .observability import database_unreachable
+        from .ops.observability import database_unreachable
 
         forget_connection()
         database_unreachable()
         app.logger.error("dependency unreachable: %s", type(exc).__name__)
-        if request.endpoint == "pwa.healthz":
-            from .pwa.views import healthz
-
-            return healthz()
         if request.endpoint in DATABASE_FREE_ENDPOINTS:  # the 503 page keeps its stylesheet
             return app.view_functions[request.endpoint](**(request.view_args or {}))
         return maintenance_page()

@@ -270,8 +270,9 @@ def run_worker(smtp_url: str, sender: str, interval: float = 2.0, once: bool = F
     Every `purge_every` seconds it also runs the retention purge (0 = never).
     Once a Japan day, from `reminder_hour` (JST) on, it runs the 更新のご案内 pass (None = never);
     a restart the same day runs it again harmlessly (the reminder log sends each once)."""
-    from . import retention
-    from .errors import UNREACHABLE, forget_connection
+    from .db import forget_connection
+    from .errors import UNREACHABLE
+    from .ops import retention
     from .reminders import run as reminders
     from .renewal.window import JST
 

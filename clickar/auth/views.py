@@ -68,7 +68,7 @@ def login_form():
 
 
 @bp.post("/login")
-@limiter.limit(lambda: limits.RULES["login-client"])
+@limiter.limit(lambda: limits.rule("login-client"))
 def login_submit():
     form = LoginForm()
     if not form.validate():
@@ -94,7 +94,7 @@ def otp_form():
 
 
 @bp.post("/login/otp")
-@limiter.limit(lambda: limits.RULES["otp-client"])
+@limiter.limit(lambda: limits.rule("otp-client"))
 def otp_submit():
     member = otp.attempt_member(session.get("otp_attempt"))
     if member is None:

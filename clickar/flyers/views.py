@@ -144,7 +144,7 @@ def login_form():
 
 
 @bp.post("/login")
-@limiter.limit(lambda: limits.RULES["login-client"])
+@limiter.limit(lambda: limits.rule("login-client"))
 def login_submit():
     form = StaffLoginForm()
     next_url = _safe_next(request.form.get("next"))

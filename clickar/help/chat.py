@@ -22,7 +22,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from . import log
 from .engine import ChatEngine, Contacts, Reply, get_engine
-from .masking import mask_personal_data
+from ..ops.masking import mask_personal_data
 
 MAX_QUESTION_CHARS = 200
 HISTORY_KEY = "help_chat"

@@ -32,7 +32,7 @@ import numpy as np
 
 from . import kb as kbmod
 from . import scope
-from .masking import mask_personal_data
+from ..ops.masking import mask_personal_data
 from .scope import OUT
 from .classifier import SoftmaxClassifier
 from .text import Analysis, KanaDictionary, analyse, char_ngrams, normalize, tokenize, to_katakana

@@ -1,7 +1,7 @@
 """What the chat writes down for staff: unanswered questions and votes, masked.
 
 The raw question never reaches the database: it is masked here
-(clickar.help.masking) before the row is written. A はい vote keeps no
+(clickar.ops.masking) before the row is written. A はい vote keeps no
 question at all; a いいえ vote keeps the masked question it answered.
 
 Anyone may ask, so the web layer hands in `share`: a callable that counts one
@@ -19,7 +19,7 @@ from peewee import IntegrityError
 from ..db import database
 from ..models import ChatLog
 from .engine import Reply
-from .masking import mask_personal_data
+from ..ops.masking import mask_personal_data
 
 MAX_LOGGED_CHARS = 300
 Share = Optional[Callable[[], bool]]  # counts one row for this client; False beyond its share

@@ -1,6 +1,6 @@
 """AIチャット: the log of questions the chat could not answer and of answers voted down.
 
-Only masked questions are ever stored (clickar.help.masking); a はい vote keeps
+Only masked questions are ever stored (clickar.ops.masking); a はい vote keeps
 no question at all. Queries are methods named for the question they answer.
 """
 from __future__ import annotations

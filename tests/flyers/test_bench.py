@@ -1,7 +1,7 @@
 """`make bench`'s flyer rows: throughput as ratios to a static file, measured in one run."""
 from __future__ import annotations
 
-from clickar.flyers.bench import bench
+from bench.flyers import bench
 from clickar.models import Campaign, Staff, Visit
 
 

@@ -444,7 +444,7 @@ def test_staff_see_unanswered_and_down_voted_questions_newest_first(app, chat, c
 
 
 def test_masking_a_masked_question_changes_nothing():
-    from clickar.help.masking import mask_personal_data
+    from clickar.ops.masking import mask_personal_data
 
     once = mask_personal_data("山田さん yamada@example.jp 090-1234-5678 AB12345678")
     assert once == "［氏名］さん ［メールアドレス］ ［電話番号］ ［証券番号］"
@@ -452,7 +452,7 @@ def test_masking_a_masked_question_changes_nothing():
 
 
 def test_the_bench_times_the_api_through_the_app(app):
-    from clickar.help.bench import api_latencies
+    from bench.chat import api_latencies
 
     timings = api_latencies(app, ["パスワード忘れた", "メールが来ない", "事故った"], repeat=2)
     assert len(timings) == 6 and all(t > 0 for t in timings)

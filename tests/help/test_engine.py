@@ -16,8 +16,8 @@ import pytest
 from clickar.help import kb as kbmod
 from clickar.help import scope
 from clickar.help.engine import ChatEngine, Contacts, Reply, get_engine
-from clickar.help.evaluate import load_questions
-from clickar.help.masking import mask_personal_data
+from bench.eval_chat import load_questions
+from clickar.ops.masking import mask_personal_data
 
 EVAL_FILE = Path(__file__).with_name("eval_questions.jsonl")
 HELP_DIR = Path(kbmod.__file__).parent

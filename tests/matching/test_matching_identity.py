@@ -175,7 +175,7 @@ def test_importing_the_matcher_loads_neither_postal_data_nor_phone_metadata():
 
 
 def test_bench_reports_match_check_throughput():
-    from clickar.matching.bench import bench
+    from bench.matching import bench
 
     result = bench(n=60)
     assert result["n"] == 60

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from clickar import bench, contracts
+from bench import people as bench
+from clickar import contracts
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from demo_people import PERSON
 @pytest.fixture
 def log_lines():
     """Everything the app logs during the test, as parsed JSON lines."""
-    from clickar.observability import JsonFormatter
+    from clickar.ops.observability import JsonFormatter
 
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)

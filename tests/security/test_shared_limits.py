@@ -145,9 +145,8 @@ def test_one_identity_check_counts_the_client_and_every_policy_number(tmp_path, 
             if storage == "redis" and i == 5:
                 limits.limiter.storage.get_connection().script_flush()
             limits.hit_all(events)
-        prefix = app.config["RATELIMIT_KEY_PREFIX"]
         for rule, key in events:
-            _, remaining = limits.limiter.limiter.get_window_stats(limits._item(rule), prefix, rule, key)
+            remaining = limits.policy().remaining(rule, key)
             assert (rule, remaining) == (rule, (60 if rule == "identity-client" else 10) - 10)
         with pytest.raises(limits.Limited) as refused:
             limits.hit_all(events)

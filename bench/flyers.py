@@ -13,7 +13,7 @@ http.client connections (what a burst of phones looks like, minus the
 network). Each figure is also given as a ratio to the static file.
 
 The campaign, the staff account and the visits the bench makes are deleted
-at the end. `python -m clickar.flyers.bench [SECONDS]` runs it on a
+at the end. `python -m bench.flyers [SECONDS]` runs it on a
 temporary SQLite database (or CLICKAR_BENCH_DATABASE_URL, e.g. PostgreSQL)
 and prints the rows.
 """
@@ -33,9 +33,9 @@ HTTP_THREADS = 4
 
 
 def _setup(app):
-    from ..db import database, upgrade
-    from ..models import Staff
-    from . import campaigns
+    from clickar.db import database, upgrade
+    from clickar.models import Staff
+    from clickar.flyers import campaigns
 
     with app.app_context():
         database.connect(reuse_if_open=True)
@@ -50,8 +50,8 @@ def _setup(app):
 
 
 def _teardown(app, staff, campaign):
-    from ..db import database
-    from ..models import Campaign, Staff, Visit
+    from clickar.db import database
+    from clickar.models import Campaign, Staff, Visit
 
     with app.app_context():
         database.connect(reuse_if_open=True)
@@ -76,7 +76,7 @@ def _interleaved(runners: dict, seconds: float) -> dict:
 # ------------------------------------------------------------ test client
 
 def _client_runners(app, staff, campaign):
-    from .staff import sign_in
+    from clickar.flyers.staff import sign_in
 
     visitor = app.test_client()
     console = app.test_client()
@@ -132,8 +132,8 @@ def _http_get(conn, path, headers) -> tuple[int, dict, bytes]:
 
 def _staff_cookie(staff, app) -> str:
     """A console session cookie made the way the browser gets one (sealed by the app)."""
-    from ..session import COOKIE_NAME
-    from .staff import sign_in
+    from clickar.session import COOKIE_NAME
+    from clickar.flyers.staff import sign_in
 
     client = app.test_client()
     with client.session_transaction() as session:
@@ -205,7 +205,7 @@ def _rows(prefix: str, rates: dict) -> list[dict]:
 
 def bench(app, seconds: float = 2.0) -> list[dict]:
     """Rows {name, value, unit}: req/s and ratios to the static file, test client then HTTP."""
-    from .qr import cache_info
+    from clickar.flyers.qr import cache_info
 
     staff, campaign = _setup(app)
     rows: list[dict] = []
@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     seconds = float(args[0]) if args else 2.0
     os.environ.setdefault("CLICKAR_ENV", "testing")
-    from .. import create_app
+    from clickar import create_app
 
     with tempfile.TemporaryDirectory() as tmp:
         url = os.environ.get("CLICKAR_BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.db"

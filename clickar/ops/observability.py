@@ -37,7 +37,7 @@ import uuid
 
 from flask import Response, g, has_request_context, request
 
-from .help.masking import mask_personal_data
+from .masking import mask_personal_data
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{7,127}")
@@ -165,7 +165,7 @@ class DatabaseCollector:
     def collect(self):
         from prometheus_client.core import GaugeMetricFamily
 
-        from .db import database
+        from ..db import database
 
         up = GaugeMetricFamily("clickar_database_up", "1 when the database answered this scrape.")
         try:
@@ -198,8 +198,8 @@ class DatabaseCollector:
 
 def database_figures() -> dict:
     """{members, provisional, completed, renewals, outbox_backlog, outbox_oldest_seconds}."""
-    from .db import database
-    from .models import Member, PendingRegistration
+    from ..db import database
+    from ..models import Member, PendingRegistration
 
     database.connect(reuse_if_open=True)
     out = {
@@ -208,7 +208,7 @@ def database_figures() -> dict:
         "completed": PendingRegistration.select().where(PendingRegistration.completed_at.is_null(False)).count(),
     }
     try:
-        from .models import Renewal
+        from ..models import Renewal
 
         out["renewals"] = Renewal.select().where(Renewal.cancelled_at.is_null()).count()
     except ImportError:  # pragma: no cover - the renewal area is not installed
@@ -221,7 +221,7 @@ def outbox_backlog() -> dict:
     """{outbox_backlog: waiting mails, outbox_oldest_seconds: age of the oldest one}."""
     from peewee import fn
 
-    from .models import OutboxMail, now
+    from ..models import OutboxMail, now
 
     waiting, oldest = (OutboxMail
                        .select(fn.COUNT(OutboxMail.id), fn.MIN(OutboxMail.created_at))
@@ -294,7 +294,7 @@ def _request_id() -> str:
     return given if _SANE_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
 
 
-QUIET_ENDPOINTS = {"pwa.healthz", "metrics", "static", "assets.hashed_static"}
+QUIET_ENDPOINTS = {"ops.healthz", "metrics", "static", "assets.hashed_static"}
 
 
 def init_app(app) -> None:

@@ -2,7 +2,7 @@
 
 The blind evaluation set and its dev / locked halves: `make eval-chat` (bench/chat_eval.py).
 
-    python -m clickar.help.evaluate [--file FILE] [--repeat N] [--verbose] [--json]
+    python -m bench.eval_chat [--file FILE] [--repeat N] [--verbose] [--json]
 
 Each line of the file is {"q": "...", "expected": "F09"} or {"expected": "handoff"}.
 
@@ -30,9 +30,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .engine import ChatEngine, build_engine
+from clickar.help.engine import ChatEngine, build_engine
 
-DEFAULT_FILE = Path(__file__).resolve().parents[2] / "tests" / "help" / "eval_questions.jsonl"
+DEFAULT_FILE = Path(__file__).resolve().parents[1] / "tests" / "help" / "eval_questions.jsonl"
 
 MIN_TOP1 = 0.9
 
@@ -180,7 +180,7 @@ def report(res: Result, verbose: bool = False) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m clickar.help.evaluate", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m bench.eval_chat", description=__doc__.split("\n")[0])
     ap.add_argument("--file", type=Path, default=DEFAULT_FILE, help="JSONL question set")
     ap.add_argument("--repeat", type=int, default=5, help="timed runs per question")
     ap.add_argument("--verbose", "-v", action="store_true", help="list every miss")

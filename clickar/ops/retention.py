@@ -27,9 +27,9 @@ from dataclasses import dataclass, fields
 
 import click
 
-from .auth import lockout
-from .db import database
-from .models import (
+from ..auth import lockout
+from ..db import database
+from ..models import (
     AccountToken,
     LoginEvent,
     LoginLock,
@@ -108,7 +108,7 @@ def rules(ages: Ages, at: dt.datetime) -> list[tuple[str, type, object]]:
 def _visit_rules(ages: Ages, at: dt.datetime) -> list:
     """Raw flyer visits (clickar.models.flyers.Visit); campaigns and funnel counts stay."""
     try:
-        from .models import Visit
+        from ..models import Visit
     except ImportError:  # pragma: no cover - the flyer console is not installed
         return []
     return [("flyer visits (raw)", Visit, Visit.created_at < _ago(ages.visit_days, at))]
@@ -116,14 +116,14 @@ def _visit_rules(ages: Ages, at: dt.datetime) -> list:
 
 def _chat_rules(ages: Ages, at: dt.datetime) -> list:
     try:
-        from .models import ChatLog
+        from ..models import ChatLog
     except ImportError:  # pragma: no cover - the help chat is not installed
         return []
     return [("AIチャット log", ChatLog, ChatLog.created_at < _ago(ages.chat_days, at))]
 
 
 def _reminder_rules(ages: Ages, at: dt.datetime) -> list:
-    from .models import ReminderLog
+    from ..models import ReminderLog
 
     return [("更新のご案内 log", ReminderLog, ReminderLog.sent_at < _ago(ages.reminder_days, at))]
 
@@ -151,7 +151,7 @@ def _age_options(command):
     return command
 
 
-@click.command("purge", help="Delete personal data past its retention age (APPI); see clickar/retention.py.")
+@click.command("purge", help="Delete personal data past its retention age (APPI); see clickar/ops/retention.py.")
 @click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
 @_age_options
 def purge_command(dry_run, **days):

@@ -1,9 +1,9 @@
 """`make bench` and `make bench-scale`: Clickar under gunicorn on this machine, measured as ratios.
 
-    python -m clickar.bench                       the table (`make bench`)
-    python -m clickar.bench scale                 1,000,000 contracts → CSV → `flask contracts import`
+    python -m bench                       the table (`make bench`)
+    python -m bench scale                 1,000,000 contracts → CSV → `flask contracts import`
                                                   into PostgreSQL, timed (`make bench-scale`)
-    python -m clickar.bench generate N FILE.csv   a contracts CSV of N synthetic people
+    python -m bench generate N FILE.csv   a contracts CSV of N synthetic people
 
 The table. Two gunicorn servers (gunicorn.conf.py, CLICKAR_ENV=staging, 2 workers)
 run side by side, one on a database of 1,000 contracts and one on 1,000,000
@@ -36,8 +36,8 @@ limit to 1,000,000 per hour: the limits are still counted (in Redis when
 CLICKAR_REDIS_URL is set), so their cost stays in the figures.
 
 Besides: the matching's CPU per contract as a share of one 次へ request
-(clickar.matching.bench), the AIチャット latency rows (clickar.help.bench) and
-the flyer console's in-process rows (clickar.flyers.bench).
+(bench.matching), the AIチャット latency rows (bench.chat) and
+the flyer console's in-process rows (bench.flyers).
 """
 from __future__ import annotations
 
@@ -63,128 +63,12 @@ from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
 
+from .people import GIVEN, PLACES, POLICY_PREFIX, SURNAMES, policy_number, typed_identity, write_csv
+
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_LIMIT = "1000000 per hour"
-POLICY_PREFIX = "BN"
 PASSWORD = "Bench2026pass"
 FIRST_FREE = 2  # contracts 0 and 1 belong to the bench member: 次へ draws from the others
 MEMBER_EMAIL = "bench-member@example.invalid"
-
-
-# ====================================================================== bench mode
-
-def init_app(app) -> None:
-    """CLICKAR_BENCH=1 (refused in production): a bare page and rate limits raised for load."""
-    if not app.config.get("BENCH"):
-        return
-    from flask import render_template
-
-    from .auth import limits
-
-    for rule in limits.RULES:  # still counted (their cost stays in the figures), never reached
-        limits.RULES[rule] = BENCH_LIMIT
-    app.logger.warning("CLICKAR_BENCH=1: bench-only page /_bench/bare and raised rate limits "
-                       "(never in a real deployment)")
-
-    @app.get("/_bench/bare", endpoint="bench_bare")
-    def bare():
-        return render_template("bench/bare.html", title="ベンチマーク")
-
-
-# ====================================================================== synthetic people
-
-SURNAMES = [("山田", "ヤマダ", "やまだ"), ("佐藤", "サトウ", "さとう"), ("鈴木", "スズキ", "すずき"),
-            ("高橋", "タカハシ", "たかはし"), ("田中", "タナカ", "たなか"), ("伊藤", "イトウ", "いとう"),
-            ("渡辺", "ワタナベ", "わたなべ"), ("中村", "ナカムラ", "なかむら"), ("小林", "コバヤシ", "こばやし"),
-            ("加藤", "カトウ", "かとう"), ("吉田", "ヨシダ", "よしだ")]
-GIVEN = [("太郎", "タロウ", "たろう"), ("花子", "ハナコ", "はなこ"), ("一郎", "イチロウ", "いちろう"),
-         ("美咲", "ミサキ", "みさき"), ("健太", "ケンタ", "けんた"), ("陽子", "ヨウコ", "ようこ"),
-         ("大輔", "ダイスケ", "だいすけ")]
-# (prefecture, city + town as printed, as typed, postal code, area code)
-PLACES = [("東京都", "新宿区西新宿", "新宿区西新宿", "160-0023", "03"),
-          ("大阪府", "大阪市北区梅田", "大阪市北区梅田", "530-0001", "06"),
-          ("北海道", "札幌市中央区北一条西", "札幌市中央区北1条西", "060-0001", "011"),
-          ("東京都", "千代田区霞が関", "千代田区霞が関", "100-0013", "03"),
-          ("愛知県", "名古屋市中村区名駅", "名古屋市中村区名駅", "450-0002", "052"),
-          ("福岡県", "福岡市博多区博多駅前", "福岡市博多区博多駅前", "812-0011", "092"),
-          ("神奈川県", "横浜市西区みなとみらい", "横浜市西区みなとみらい", "220-0012", "045")]
-KANJI_DIGITS = "〇一二三四五六七八九"
-CARS = ["プリウス", "N-BOX", "アクア", "ヤリス", "フィット", "ノート", "セレナ", "タント"]
-
-
-def _pick(i: int, every: int, table: list):
-    return table[(i // every) % len(table)]
-
-
-def _parts(i: int) -> dict:
-    """Everything about synthetic person i, from i alone (the wrk script repeats this arithmetic)."""
-    surname, given, place = _pick(i, 1, SURNAMES), _pick(i, 11, GIVEN), _pick(i, 77, PLACES)
-    chome, ban, go = 1 + (i // 539) % 3, 1 + (i // 1617) % 20, 1 + (i // 32340) % 30
-    year, month, day = 1950 + i % 50, 1 + (i // 50) % 12, 1 + (i // 600) % 28
-    line = place[4]
-    phone = f"{line}-{(i // 10000) % 9000 + 1000:04d}-{i % 10000:04d}" if len(line) == 2 else \
-        f"{line}-{(i // 10000) % 900 + 100:03d}-{i % 10000:04d}"
-    return {"surname": surname, "given": given, "place": place, "chome": chome, "ban": ban, "go": go,
-            "birth": dt.date(year, month, day), "phone": phone}
-
-
-def policy_number(i: int) -> str:
-    return f"{POLICY_PREFIX}{i:08d}"
-
-
-def contract_row(i: int, today: dt.date | None = None) -> dict:
-    """Contract CSV columns for synthetic person i, as the insurer would load them."""
-    p = _parts(i)
-    today = today or dt.date.today()
-    end = today + dt.timedelta(days=30 + i % 300)
-    return {
-        "policy_number": policy_number(i),
-        "name": f"{p['surname'][0]} {p['given'][0]}",
-        "name_kana": f"{p['surname'][1]} {p['given'][1]}",
-        "birth_date": p["birth"].isoformat(),
-        "postal_code": p["place"][3],
-        "address": f"{p['place'][0]}{p['place'][1]}{KANJI_DIGITS[p['chome']]}丁目{p['ban']}番{p['go']}号",
-        "phone": p["phone"],
-        "phone2": "",
-        "car_name": CARS[i % len(CARS)],
-        "insurance_start": end.replace(year=end.year - 1).isoformat() if not (end.month == 2 and end.day == 29)
-        else end.replace(year=end.year - 1, day=28).isoformat(),
-        "insurance_end": end.isoformat(),
-        "group_name": f"株式会社ベンチ商事{i % 50:02d}",
-        "agency_name": "クリック保険サービス株式会社",
-        "agency_phone": "03-5000-1234",
-    }
-
-
-def typed_identity(i: int) -> dict:
-    """What person i types at お客さま情報の入力: no spaces, hiragana, a short address."""
-    p = _parts(i)
-    return {
-        "policy_numbers-0": policy_number(i),
-        "name": f"{p['surname'][0]}{p['given'][0]}",
-        "name_kana": f"{p['surname'][2]} {p['given'][2]}",
-        "birth_date": p["birth"].isoformat(),
-        "postal_code": p["place"][3].replace("-", ""),
-        "address": f"{p['place'][2]}{p['chome']}-{p['ban']}-{p['go']}",
-        "phone": p["phone"],
-    }
-
-
-CSV_COLUMNS = ("policy_number", "name", "name_kana", "birth_date", "postal_code", "address", "phone",
-               "phone2", "car_name", "insurance_start", "insurance_end", "group_name", "agency_name",
-               "agency_phone")
-
-
-def write_csv(path: Path, n: int, start: int = 0) -> None:
-    import csv
-
-    today = dt.date.today()
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        out = csv.writer(fh, lineterminator="\n")
-        out.writerow(CSV_COLUMNS)
-        for i in range(start, start + n):
-            row = contract_row(i, today)
-            out.writerow([row[c] for c in CSV_COLUMNS])
 
 
 # ====================================================================== databases
@@ -202,7 +86,7 @@ def _pg_url(base: str, name: str) -> str:
 
 
 def _admin(base: str):
-    from .db import open_database
+    from clickar.db import open_database
 
     admin = open_database(base)
     admin.connect()
@@ -210,7 +94,7 @@ def _admin(base: str):
 
 
 def _contract_count(url: str) -> int:
-    from .db import open_database
+    from clickar.db import open_database
 
     db = open_database(url)
     try:
@@ -227,8 +111,8 @@ def _contract_count(url: str) -> int:
 
 def _fill(url: str, n: int, folder: Path, say) -> float:
     """Migrate and import n synthetic contracts through contracts.import_file; returns seconds."""
-    from . import contracts, create_app
-    from .db import database, upgrade
+    from clickar import contracts, create_app
+    from clickar.db import database, upgrade
 
     app = create_app({"DATABASE_URL": url})
     with app.app_context():
@@ -267,8 +151,8 @@ def prepare_databases(small: int, large: int, folder: Path, say) -> tuple[Databa
             urls[label] = url
             if label == "large" and _contract_count(url) == n:
                 say(f"{name}: {n:,} contracts already loaded (kept from an earlier run)")
-                from . import create_app
-                from .db import database, upgrade
+                from clickar import create_app
+                from clickar.db import database, upgrade
 
                 app = create_app({"DATABASE_URL": url})
                 with app.app_context():
@@ -297,9 +181,9 @@ def seed_bench_rows(db: Database) -> dict:
     """The bench member (two contracts, a trusted device) and a live flyer campaign; fresh each run."""
     from argon2 import PasswordHasher
 
-    from . import create_app
-    from .db import database
-    from .models import Campaign, Contract, Member, MemberContract, TrustedDevice, Visit, now, token_hash
+    from clickar import create_app
+    from clickar.db import database
+    from clickar.models import Campaign, Contract, Member, MemberContract, TrustedDevice, Visit, now, token_hash
 
     app = create_app({"DATABASE_URL": db.url})
     device_token = secrets.token_urlsafe(32)
@@ -808,7 +692,7 @@ def ratios(results: dict, rounds: int) -> dict:
 def extras(tool, servers, targets, seconds: float, say) -> list[tuple[str, str]]:
     rows = []
     try:
-        from .matching.bench import bench as matching_bench
+        from .matching import bench as matching_bench
 
         m = matching_bench(20000)
         single = []
@@ -817,34 +701,34 @@ def extras(tool, servers, targets, seconds: float, say) -> list[tuple[str, str]]
                                    servers["small"].db.contracts, connections=1).p50_ms)
             servers["small"].drain()
         p50 = _median(single)
-        rows.append(("matching: CPU per contract (clickar.matching.bench)", f"{m['cpu_us_per_match']} µs"))
+        rows.append(("matching: CPU per contract (bench.matching)", f"{m['cpu_us_per_match']} µs"))
         rows.append(("次へ alone (1 connection) p50", f"{p50:.2f} ms"))
         rows.append(("matching's share of a 次へ request (one contract)",
                      f"{m['cpu_us_per_match'] / (p50 * 1000) * 100:.2f} %"))
     except Exception as exc:  # noqa: BLE001 - an extra row must not sink the table
         rows.append(("matching share", f"not measured: {exc}"))
     try:
-        from .help.bench import bench as chat_bench
+        from .chat import bench as chat_bench
 
-        say("AIチャット latency (clickar.help.bench)…")
+        say("AIチャット latency (bench.chat)…")
         for row in chat_bench():
             if "latency" in row["name"]:
                 rows.append((row["name"], f"{row['value']} {row['unit']}"))
     except ImportError:
-        rows.append(("AIチャット latency", "clickar.help.bench not installed"))
+        rows.append(("AIチャット latency", "bench.chat not installed"))
     except Exception as exc:  # noqa: BLE001
         rows.append(("AIチャット latency", f"not measured: {exc}"))
     try:
-        from . import create_app
-        from .flyers.bench import bench as flyer_bench
+        from clickar import create_app
+        from .flyers import bench as flyer_bench
 
-        say("flyer console, in-process (clickar.flyers.bench)…")
+        say("flyer console, in-process (bench.flyers)…")
         app = create_app({"DATABASE_URL": servers["small"].db.url, "SMTP_URL": None})
         for row in flyer_bench(app, 2.0):
             if "÷" in row["name"]:
                 rows.append((row["name"], f"{row['value']} {row['unit']}"))
     except ImportError:
-        rows.append(("flyer console", "clickar.flyers.bench not installed"))
+        rows.append(("flyer console", "bench.flyers not installed"))
     except Exception as exc:  # noqa: BLE001
         rows.append(("flyer console", f"not measured: {exc}"))
     return rows
@@ -916,7 +800,7 @@ def bench(args) -> int:
         "redis": bool(os.environ.get("CLICKAR_REDIS_URL")), "tool": tool.name, "tool_version": tool.version,
         "connections": args.connections, "seconds": args.seconds, "workers": args.workers,
         "threads": args.threads, "worker_class": args.worker_class,
-        "command": "make bench  (= " + " ".join(["python -m clickar.bench"] + sys.argv[1:]) + ")"
+        "command": "make bench  (= " + " ".join(["python -m bench"] + sys.argv[1:]) + ")"
                    + (f", CLICKAR_TEST_POSTGRES_URL={os.environ['CLICKAR_TEST_POSTGRES_URL']}"
                       if os.environ.get("CLICKAR_TEST_POSTGRES_URL") else "")
                    + (f", CLICKAR_REDIS_URL={os.environ['CLICKAR_REDIS_URL']}"
@@ -992,7 +876,7 @@ def scale(args) -> int:
                      f"({args.rows / seconds:,.0f} rows/s)")
     if not args.keep_csv:
         csv_path.unlink()
-    lines.append(f"command: make bench-scale  (= python -m clickar.bench scale --rows {args.rows}, "
+    lines.append(f"command: make bench-scale  (= python -m bench scale --rows {args.rows}, "
                  f"database {name} on {pg})")
     print("\n".join(lines), flush=True)
     return 0
@@ -1001,7 +885,7 @@ def scale(args) -> int:
 # ====================================================================== entry
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m clickar.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command")
     parser.add_argument("--seconds", type=float, default=2.0, help="one slice (one wrk run)")
     parser.add_argument("--rounds", type=int, default=10, help="slices per request kind and database")

@@ -1,4 +1,4 @@
-"""Match-check throughput: `python -m clickar.matching.bench [N]`.
+"""Match-check throughput: `python -m bench.matching [N]`.
 
 `bench(n)` times `matches()` against precomputed normal forms (as registration
 does after its one indexed lookup) over a mix of typings, half of which do not
@@ -11,7 +11,7 @@ import json
 import sys
 import time
 
-from . import contract_normal_form, match_check_lines, matches
+from clickar.matching import contract_normal_form, match_check_lines, matches
 
 _CONTRACTS = [
     {"name": "山田 太郎", "name_kana": "ヤマダ タロウ", "birth_date": "1980-04-01",

@@ -1,4 +1,4 @@
-"""AIチャット latency for `make bench`: `python -m clickar.help.bench`.
+"""AIチャット latency for `make bench`: `python -m bench.chat`.
 
 `bench(app=None)` returns rows {"name", "value", "unit"}:
 
@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import evaluate
+from . import eval_chat as evaluate
 
 ENGINE_P95_LIMIT_MS = 20.0
 
@@ -60,8 +60,8 @@ def _rss_mb() -> float:
 
 
 def _throwaway_app(folder: Path):
-    from .. import create_app
-    from ..db import database, upgrade
+    from clickar import create_app
+    from clickar.db import database, upgrade
 
     app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'bench.db'}", "TESTING": True})
     with app.app_context():
