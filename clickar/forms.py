@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from wtforms.validators import ValidationError
+
+from . import jp
 
 
 class Form(FlaskForm):
@@ -15,3 +18,16 @@ class Form(FlaskForm):
 
     class Meta:
         csrf = False
+
+
+def clean(value) -> str:
+    """What a form check reads: NFKC (full-width digits and letters → ASCII) and trimmed."""
+    return jp.nfkc(value).strip()
+
+
+def mail_address(form, field) -> None:
+    """The mail-address rule of every form: NFKC, lower case, something@domain.tld."""
+    value = clean(field.data).lower()
+    if not jp.is_mail_address(value):
+        raise ValidationError("メールアドレスの形式が正しくありません。例：taro@example.jp")
+    field.data = value

@@ -6,9 +6,9 @@ HX-Request says so with `Vary: HX-Request`.
 """
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import make_response, redirect, render_template, request, url_for
+
+from . import jp
 
 
 def is_htmx() -> bool:
@@ -44,29 +44,6 @@ def hx_redirect(location: str, status: int = 200):
     return response
 
 
-def jdate(value) -> str:
-    """2026-04-01 → 2026年4月1日 (dates as Japanese customers read them)."""
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value)
-        except ValueError:
-            return value
-    if not isinstance(value, dt.date):
-        return ""
-    return f"{value.year}年{value.month}月{value.day}日"
-
-
-JST = dt.timezone(dt.timedelta(hours=9), "JST")
-
-
-def jdatetime(value) -> str:
-    """A stored (naive UTC) time as Japan reads it: 2026年11月24日 21:30."""
-    if not isinstance(value, dt.datetime):
-        return ""
-    local = value.replace(tzinfo=dt.timezone.utc).astimezone(JST)
-    return f"{local.year}年{local.month}月{local.day}日 {local.hour}:{local.minute:02d}"
-
-
 def _strip_nul(values):
     from werkzeug.datastructures import ImmutableMultiDict
 
@@ -83,5 +60,5 @@ def drop_nul_characters():
 
 def init_app(app) -> None:
     app.before_request(drop_nul_characters)
-    app.add_template_filter(jdate)
-    app.add_template_filter(jdatetime)
+    app.add_template_filter(jp.jdate)
+    app.add_template_filter(jp.jdatetime)

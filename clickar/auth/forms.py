@@ -4,8 +4,7 @@ from __future__ import annotations
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from ..forms import Form
-from ..registration.forms import EMAIL, nfkc
+from ..forms import Form, mail_address
 from .passwords import password_problem
 
 
@@ -23,15 +22,8 @@ class OtpForm(Form):
     trust_device = BooleanField("信頼できる端末（ブラウザ等）として登録する")
 
 
-def _email_rule(form, field):
-    value = nfkc(field.data).lower()
-    if len(value) > 254 or not EMAIL.fullmatch(value):
-        raise ValidationError("メールアドレスの形式が正しくありません。例：taro@example.jp")
-    field.data = value
-
-
 class ForgotForm(Form):
-    email = StringField("メールアドレス", validators=[DataRequired("メールアドレスを入力してください。"), _email_rule])
+    email = StringField("メールアドレス", validators=[DataRequired("メールアドレスを入力してください。"), mail_address])
 
 
 class NewPasswordMixin:
@@ -59,7 +51,7 @@ class PasswordChangeForm(NewPasswordMixin, Form):
 
 
 class EmailChangeForm(Form):
-    email = StringField("新しいメールアドレス", validators=[DataRequired("新しいメールアドレスを入力してください。"), _email_rule])
+    email = StringField("新しいメールアドレス", validators=[DataRequired("新しいメールアドレスを入力してください。"), mail_address])
     current = PasswordField("現在のパスワード", validators=[DataRequired("現在のパスワードを入力してください。")])
 
 

@@ -17,7 +17,9 @@ from peewee import IntegrityError
 
 from .. import csvsafe
 from ..db import database
-from ..models import JST, Campaign, FunnelEvent, Staff, jst_today, now, to_jst
+from ..jp import JST, to_jst
+from ..jp import today as jst_today
+from ..models import Campaign, FunnelEvent, Staff, now
 from .qr import QrOptions
 
 # -------------------------------------------------------------------- targets

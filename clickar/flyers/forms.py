@@ -3,17 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..forms import Form
+from ..forms import Form, clean
 from .campaigns import DPIS, FORMATS, SIZES_MM, TARGETS
-
-
-def nfkc(value):
-    return unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else value
 
 
 class StaffLoginForm(Form):
@@ -30,7 +25,7 @@ def strip(value):
 
 def _date(value: str | None) -> dt.date | None:
     """2026-04-01, 2026/4/1 or ２０２６年４月１日 → a date; None when unreadable."""
-    text = nfkc(value or "")
+    text = clean(value)
     match = re.fullmatch(r"(\d{4})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})\s*日?", text)
     if not match:
         return None
@@ -49,7 +44,7 @@ class CampaignForm(Form):
         Optional(), Length(max=100, message="団体名・配布グループは100文字以内で入力してください。")])
     agency_name = StringField("取扱代理店名（チラシに印刷）", filters=[strip], validators=[
         Optional(), Length(max=100, message="取扱代理店名は100文字以内で入力してください。")])
-    agency_phone = StringField("取扱代理店の電話番号（チラシに印刷）", filters=[nfkc], validators=[Optional()])
+    agency_phone = StringField("取扱代理店の電話番号（チラシに印刷）", filters=[clean], validators=[Optional()])
     valid_from = StringField("配布開始日", validators=[DataRequired("配布開始日を入力してください。")])
     valid_until = StringField("有効期限（この日まで有効）")
 
@@ -104,7 +99,7 @@ class QrDownloadForm(Form):
             raise ValidationError("形式を選んでください。")
 
     def validate_size(self, field):
-        text = nfkc(field.data or "")
+        text = clean(field.data)
         try:
             value = float(text)
         except ValueError:
@@ -117,4 +112,4 @@ class QrDownloadForm(Form):
             raise ValidationError("解像度を選んでください。")
 
     def size_mm(self) -> float:
-        return round(float(nfkc(self.size.data)), 1)
+        return round(float(clean(self.size.data)), 1)

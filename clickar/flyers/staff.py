@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import re
 import sys
 import time
 from typing import MutableMapping
@@ -18,6 +17,7 @@ from typing import MutableMapping
 import click
 from peewee import IntegrityError
 
+from .. import jp
 from ..auth import limits, lockout
 from ..auth.passwords import hash_password, verify_password
 from ..models import Staff, now
@@ -28,7 +28,6 @@ MIN_PASSWORD = 12
 SESSION_LIFETIME = dt.timedelta(hours=12)  # absolute: counted from sign-in, never renewed by use
 
 log = logging.getLogger(__name__)
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z0-9-]{2,}")
 
 
 class StaffError(ValueError):
@@ -45,7 +44,7 @@ def password_problem(password: str) -> str | None:
 
 def create_staff(email: str, password: str, role: str = "marketing") -> Staff:
     email = (email or "").strip().lower()
-    if not EMAIL.fullmatch(email):
+    if not jp.is_mail_address(email):
         raise StaffError(f"{email!r} is not an e-mail address")
     if role not in Staff.ROLES:
         raise StaffError(f"role must be one of {', '.join(Staff.ROLES)}")

@@ -23,7 +23,8 @@ from markupsafe import Markup
 
 from ..auth import limits
 from ..auth.limits import limiter
-from ..models import Campaign, Staff, jst_today
+from ..jp import today as jst_today
+from ..models import Campaign, Staff
 from ..web import hx_redirect, render, see_other
 from ..reminders import staff as reminder_staff
 from . import campaigns, charts, results, staff as staff_accounts, tracking

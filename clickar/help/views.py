@@ -27,7 +27,8 @@ from flask import (
 from flask_login import current_user
 
 from ..auth import limits
-from ..models import ChatExample, ChatLog, to_jst
+from ..jp import to_jst
+from ..models import ChatExample, ChatLog
 from ..session import signing_keys
 from ..web import hx_redirect, is_htmx, render, see_other
 from . import chat, llm

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ..jp import nfkc
+
 __all__ = [
     "HYPHENS",
     "nfkc",
@@ -19,18 +21,9 @@ __all__ = [
 HYPHENS = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043\ufe63\uff0d\u30fc\uff70-"
 _HYPHEN_CLASS = "[" + re.escape(HYPHENS) + "]"
 
-# Unicode variation selectors (IVS/SVS) choose a glyph, never a character.
-_VARIATION_SELECTORS = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
 _SPACES = re.compile(r"\s+")
 
 
-def nfkc(text: object) -> str:
-    """NFKC with variation selectors removed; None and non-strings become text."""
-    if text is None:
-        return ""
-    if not isinstance(text, str):
-        text = str(text)
-    return _VARIATION_SELECTORS.sub("", unicodedata.normalize("NFKC", text))
 
 
 # ---------------------------------------------------------------- numerals

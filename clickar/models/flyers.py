@@ -20,18 +20,7 @@ from peewee import (
 
 from . import BaseModel, now
 
-__all__ = ["Staff", "Campaign", "Visit", "FunnelEvent", "JST", "jst_today", "to_jst"]
-
-JST = dt.timezone(dt.timedelta(hours=9), "JST")
-
-
-def to_jst(value: dt.datetime) -> dt.datetime:
-    """Naive UTC (as stored) → aware Japan time."""
-    return value.replace(tzinfo=dt.timezone.utc).astimezone(JST)
-
-
-def jst_today() -> dt.date:
-    return dt.datetime.now(JST).date()
+__all__ = ["Staff", "Campaign", "Visit", "FunnelEvent"]
 
 
 # ------------------------------------------------------------------ staff

@@ -8,11 +8,12 @@ from flask_login import current_user, login_required, logout_user
 from werkzeug.routing import BuildError
 
 from ..registration.wizard import MAX_CONTRACTS
-from ..renewal import plans, window
+from ..renewal import plans
 from ..renewal import wizard as renewal_wizard
 from ..models import ChangeRequest, Renewal
 from ..web import hx_redirect, render, see_other
 from ..auth import limits
+from .. import jp
 from ..auth.views import client
 from . import links, profile, withdrawal
 from .forms import AddContractForm, ChangeForm, WithdrawForm
@@ -42,7 +43,7 @@ def _agency_default() -> str:
 @login_required
 def top():
     contracts = list(current_user.contracts())
-    rows = plans.statuses(contracts, window.today(), _agency_default())
+    rows = plans.statuses(contracts, jp.today(), _agency_default())
     return _page("top", "マイページトップ", contracts=contracts, rows=rows,
                  can_add=len(contracts) < MAX_CONTRACTS, max_contracts=MAX_CONTRACTS,
                  notice=request.args.get("notice"), settings_url=_settings_url())
@@ -76,7 +77,7 @@ def _own(policy_number: str):
 def contract(policy_number: str):
     """Detail of one of the member's contracts (404 for anyone else's)."""
     row = _own(policy_number)
-    status = plans.statuses([row], window.today(), _agency_default())[0]
+    status = plans.statuses([row], jp.today(), _agency_default())[0]
     return _page("contract", f"ご契約内容（{row.car_name}）", contract=row, row=status,
                  conditions=plans.conditions_of(row), history=list(Renewal.of_contract(row)))
 
@@ -154,7 +155,7 @@ def change_submit():
         return _profile_page(form, 422, editing=True)
     try:
         profile.request_change(current_user, form.postal_code.data, form.address.data, form.phone.data,
-                               current_app.config["INSURER_NAME"], window.today())
+                               current_app.config["INSURER_NAME"], jp.today())
     except profile.ProfileError as err:
         return _profile_page(form, 422, problem=err.message, editing=True)
     return see_other("mypage.profile_view", notice="requested")
@@ -166,7 +167,7 @@ def change_submit():
 @login_required
 def withdraw_form():
     return _page("withdraw", "退会", form=WithdrawForm(),
-                 live=[r for r in plans.statuses(current_user.contracts(), window.today(), _agency_default())
+                 live=[r for r in plans.statuses(current_user.contracts(), jp.today(), _agency_default())
                        if r.live is not None])
 
 

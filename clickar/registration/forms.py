@@ -2,25 +2,17 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from wtforms import BooleanField, FieldList, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from .. import matching
 from ..auth.passwords import password_problem
-from ..forms import Form
+from ..forms import Form, clean, mail_address
 from .wizard import MAX_CONTRACTS
 
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z0-9-]{2,}")
-
-
-def nfkc(value: str | None) -> str:
-    return unicodedata.normalize("NFKC", value or "").strip()
-
-
 def normalise_policy_number(value: str | None) -> str:
-    return re.sub(r"[\s\-‐－ー]", "", nfkc(value)).upper()
+    return re.sub(r"[\s\-‐－ー]", "", clean(value)).upper()
 
 
 def required(message: str):
@@ -73,7 +65,7 @@ class InfoForm(Form):
             raise ValidationError("")
 
     def validate_name_kana(self, field):
-        value = re.sub(r"\s+", " ", nfkc(field.data))
+        value = re.sub(r"\s+", " ", clean(field.data))
         katakana = "".join(chr(ord(ch) + 0x60) if "ぁ" <= ch <= "ゖ" else ch for ch in value)
         if not re.fullmatch(r"[ァ-ヶー 　]+", katakana):
             raise ValidationError("フリガナは全角カタカナで入力してください。")
@@ -86,13 +78,13 @@ class InfoForm(Form):
         field.data = parsed.isoformat()
 
     def validate_postal_code(self, field):
-        value = re.sub(r"[^0-9]", "", nfkc(field.data))
-        if len(value) != 7 or not re.fullmatch(r"[0-9〒\-‐－ー\s]+", nfkc(field.data)):
+        value = re.sub(r"[^0-9]", "", clean(field.data))
+        if len(value) != 7 or not re.fullmatch(r"[0-9〒\-‐－ー\s]+", clean(field.data)):
             raise ValidationError("郵便番号は7桁の数字で入力してください。例：1608338")
         field.data = value[:3] + "-" + value[3:]
 
     def validate_phone(self, field):
-        raw = nfkc(field.data)
+        raw = clean(field.data)
         digits = re.sub(r"\D", "", raw)
         if raw.startswith("+81"):
             digits = "0" + digits[2:]
@@ -102,10 +94,7 @@ class InfoForm(Form):
             raise ValidationError("電話番号は市外局番から数字で入力してください。例：03-1234-5678")
 
     def validate_email(self, field):
-        value = nfkc(field.data).lower()
-        if len(value) > 254 or not EMAIL.fullmatch(value):
-            raise ValidationError("メールアドレスの形式が正しくありません。例：taro@example.jp")
-        field.data = value
+        mail_address(self, field)
 
     def validate_password(self, field):
         if not field.data and not self.password_confirm.data and self.password_on_file:

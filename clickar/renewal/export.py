@@ -19,7 +19,7 @@ import io
 from .. import csvsafe
 from ..models import ChangeRequest, Renewal
 from . import rating
-from .window import JST
+from ..jp import JST
 
 ENCODINGS = ("utf-8-sig", "cp932")
 

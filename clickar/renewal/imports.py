@@ -19,9 +19,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 from dataclasses import dataclass, field
 
+from .. import jp
 from ..contracts import decode
 from ..db import database
 from ..models import Contract, ContractConditions, Group, RateTable, now
@@ -31,7 +31,6 @@ from . import rating
 GROUP_COLUMNS = ("group_name", "renewal_opens", "renewal_closes", "installments", "agency_email")
 REMINDER_COLUMNS = ("remind_opened", "remind_halfway", "remind_before_close", "remind_last_day")
 CONDITION_COLUMNS = ("policy_number", "grade", "claims") + rating.ITEMS
-EMAIL = re.compile(r"[^@\s,]+@[^@\s,]+\.[A-Za-z0-9-]{2,}")
 
 
 @dataclass
@@ -89,7 +88,7 @@ def parse_groups(text: str) -> ImportResult:
         else:
             row["installments"] = int(value)
         email = rec.get("agency_email", "").lower()
-        if email and (len(email) > 254 or not EMAIL.fullmatch(email)):
+        if email and not jp.is_mail_address(email):
             problems.append(("agency_email", "not a mail address"))
         row["agency_email"] = email
         for column in REMINDER_COLUMNS:

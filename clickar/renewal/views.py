@@ -14,6 +14,7 @@ from ..flyers import tracking
 from ..models import Contract, Renewal
 from ..mypage.links import linked_contract
 from ..web import hx_redirect, is_htmx, render, see_other
+from .. import jp
 from . import disclosure_pdf, plans, rating, window, wizard
 from .forms import DisclosureForm, OptionsForm
 
@@ -36,12 +37,6 @@ def option_choices(item: str):
 def yen(amount: int) -> str:
     """12345 → 12,345円 (integer yen)."""
     return f"{int(amount):,}円"
-
-
-@bp.app_template_filter("jdatetime")
-def jdatetime(moment) -> str:
-    """Stored naive UTC → 2026年11月24日 10:15 (Japan time)."""
-    return wizard.jst(moment)
 
 
 def agency_email_default() -> str:
@@ -71,7 +66,7 @@ def _ctx(policy_number: str) -> Ctx:
         abort(404)
     live = Renewal.live_for(contract, contract.insurance_end)
     return Ctx(contract=contract, live=live, plan=plans.plan_of(contract, agency_email_default()),
-               draft=wizard.draft(session, contract, live), today=window.today())
+               draft=wizard.draft(session, contract, live), today=jp.today())
 
 
 def _url(endpoint: str, c: Ctx, **values) -> str:

@@ -12,13 +12,7 @@ from dataclasses import dataclass
 OPENS_DAYS_BEFORE_END = 90
 CLOSES_DAYS_BEFORE_END = 14
 
-JST = dt.timezone(dt.timedelta(hours=9), "JST")
-
 BEFORE, OPEN, CLOSED = "before", "open", "closed"
-
-
-def today() -> dt.date:
-    return dt.datetime.now(JST).date()
 
 
 @dataclass(frozen=True)

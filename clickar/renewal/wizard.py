@@ -24,7 +24,7 @@ from peewee import IntegrityError
 from .. import mail
 from ..db import database
 from ..models import Contract, Member, RateTable, Renewal, now
-from . import plans, rating, window
+from . import plans, rating
 
 DRAFT_KEY = "rnw"
 SCHEMA = 1
@@ -333,9 +333,3 @@ def _mails(kind: str, renewal: Renewal, contract: Contract, plan: plans.Plan, in
                                f"renewal_{kind}_agency", **ctx))
     return outgoing
 
-
-def jst(moment: dt.datetime | None) -> str:
-    if moment is None:
-        return ""
-    local = moment.replace(tzinfo=dt.timezone.utc).astimezone(window.JST)
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"

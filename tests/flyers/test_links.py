@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from clickar.flyers import tracking
-from clickar.models import Visit, jst_today
+from clickar.jp import today as jst_today
+from clickar.models import Visit
 
 from flyer_support import IPHONE
 

@@ -11,7 +11,8 @@ import pytest
 from flyer_support import IPHONE
 
 from clickar.flyers import campaigns, charts, tracking
-from clickar.models import Campaign, FunnelEvent, Visit, jst_today
+from clickar.jp import today as jst_today
+from clickar.models import Campaign, FunnelEvent, Visit
 
 
 def _funnel_row(page: str, step: str) -> int:

@@ -9,7 +9,7 @@ from functools import lru_cache
 from clickar.auth.passwords import hash_password
 from clickar.db import database
 from clickar.models import Contract, Member, MemberContract
-from clickar.renewal import window
+from clickar import jp
 
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 TARO_CAR = "SJ24000101"      # プリウス, 15等級 → 16, family / 35 / general 5-10 / commute / 10000
@@ -34,7 +34,7 @@ def set_insurance_end(app, policy_number: str, end: dt.date) -> None:
 
 
 def days_from_today(days: int) -> dt.date:
-    return window.today() + dt.timedelta(days=days)
+    return jp.today() + dt.timedelta(days=days)
 
 
 class RenewalActions:

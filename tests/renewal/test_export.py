@@ -8,7 +8,8 @@ from renewal_support import also_on_postgres, TARO_CAR
 
 from clickar.db import database
 from clickar.models import Contract, ContractConditions, Group, RateTable, Renewal
-from clickar.renewal import export, plans, window
+from clickar import jp
+from clickar.renewal import export, plans
 
 
 
@@ -28,7 +29,7 @@ def test_renewals_export_round_trip(seeded, taro, runner, tmp_path, encoding):
     taro.post(f"{taro.base}/receipts/{first}/cancel")
     second = taro.renew(mileage="over")
     out = tmp_path / "renewals.csv"
-    result = runner.invoke(args=["renewals", "export", "--since", window.today().isoformat(),
+    result = runner.invoke(args=["renewals", "export", "--since", jp.today().isoformat(),
                                  "--encoding", encoding, "--output", str(out)])
     assert result.exit_code == 0, result.output
     raw = out.read_bytes()
@@ -40,7 +41,7 @@ def test_renewals_export_round_trip(seeded, taro, runner, tmp_path, encoding):
     assert [r["status"] for r in rows] == ["cancelled", "submitted"]
 
     def expected():
-        return [export.renewal_row(r) for r in Renewal.changed_since(export.since_utc(window.today()))]
+        return [export.renewal_row(r) for r in Renewal.changed_since(export.since_utc(jp.today()))]
 
     assert rows == [{k: v for k, v in r.items()} for r in in_app(seeded, expected)]
     by_number = {r["receipt_number"]: r for r in rows}
@@ -55,7 +56,7 @@ def test_renewals_export_round_trip(seeded, taro, runner, tmp_path, encoding):
 @also_on_postgres
 def test_export_since_leaves_out_older_renewals(seeded, taro, runner):
     taro.renew()
-    tomorrow = (window.today() + dt.timedelta(days=1)).isoformat()
+    tomorrow = (jp.today() + dt.timedelta(days=1)).isoformat()
     result = runner.invoke(args=["renewals", "export", "--since", tomorrow])
     assert result.exit_code == 0
     lines = result.stdout_bytes.decode("utf-8-sig").strip().splitlines()
@@ -70,7 +71,7 @@ def test_export_refuses_a_bad_date_and_a_bad_encoding(seeded, runner):
 def test_cp932_export_names_the_character_it_cannot_write(seeded, taro, runner):
     taro.renew()
     in_app(seeded, lambda: Renewal.update(rate_table_name="料率🚗").execute())
-    result = runner.invoke(args=["renewals", "export", "--since", window.today().isoformat(), "--encoding", "cp932"])
+    result = runner.invoke(args=["renewals", "export", "--since", jp.today().isoformat(), "--encoding", "cp932"])
     assert result.exit_code == 1
     assert "line 2: rate_table: not representable in CP932" in result.output
 

@@ -9,7 +9,8 @@ from clickar import contracts as contract_data
 from clickar.db import database
 from clickar.demo import demo_rows
 from clickar.models import ChangeRequest, Member, MemberContract, OutboxMail, PendingRegistration, Renewal
-from clickar.renewal import export, window
+from clickar import jp
+from clickar.renewal import export
 
 
 TARO_IDENTITY = {"name": "山田 太郎", "name_kana": "ヤマダ タロウ", "birth_date": "1970-04-01",
@@ -129,7 +130,7 @@ def test_changing_the_address_records_a_request_and_exports_it(seeded, taro, cli
     assert "東京都新宿区西新宿二丁目8番1号" in page
     number = re.search(r"受付番号 (C\d{6}-[A-Z0-9]{6})", page).group(1)
     assert number in mailbox.last_body("taro@example.jp", "お客さま情報変更")
-    result = runner.invoke(args=["changes", "export", "--since", window.today().isoformat(), "--encoding", "cp932"])
+    result = runner.invoke(args=["changes", "export", "--since", jp.today().isoformat(), "--encoding", "cp932"])
     assert result.exit_code == 0, result.output
     rows = export.parse_changes(result.stdout_bytes)
     assert [(r["request_number"], r["policy_number"]) for r in rows] == [(number, TARO_CAR), (number, TARO_SECOND)]

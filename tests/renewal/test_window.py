@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from renewal_support import TARO_CAR, days_from_today, set_insurance_end
 
+from clickar import jp
 from clickar.renewal import window
 
 END = dt.date(2027, 4, 1)
@@ -46,7 +47,7 @@ def test_the_renewed_term_ends_a_year_later_even_from_29_february():
 
 
 def test_japan_days_are_used_for_today():
-    assert window.JST.utcoffset(None) == dt.timedelta(hours=9)
+    assert jp.JST.utcoffset(None) == dt.timedelta(hours=9)
 
 
 # ------------------------------------------------------------------ on screen
