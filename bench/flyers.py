@@ -76,7 +76,7 @@ def _interleaved(runners: dict, seconds: float) -> dict:
 # ------------------------------------------------------------ test client
 
 def _client_runners(app, staff, campaign):
-    from clickar.flyers.staff import sign_in
+    from clickar.staff.accounts import sign_in
 
     visitor = app.test_client()
     console = app.test_client()
@@ -133,7 +133,7 @@ def _http_get(conn, path, headers) -> tuple[int, dict, bytes]:
 def _staff_cookie(staff, app) -> str:
     """A console session cookie made the way the browser gets one (sealed by the app)."""
     from clickar.session import COOKIE_NAME
-    from clickar.flyers.staff import sign_in
+    from clickar.staff.accounts import sign_in
 
     client = app.test_client()
     with client.session_transaction() as session:

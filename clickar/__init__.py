@@ -94,6 +94,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.register_blueprint(bp)
     from .flyers.views import bp as flyers_bp, links as flyer_links_bp
 
+    from .staff.views import bp as staff_bp
+
+    app.register_blueprint(staff_bp)  # /staff/login, /staff/logout, /staff/accounts
     app.register_blueprint(flyers_bp)  # /staff/: the QR flyer console
     app.register_blueprint(flyer_links_bp)  # /r/CODE short links
     from .renewal import bp as renewal_bp

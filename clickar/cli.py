@@ -101,7 +101,7 @@ def init_app(app) -> None:
     from .ops.retention import purge_command
 
     app.cli.add_command(purge_command)  # `flask --app wsgi purge`: retention (APPI)
-    from .flyers.staff import staff_cli
+    from .staff.accounts import staff_cli
 
     app.cli.add_command(staff_cli)
 

@@ -33,7 +33,7 @@ def serve(workdir: Path):
 
     from clickar import create_app
     from clickar.db import database, upgrade
-    from clickar.flyers.staff import create_staff
+    from clickar.staff.accounts import create_staff
     from clickar.help import chat
 
     app = create_app({"DATABASE_URL": f"sqlite:///{workdir / 'help.db'}", "BASE_URL": "http://127.0.0.1"})

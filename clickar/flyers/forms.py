@@ -4,18 +4,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from wtforms import BooleanField, PasswordField, StringField
+from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..forms import Form, clean
 from .campaigns import DPIS, FORMATS, SIZES_MM, TARGETS
-
-
-class StaffLoginForm(Form):
-    email = StringField("メールアドレス", validators=[DataRequired("メールアドレスを入力してください。"),
-                                                 Length(max=254, message="メールアドレスが長すぎます。")])
-    password = PasswordField("パスワード", validators=[DataRequired("パスワードを入力してください。"),
-                                                 Length(max=128, message="パスワードが長すぎます。")])
 
 
 def strip(value):

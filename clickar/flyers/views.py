@@ -1,11 +1,11 @@
 """Flyer views: the short links /r/CODE and the staff console under /staff/.
 
-Thin: read the request, call campaigns.py / tracking.py / staff.py, render.
+Thin: read the request, call campaigns.py / tracking.py, render. Staff sign in at
+/staff/login (clickar/staff/); every console page is behind staff.guard.
 """
 from __future__ import annotations
 
 import functools
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -19,16 +19,17 @@ from flask import (
     session,
     url_for,
 )
+
 from markupsafe import Markup
 
 from ..auth import limits
-from ..auth.limits import limiter
 from ..jp import today as jst_today
-from ..models import Campaign, Staff
-from ..web import hx_redirect, render, see_other
+from ..models import Campaign
 from ..reminders import staff as reminder_staff
-from . import campaigns, charts, results, staff as staff_accounts, tracking
-from .forms import CampaignForm, QrDownloadForm, StaffLoginForm
+from ..staff.guard import guard
+from ..web import render, see_other
+from . import campaigns, charts, results, tracking
+from .forms import CampaignForm, QrDownloadForm
 from .pdf import flyer_pdf
 from .qr import qr_pdf, qr_png, qr_svg
 
@@ -71,51 +72,7 @@ def follow(code: str):
 
 # ==================================================================== /staff/
 
-bp = Blueprint("flyers", __name__, url_prefix="/staff")
-
-OPEN_ENDPOINTS = {"flyers.login_form", "flyers.login_submit"}
-
-
-def _safe_next(target: str | None) -> str:
-    """Only paths inside the console; anything else goes to the campaign list."""
-    if target:
-        parts = urlsplit(target)
-        if (not parts.scheme and not parts.netloc and target.startswith("/staff/")
-                and not target.startswith("//") and "\\" not in target):
-            return target
-    return url_for("flyers.campaign_list")
-
-
-@bp.before_request
-def _staff_only():
-    g.staff = staff_accounts.signed_in(session)
-    if g.staff is None and request.endpoint not in OPEN_ENDPOINTS:
-        target = request.full_path.rstrip("?") if request.method == "GET" else None
-        return hx_redirect(url_for("flyers.login_form", next=target) if target
-                           else url_for("flyers.login_form"))
-    return None
-
-
-@bp.after_request
-def _never_cached(response: Response):
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    response.vary.add("Cookie")
-    return response
-
-
-@bp.app_context_processor
-def _staff_context():
-    return {"staff_user": g.get("staff")}
-
-
-def admin_required(view):
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        if not g.staff.is_admin:
-            abort(403)
-        return view(*args, **kwargs)
-    return wrapper
+bp = guard(Blueprint("flyers", __name__, url_prefix="/staff"))
 
 
 def _page(name: str, title: str, status: int = 200, **ctx):
@@ -132,37 +89,6 @@ def _campaign(campaign_id: int) -> Campaign:
 
 def _base_url() -> str:
     return current_app.config["BASE_URL"]
-
-
-# ------------------------------------------------------------------- login
-
-@bp.get("/login")
-def login_form():
-    if g.staff is not None:
-        return redirect(url_for("flyers.campaign_list"))
-    return _page("login", "スタッフログイン", form=StaffLoginForm(), next=_safe_next(request.args.get("next")),
-                 logged_out=request.args.get("logged_out"))
-
-
-@bp.post("/login")
-@limiter.limit(lambda: limits.rule("login-client"))
-def login_submit():
-    form = StaffLoginForm()
-    next_url = _safe_next(request.form.get("next"))
-    if not form.validate():
-        return _page("login", "スタッフログイン", 422, form=form, next=next_url)
-    staff = staff_accounts.authenticate(form.email.data, form.password.data, limits.client_address())
-    if staff is None:
-        return _page("login", "スタッフログイン", 422, form=form, next=next_url,
-                     failed="メールアドレスまたはパスワードが正しくありません。")
-    staff_accounts.sign_in(session, staff)
-    return hx_redirect(next_url)
-
-
-@bp.post("/logout")
-def logout():
-    staff_accounts.sign_out(session)
-    return hx_redirect(url_for("flyers.login_form", logged_out=1))
 
 
 # ---------------------------------------------------------------- campaigns
@@ -313,11 +239,3 @@ def visits_csv(campaign_id: int):
 def daily_csv(campaign_id: int):
     campaign = _campaign(campaign_id)
     return _attachment(campaigns.daily_csv(campaign), "text/csv", f"daily-{campaign.code}.csv")
-
-
-# ----------------------------------------------------------------- admin
-
-@bp.get("/accounts")
-@admin_required
-def accounts():
-    return _page("accounts", "スタッフアカウント", accounts=list(Staff.everyone()))

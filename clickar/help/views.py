@@ -6,7 +6,6 @@ htmx a question appends one exchange to the log, a vote swaps itself.
 """
 from __future__ import annotations
 
-import functools
 import json
 import threading
 
@@ -15,7 +14,6 @@ from flask import (
     Response,
     abort,
     current_app,
-    g,
     make_response,
     redirect,
     render_template,
@@ -30,7 +28,8 @@ from ..auth import limits
 from ..jp import to_jst
 from ..models import ChatExample, ChatLog
 from ..session import signing_keys
-from ..web import hx_redirect, is_htmx, render, see_other
+from ..staff.guard import guard
+from ..web import is_htmx, render, see_other
 from . import chat, llm
 from .engine import Contacts, get_engine, learn_filed_examples
 
@@ -296,29 +295,11 @@ def _json(data: dict, status: int = 200) -> Response:
 
 # ------------------------------------------------------------------ staff
 
-staff_bp = Blueprint("help_staff", __name__, url_prefix="/staff")
+staff_bp = guard(Blueprint("help_staff", __name__, url_prefix="/staff"))
 STAFF_ROWS = 200
 
 
-def staff_required(view):
-    """Signed-in staff of the QR console (clickar/flyers/staff.py) only; others go to its login."""
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        from ..flyers import staff as staff_accounts
-
-        g.staff = staff_accounts.signed_in(session)
-        if g.staff is None:
-            target = request.full_path.rstrip("?") if request.method == "GET" else None
-            return hx_redirect(url_for("flyers.login_form", next=target))
-        response = make_response(view(*args, **kwargs))
-        response.headers["Cache-Control"] = "no-store"
-        response.vary.add("Cookie")
-        return response
-    return wrapper
-
-
 @staff_bp.get("/help")
-@staff_required
 def staff_log():
     engine = get_engine()
     show = request.args.get("show", "")
@@ -336,7 +317,6 @@ def staff_log():
 
 
 @staff_bp.post("/help/examples")
-@staff_required
 def staff_file_example():
     """「このトピックの質問として登録」: a logged (masked) question becomes a DEV example.
 

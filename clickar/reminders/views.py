@@ -13,10 +13,10 @@ from flask import Blueprint, make_response, redirect, render_template, request, 
 from flask_login import current_user, login_required
 
 from ..extensions import csrf
-from ..help.views import staff_required  # the console's guard (one copy)
 from ..models import ReminderLog
 from ..mypage.links import linked_contract
 from ..renewal import window
+from ..staff.guard import staff_required
 from ..web import is_htmx, render, see_other
 from . import links, staff
 

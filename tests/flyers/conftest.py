@@ -114,7 +114,7 @@ class StaffActions:
 
     def account(self, email="marketing@example.jp", role="marketing", password=STAFF_PASSWORD):
         from clickar.db import database
-        from clickar.flyers.staff import create_staff
+        from clickar.staff.accounts import create_staff
         from clickar.models import Staff
 
         with self.app.app_context():

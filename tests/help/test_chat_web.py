@@ -401,7 +401,7 @@ def test_the_api_never_fails_whatever_is_typed(client, question):
 # ------------------------------------------------------------------ staff
 
 def staff_login(app, client, email="marketing@example.jp"):
-    from clickar.flyers.staff import create_staff
+    from clickar.staff.accounts import create_staff
 
     password = "help-staff-2026"
     with app.app_context():
@@ -432,6 +432,7 @@ def test_staff_see_unanswered_and_down_voted_questions_newest_first(app, chat, c
     response = client.get("/staff/help")
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Robots-Tag"] == "noindex, nofollow"  # the console's guard, not a copy of it
     page = response.get_data(as_text=True)
     table = page[page.index('id="questions"'):]
     questions = re.findall(r'<span class="chat-staff__text">([^<]*)</span>', table)

@@ -322,7 +322,7 @@ def test_schedule_defaults_are_the_documented_ones():
 
 
 def staff_client(app):
-    from clickar.flyers.staff import create_staff
+    from clickar.staff.accounts import create_staff
 
     query(app, lambda: create_staff("staff@example.jp", "Staffpass2026", "marketing"))
     client = app.test_client()
