@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from ..models import Member, TrustedDevice
 from ..web import hx_redirect, render, see_other
 from . import account, authenticator, devices
 from .forms import AuthenticatorForm, ConfirmPasswordForm, EmailChangeForm, PasswordChangeForm
+from .signin import sign_in
 from .views import client
 
 bp = Blueprint("settings", __name__, url_prefix="/mypage/settings")
@@ -31,13 +32,6 @@ def _page(name: str, status: int = 200, **ctx):
 
 def _me() -> Member:
     return Member.get_by_id(current_user.id)
-
-
-def _stay_signed_in(member: Member) -> None:
-    """After a change that ended every session, keep this one (fresh, rotated)."""
-    session.clear()
-    login_user(Member.get_by_id(member.id))
-    session.permanent = True
 
 
 @bp.get("/")
@@ -94,7 +88,7 @@ def password_submit():
     if not account.change_password(me, form.current.data, form.password.data, client()):
         form.current.errors = ["現在のパスワードが正しくありません。"]
         return _page("password", 422, form=form)
-    _stay_signed_in(me)
+    sign_in(me)  # the change ended every session: keep this one, fresh and rotated
     return hx_redirect(url_for("settings.index", done="password"))
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from ..models import Member
 from ..web import hx_redirect, render, see_other
 from . import account, devices, limits, otp
 from .forms import ForgotForm, LoginForm, OtpForm, ResetForm
 from .limits import limiter
+from .signin import sign_in
 
 bp = Blueprint("auth", __name__, url_prefix="/mypage")
 
@@ -48,10 +49,7 @@ def _page(name: str, status: int = 200, **ctx):
 def _sign_in(member: Member) -> str:
     """Rotate the session at login: nothing from before survives (no fixation)."""
     next_url = safe_next(session.get("login_next"))
-    session.clear()
-    member = Member.get_by_id(member.id)  # the current session version
-    login_user(member)
-    session.permanent = True
+    member = sign_in(member)
     account.signed_in(member, client())
     return next_url
 

@@ -18,7 +18,7 @@ from peewee import (
     fn,
 )
 
-from . import BaseModel, now
+from .base import BaseModel, now
 
 __all__ = ["Staff", "Campaign", "Visit", "FunnelEvent"]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from peewee import CharField, DateTimeField, TextField, fn
 
-from . import BaseModel, now
+from .base import BaseModel, now
 
 __all__ = ["ChatLog", "ChatExample"]
 

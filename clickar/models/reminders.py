@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from peewee import CharField, DateField, DateTimeField, ForeignKeyField
 
-from . import BaseModel, Contract, Member, now
+from .accounts import Member
+from .base import BaseModel, now
+from .contracts import Contract
 
 __all__ = ["ReminderLog", "ReminderOptOut"]
 

@@ -19,7 +19,9 @@ from peewee import (
     IntegerField,
 )
 
-from . import BaseModel, Contract, JSONField, Member, now
+from .accounts import Member
+from .base import BaseModel, JSONField, now
+from .contracts import Contract
 
 __all__ = ["Group", "ContractConditions", "RateTable", "Renewal", "ChangeRequest"]
 

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, request, session, url_for
-from flask_login import login_user
 
 from ..auth import account, devices, limits
 from ..auth.passwords import password_problem
+from ..auth.signin import sign_in
 from ..flyers import tracking
 from ..web import hx_redirect, render, see_other
 from . import wizard
@@ -193,9 +193,7 @@ def verify_submit(token: str):
         return _step("verify", 422, form=form, token=token)
     tracking.record_registered(tracking.registration_wizard_id(member.id), member.id)
     wizard.finish(session)
-    session.clear()  # a fresh session for the new member (no fixation)
-    login_user(member)
-    session.permanent = True
+    member = sign_in(member)  # a fresh session for the new member (no fixation)
     response = hx_redirect(url_for("registration.done"))
     visitor = account.Client.of(request.remote_addr, request.user_agent.string)
     account.record(member, "registered", visitor)
