@@ -374,7 +374,7 @@ dev_bp = Blueprint("devmail", __name__, url_prefix="/_dev")
 @dev_bp.get("/mail")
 def mailbox():
     """Outbox as a page: development on a loopback address only, when no SMTP server is configured."""
-    from .observability import loopback_client
+    from .ops.observability import loopback_client
 
     if current_app.config.get("SMTP_URL") or not loopback_client():
         abort(404)
