@@ -12,7 +12,7 @@ from typing import Iterable, Iterator
 
 from peewee import fn
 
-from . import matching
+from . import identity, matching
 from .db import database
 from .models import Contract, now
 
@@ -70,7 +70,7 @@ def _checked_rows(lines: Iterable[str], result: ImportResult) -> Iterator[tuple[
                     row[column] = dt.date.fromisoformat(value)
                 except ValueError:
                     problems.append((column, "not a date (YYYY-MM-DD)"))
-        if row["policy_number"] and not _POLICY.fullmatch(row["policy_number"]):
+        if row["policy_number"] and not identity.is_policy_number(row["policy_number"].upper()):
             problems.append(("policy_number", "6-20 half-width letters and digits"))
         if row["postal_code"] and not _POSTAL.fullmatch(row["postal_code"]):
             problems.append(("postal_code", "7 digits (NNN-NNNN)"))
@@ -90,7 +90,6 @@ def _checked_rows(lines: Iterable[str], result: ImportResult) -> Iterator[tuple[
             yield line, row
 
 
-_POLICY = re.compile(r"[A-Za-z0-9]{6,20}")
 _POSTAL = re.compile(r"\d{3}-?\d{4}")
 _PHONE = re.compile(r"[0-9+()\- ]{10,20}")
 

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 from peewee import IntegrityError
 
-from .. import matching
-from ..auth import limits
+from .. import identity
 from ..db import database
+from ..identity import MAX_CONTRACTS, MISMATCH_ADD
 from ..models import Contract, Member, MemberContract
-from ..registration.wizard import MAX_CONTRACTS, MISMATCH, entered_identity
-
-IDENTITY_FIELDS = ("name", "name_kana", "birth_date", "postal_code", "address", "phone")
 
 
 class LinkError(Exception):
@@ -60,30 +57,25 @@ def identity_prefill(member) -> dict:
 
 
 def add(member, policy_number: str, profile: dict, client_key: str | None = None) -> Contract:
-    """Link a contract: it must exist, be nobody's, and match the identity (one message for any miss).
+    """Link a contract: registration's identity check (clickar.identity), one message for any miss.
 
-    Rate limited like registration's identity check, per client and per policy
-    number (auth.limits raises Limited → 429 with the time to wait).
+    Rate limited per client and per policy number (auth.limits raises Limited → 429
+    with the time to wait).
     """
     if not can_add(member):
         raise LinkError(FULL)
-    if client_key is not None:
-        limits.hit("identity-client", client_key)
-    limits.hit("identity-policy", policy_number)
+    try:
+        identity.check(profile, [policy_number], client_key)
+    except identity.Mismatch:
+        raise LinkError(MISMATCH_ADD) from None
     contract = Contract.by_policy_number(policy_number)
-    entered = entered_identity(profile)
-    ok = (contract is not None
-          and not contract.is_linked()
-          and matching.matches(contract.match_form, entered))
-    if not ok:
-        raise LinkError(MISMATCH.replace("登録できません", "追加できません"))
     try:
         with database.atomic():
             MemberContract.create(member=member.id, contract=contract)
             if count(member) > MAX_CONTRACTS:  # two tabs adding at once
                 raise _TooMany()
     except IntegrityError:  # someone linked it meanwhile
-        raise LinkError(MISMATCH.replace("登録できません", "追加できません")) from None
+        raise LinkError(MISMATCH_ADD) from None
     except _TooMany:
         raise LinkError(FULL) from None
     return contract

@@ -14,12 +14,11 @@ from typing import MutableMapping
 from flask import current_app
 from peewee import IntegrityError
 
-from .. import mail, matching
+from .. import identity, mail
 from ..auth import limits
 from ..auth.passwords import hash_password, verify_password
 from ..db import database
 from ..models import (
-    Contract,
     Member,
     MemberContract,
     PendingRegistration,
@@ -30,7 +29,7 @@ from ..models import (
 
 DRAFT_KEY = "reg"
 SCHEMA = 1
-MAX_CONTRACTS = 5
+MAX_CONTRACTS = identity.MAX_CONTRACTS
 LINK_LIFETIME = dt.timedelta(hours=24)
 RESEND_COOLDOWN = dt.timedelta(seconds=60)
 
@@ -38,8 +37,7 @@ STEPS = ("terms", "info", "confirm", "sent")
 
 PROFILE_FIELDS = ("name", "name_kana", "birth_date", "postal_code", "address", "phone", "email")
 
-MISMATCH = ("入力された情報とご契約情報が一致しないため、登録できません。"
-            "証券番号・氏名・住所・生年月日・電話番号をご確認ください。")
+MISMATCH = identity.MISMATCH
 
 
 class WizardError(Exception):
@@ -108,30 +106,13 @@ def has_password(store: MutableMapping) -> bool:
 
 # ---------------------------------------------------------- identity check
 
-def entered_identity(profile: dict) -> dict:
-    return {k: profile.get(k, "") for k in ("name", "name_kana", "birth_date", "postal_code", "address", "phone")}
-
-
 def check_identity(profile: dict, policy_numbers: list[str], client_key: str | None = None) -> None:
-    """Every contract must exist, be free and match; one message for any failure.
-
-    Rate limited per client and per policy number (whether or not it exists).
-    The mail address plays no part: a member's address goes on exactly like a
-    free one (the mail sent at 確定 tells its owner they are a member already).
-    """
-    events = [("identity-client", client_key)] if client_key is not None else []
-    limits.hit_all(events + [("identity-policy", number) for number in policy_numbers])
-    entered = entered_identity(profile)
-    found = {}
-    for number, match_form, link in Contract.identity_check_rows(policy_numbers):
-        found[number] = (match_form, link)
-    for number in policy_numbers:
-        match_form, link = found.get(number, (None, None))
-        ok = (match_form is not None
-              and link is None  # a contract belongs to at most one member
-              and matching.matches(match_form, entered))
-        if not ok:
-            raise WizardError(MISMATCH)
+    """identity.check for this draft. The mail address plays no part: a member's address goes
+    on exactly like a free one (the mail sent at 確定 tells its owner they are a member already)."""
+    try:
+        identity.check(profile, policy_numbers, client_key)
+    except identity.Mismatch:
+        raise WizardError(MISMATCH) from None
 
 
 def submit_info(store: MutableMapping, profile: dict, policy_numbers: list[str],
