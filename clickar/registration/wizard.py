@@ -15,6 +15,7 @@ from flask import current_app
 from peewee import IntegrityError
 
 from .. import identity, mail
+from ..wizard import Steps
 from ..auth import limits
 from ..auth.passwords import hash_password, verify_password
 from ..db import database
@@ -64,19 +65,13 @@ def _save(store: MutableMapping, value: dict) -> None:
         store.permanent = True
 
 
-def first_unfinished(d: dict) -> str:
-    """The step a customer must do next."""
-    if not d.get("terms"):
-        return "terms"
-    if not d.get("info_ok"):
-        return "info"
-    if not d.get("pending"):
-        return "confirm"
-    return "sent"
-
-
-def may_visit(d: dict, step: str) -> bool:
-    return STEPS.index(step) <= STEPS.index(first_unfinished(d))
+FLOW = Steps(STEPS, {
+    "terms": lambda d: bool(d.get("terms")),
+    "info": lambda d: bool(d.get("info_ok")),
+    "confirm": lambda d: bool(d.get("pending")),
+})
+first_unfinished = FLOW.first_unfinished  # the step a customer must do next
+may_visit = FLOW.may_visit
 
 
 def accept_terms(store: MutableMapping) -> None:

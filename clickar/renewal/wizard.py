@@ -24,6 +24,7 @@ from peewee import IntegrityError
 from .. import mail
 from ..db import database
 from ..models import Contract, Member, RateTable, Renewal, now
+from ..wizard import Steps
 from . import plans, rating
 
 DRAFT_KEY = "rnw"
@@ -98,22 +99,15 @@ def clear(store: MutableMapping, contract: Contract) -> None:
         store[DRAFT_KEY] = {"v": SCHEMA, "c": drafts}
 
 
-def first_unfinished(d: dict) -> str:
-    if not d.get("contract_ok"):
-        return "contract"
-    if not d.get("options_ok"):
-        return "options"
-    if d.get("premium") is None:
-        return "premium"
-    if not d.get("consent"):
-        return "disclosure"
-    if not d.get("renewal"):
-        return "review"
-    return "done"
-
-
-def may_visit(d: dict, step: str) -> bool:
-    return STEPS.index(step) <= STEPS.index(first_unfinished(d))
+FLOW = Steps(STEPS, {
+    "contract": lambda d: bool(d.get("contract_ok")),
+    "options": lambda d: bool(d.get("options_ok")),
+    "premium": lambda d: d.get("premium") is not None,
+    "disclosure": lambda d: bool(d.get("consent")),
+    "review": lambda d: bool(d.get("renewal")),
+})
+first_unfinished = FLOW.first_unfinished  # the step a customer must do next
+may_visit = FLOW.may_visit
 
 
 # ------------------------------------------------------------ 1 ご契約内容
