@@ -172,7 +172,7 @@ def test_a_formula_typed_as_an_address_reaches_the_back_office_as_text(seeded, t
     r = taro.post("/mypage/profile/change", {"postal_code": "1000001", "address": attack,
                                              "phone": "+81-3-1234-5678"})
     assert r.status_code == 303
-    result = runner.invoke(args=["changes", "export", "--since", window.today().isoformat()])
+    result = runner.invoke(args=["changes", "export", "--since", jp.today().isoformat()])
     assert result.exit_code == 0, result.output
     cells = [cell for row in csv.reader(io.StringIO(result.stdout_bytes.decode("utf-8-sig"))) for cell in row]
     assert "'" + attack in cells
