@@ -19,10 +19,8 @@ os.environ["CLICKAR_ENV"] = "testing"
 
 POSTGRES_URL = os.environ.get("CLICKAR_TEST_POSTGRES_URL")
 
-from clickar import create_app  # noqa: E402
-from clickar.db import database, upgrade  # noqa: E402
-from clickar.demo import demo_rows  # noqa: E402
-from clickar import contracts as contract_data  # noqa: E402
+from app_support import close_app, make_app  # noqa: E402
+from clickar.db import database  # noqa: E402
 
 # ------------------------------------------------------------------ SMTP sink
 
@@ -156,24 +154,10 @@ def database_url(request, tmp_path):
 
 @pytest.fixture
 def app(database_url, smtp):
-    app = create_app({
-        "DATABASE_URL": database_url,
-        "SMTP_URL": f"smtp://127.0.0.1:{smtp.port}",
-        "BASE_URL": "http://localhost",
-        # Each test counts its own rate limits (shared Redis across workers stays apart).
-        "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
-    })
-    with app.app_context():
-        database.connect(reuse_if_open=True)
-        upgrade()
-        contract_data.upsert(demo_rows())
-        database.close()
+    app = make_app(database_url, smtp.port)
     smtp.clear()
     yield app
-    for thread in app.extensions.get("mail_threads", []):
-        thread.join(timeout=10)
-    if not database.is_closed():
-        database.close()
+    close_app(app)
 
 
 @pytest.fixture

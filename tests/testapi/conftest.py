@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import pytest
-from testapi_support import TOKEN, make_app
-
-from clickar.db import database
+from app_support import close_app, make_app
+from testapi_support import TOKEN
 
 
 @pytest.fixture
@@ -12,10 +11,7 @@ def app(database_url, smtp):
     app = make_app(database_url, smtp.port, TEST_API_TOKEN=TOKEN)
     smtp.clear()
     yield app
-    for thread in app.extensions.get("mail_threads", []):
-        thread.join(timeout=10)
-    if not database.is_closed():
-        database.close()
+    close_app(app)
 
 
 @pytest.fixture

@@ -15,7 +15,8 @@ from clickar.models import (
     VerificationToken,
 )
 
-from testapi_support import TOKEN, make_app
+from app_support import make_app
+from testapi_support import TOKEN
 
 CONTRACT = {
     "policy_number": "E2EAPI00010",

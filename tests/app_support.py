@@ -1,0 +1,39 @@
+"""One way to make and put away a test app (imported by name: tests/ has no packages).
+
+Used by the `app` fixture of tests/conftest.py and of tests/testapi/, and by tests that need
+an app of their own.
+"""
+from __future__ import annotations
+
+import uuid
+
+from clickar import contracts as contract_data
+from clickar import create_app
+from clickar.db import database, upgrade
+from clickar.demo import demo_rows
+
+
+def make_app(database_url, smtp_port=None, **config):
+    """An app on a migrated database holding the demo contracts; its own rate-limit counters."""
+    app = create_app({
+        "DATABASE_URL": database_url,
+        "SMTP_URL": f"smtp://127.0.0.1:{smtp_port}" if smtp_port else None,
+        "BASE_URL": "http://localhost",
+        # Each app counts its own rate limits (shared Redis across workers stays apart).
+        "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        **config,
+    })
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        upgrade()
+        contract_data.upsert(demo_rows())
+        database.close()
+    return app
+
+
+def close_app(app) -> None:
+    """Wait for the app's mail threads, close the connection."""
+    for thread in app.extensions.get("mail_threads", []):
+        thread.join(timeout=10)
+    if not database.is_closed():
+        database.close()
