@@ -6,6 +6,8 @@ HX-Request says so with `Vary: HX-Request`.
 """
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import make_response, redirect, render_template, request, url_for
 
 from . import jp
@@ -23,6 +25,17 @@ def render(page: str, partial: str, status: int = 200, push_url: str | None = No
     if is_htmx() and push_url:
         response.headers["HX-Push-Url"] = push_url
     return response
+
+
+def local_path(target: str | None, inside: str = "/") -> str | None:
+    """`target` when it is a path of this site under `inside` (where to go after a login), else None:
+    no scheme, no host, no `//` or backslash that a browser would read as another site."""
+    if target:
+        parts = urlsplit(target)
+        if (not parts.scheme and not parts.netloc and target.startswith(inside)
+                and not target.startswith("//") and "\\" not in target):
+            return target
+    return None
 
 
 def see_other(endpoint: str, **values):

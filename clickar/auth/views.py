@@ -1,13 +1,11 @@
 """ログイン, ワンタイムパスワード, ログアウト, パスワードをお忘れの方."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
 from ..models import Member
-from ..web import hx_redirect, render, see_other
+from ..web import hx_redirect, local_path, render, see_other
 from . import account, devices, limits, otp
 from .forms import ForgotForm, LoginForm, OtpForm, ResetForm
 from .limits import limiter
@@ -29,12 +27,7 @@ TITLES = {
 
 def safe_next(target: str | None) -> str:
     """Only same-site paths; anything else goes to My Page top."""
-    if target:
-        parts = urlsplit(target)
-        if (not parts.scheme and not parts.netloc and target.startswith("/")
-                and not target.startswith("//") and "\\" not in target):
-            return target
-    return url_for("mypage.top")
+    return local_path(target) or url_for("mypage.top")
 
 
 def client() -> account.Client:

@@ -1,14 +1,12 @@
 """/staff/login, /staff/logout and /staff/accounts. Thin: read the request, call accounts.py, render."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, g, redirect, request, session, url_for
 
 from ..auth import limits
 from ..auth.limits import limiter
 from ..models import Staff
-from ..web import hx_redirect, render
+from ..web import hx_redirect, local_path, render
 from . import accounts
 from .forms import StaffLoginForm
 from .guard import admin_required, guard
@@ -26,12 +24,7 @@ def _staff_context():
 
 def safe_next(target: str | None) -> str:
     """Only paths inside the console; anything else goes to the console's first page."""
-    if target:
-        parts = urlsplit(target)
-        if (not parts.scheme and not parts.netloc and target.startswith("/staff/")
-                and not target.startswith("//") and "\\" not in target):
-            return target
-    return url_for(HOME)
+    return local_path(target, "/staff/") or url_for(HOME)
 
 
 def _page(name: str, title: str, status: int = 200, **ctx):
