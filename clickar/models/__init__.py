@@ -8,7 +8,7 @@
     mail.py          OutboxMail
     flyers.py        Staff, Campaign, Visit, FunnelEvent
     renewal.py       Group, ContractConditions, RateTable, Renewal, ChangeRequest
-    help.py          ChatLog
+    help.py          ChatLog, ChatExample
     reminders.py     ReminderLog, ReminderOptOut
 
 `from clickar.models import X` works for every name below.
@@ -20,7 +20,7 @@ from .accounts import (AccountToken, LoginEvent, LoginLock, Member, MemberContra
 from .base import BaseModel, JSONField, now, token_hash
 from .contracts import Contract
 from .flyers import Campaign, FunnelEvent, Staff, Visit
-from .help import ChatLog
+from .help import ChatExample, ChatLog
 from .mail import OutboxMail
 from .registration import PendingRegistration, VerificationToken
 from .reminders import ReminderLog, ReminderOptOut
@@ -32,7 +32,7 @@ ALL_MODELS = [
 ]
 
 __all__ = [
-    "ALL_MODELS", "AccountToken", "BaseModel", "Campaign", "ChangeRequest", "ChatLog", "Contract",
+    "ALL_MODELS", "AccountToken", "BaseModel", "Campaign", "ChangeRequest", "ChatExample", "ChatLog", "Contract",
     "ContractConditions", "FunnelEvent", "Group", "JSONField", "LoginEvent", "LoginLock", "Member", "MemberContract",
     "OneTimePassword", "OutboxMail", "PendingRegistration", "RateTable", "RecoveryCode", "ReminderLog", "ReminderOptOut", "Renewal", "Staff",
     "TrustedDevice", "VerificationToken", "Visit", "now", "token_hash",

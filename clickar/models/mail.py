@@ -8,7 +8,7 @@ from peewee import (
     TextField,
 )
 
-from .base import BaseModel, now
+from .base import BaseModel, JSONField, now
 
 __all__ = ["OutboxMail"]
 
