@@ -274,7 +274,7 @@ def run_worker(smtp_url: str, sender: str, interval: float = 2.0, once: bool = F
     from .errors import UNREACHABLE
     from .ops import retention
     from .reminders import run as reminders
-    from .renewal.window import JST
+    from .jp import JST
 
     clock = clock or (lambda: dt.datetime.now(JST))
     reminded_on = None

@@ -6,6 +6,8 @@ htmx a question appends one exchange to the log, a vote swaps itself.
 """
 from __future__ import annotations
 
+from .. import jp
+
 import json
 import threading
 
@@ -68,9 +70,8 @@ def contract_facts(member) -> list[chat.ContractFacts]:
     if member is None or not getattr(member, "is_authenticated", False):
         return []
     from ..renewal import plans
-    from ..renewal import window as renewal_window
 
-    today = renewal_window.today()
+    today = jp.today()
     out = []
     for c in member.contracts():
         w = plans.plan_of(c).window

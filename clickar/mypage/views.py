@@ -54,7 +54,7 @@ def top():
 def renewal_start():
     """Where the flyer's 更新のお手続き code leads (after login when needed): the renewal itself
     when one contract is open for it, else My Page top with the first open card in focus."""
-    rows = plans.statuses(current_user.contracts(), window.today(), _agency_default())
+    rows = plans.statuses(current_user.contracts(), jp.today(), _agency_default())
     open_ = [row.contract.policy_number for row in rows if row.status == "open"]
     if len(open_) == 1:
         return see_other(url_for("renewal.entry", policy_number=open_[0]))

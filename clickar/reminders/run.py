@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from peewee import fn
 
-from .. import mail
+from .. import jp, mail
 from ..db import database
 from ..models import (Contract, Group, Member, MemberContract, OutboxMail, ReminderLog, ReminderOptOut, Renewal,
                       now, token_hash)
@@ -204,7 +204,7 @@ def send(today: dt.date | None = None, dry_run: bool = False, deliver: bool = Tr
          batch_members: int = BATCH_MEMBERS, progress=None) -> Report:
     """The pass for `today` (JST). deliver: send each batch's mails through SMTP right after its
     commit (the CLI); the mail worker passes False and sends them in its own rounds."""
-    today = today or window.today()
+    today = today or jp.today()
     say = progress or (lambda text: print(text, file=sys.stderr, flush=True))
     found = due_today(today)
     members = _by_member(found)

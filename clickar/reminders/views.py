@@ -12,10 +12,10 @@ from __future__ import annotations
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from .. import jp
 from ..extensions import csrf
 from ..models import ReminderLog
 from ..mypage.links import linked_contract
-from ..renewal import window
 from ..staff.guard import staff_required
 from ..web import is_htmx, render, see_other
 from . import links, staff
@@ -113,7 +113,7 @@ def staff_overview():
 @staff_required
 def staff_call_list():
     days = _days()
-    today = window.today()
+    today = jp.today()
     response = make_response(staff.call_list_csv(today, days))
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = (f"attachment; filename=not-renewed-{today.isoformat()}"

@@ -384,7 +384,7 @@ def test_the_reminder_log_is_purged_after_its_age(prius, taro_id, runner, app, m
 
 def test_the_mail_worker_sends_reminders_once_a_day_from_the_hour(prius, taro_id, app, smtp, mailbox):
     from clickar import mail
-    from clickar.renewal.window import JST
+    from clickar.jp import JST
 
     start = days_from_today(-30)
     calls = []

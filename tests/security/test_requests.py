@@ -9,7 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[2]
-CSRF_EXEMPT_PREFIXES = ("/_test/",)
+# /_test/: bearer-token JSON API; /reminders/unsubscribe/: RFC 8058 one-click POST from the
+# mailbox provider (no cookie, no form), authorised by the signed token in its URL instead.
+CSRF_EXEMPT_PREFIXES = ("/_test/", "/reminders/unsubscribe/")
 
 
 def post_routes(app) -> list[str]:
