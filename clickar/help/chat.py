@@ -344,7 +344,7 @@ def personalise(reply: Reply, facts: list[ContractFacts]) -> Reply:
         return reply
     import html as _html
 
-    from ..web import jdate
+    from ..jp import jdate
 
     e = _html.escape
     items = []
