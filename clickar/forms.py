@@ -8,7 +8,7 @@ from wtforms import FieldList, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from . import identity, jp, matching
-from .matching.phone import phone_key
+from .matching.phone import display_phone, phone_key
 
 
 class Form(FlaskForm):
@@ -113,6 +113,7 @@ class AddressPhone:
     def validate_phone(self, field):
         if phone_key(field.data) is None:  # what the matching can compare: a whole number, area code first
             raise ValidationError("電話番号は市外局番から数字で入力してください。例：03-1234-5678")
+        field.data = display_phone(field.data)  # 確認 shows 06-6123-4567, not ０６－６１２３－４５６７
 
 
 class IdentityFields(AddressPhone):

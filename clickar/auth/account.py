@@ -324,5 +324,6 @@ def confirm_email_change(member: Member, token: str, client: Client) -> Member |
 
 
 def mask_email(address: str) -> str:
+    """t***@example.jp: enough for its owner to recognise, little for anyone else."""
     local, _, domain = address.partition("@")
-    return (local[:2] + "***@" + domain) if domain else "***"
+    return (local[:1] + "***@" + domain) if domain else "***"

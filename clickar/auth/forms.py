@@ -44,6 +44,13 @@ class ResetForm(NewPasswordMixin, Form):
     password_confirm = PasswordField("新しいパスワード（確認用）")
 
 
+class NewPasswordForm(NewPasswordMixin, Form):
+    """本登録 through a new-password link (registration): the new password twice."""
+    password = PasswordField("新しいパスワード")
+    password_confirm = PasswordField("新しいパスワード（確認用）")
+    trust_device = BooleanField("信頼できる端末（ブラウザ等）として登録する")
+
+
 class PasswordChangeForm(NewPasswordMixin, Form):
     current = PasswordField("現在のパスワード", validators=[DataRequired("現在のパスワードを入力してください。")])
     password = PasswordField("新しいパスワード")

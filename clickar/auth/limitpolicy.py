@@ -36,6 +36,7 @@ RULES = {
     "identity-policy": "10 per hour",          # identity checks naming one policy number
     "otp-client": "100 per 15 minutes",        # one-time password posts from one client
     "resend-daily": "5 per day",               # 確認メールを再送する per registration
+    "otp-resend": "5 per hour",                # ワンタイムパスワードを再送する per member
     "reset-account": "3 per hour",             # reset mails to one address (silently capped)
     "reset-client": "10 per hour",             # reset requests from one client
     "email-change": "5 per day",               # mail-change confirmations per member

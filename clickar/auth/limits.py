@@ -125,3 +125,11 @@ def _too_many(retry_after: int):
         429, "しばらく時間をおいてお試しください",
         f"短時間に操作が繰り返されたため、一時的にご利用を制限しています。約{minutes}分後に、もう一度お試しください。")
     return body, status, {"Retry-After": str(retry_after)}
+
+
+def seconds_left(since, cooldown, current) -> int:
+    """Whole seconds until a resend is allowed again (0: now); the button shows them (あと 45 秒)."""
+    if since is None:
+        return 0
+    left = (since + cooldown - current).total_seconds()
+    return max(0, int(left + 0.999))

@@ -19,28 +19,67 @@ import pyotp
 from .. import mail
 from ..db import database
 from ..models import Member, OneTimePassword, now, token_hash
-from . import authenticator
+from . import authenticator, limits
 
 LIFETIME = dt.timedelta(minutes=5)
 MAX_TRIES = 5          # per login attempt
+RESEND_COOLDOWN = dt.timedelta(seconds=60)
 MEMBER_MAX_WRONG = 10  # wrong codes in a row across logins: code entry stops until the password is reset
+
+
+def _code_mail(member: Member, secret: str, insurer_name: str):
+    return mail.queue(
+        "otp", member.email, f"【マイページ】ワンタイムパスワードのお知らせ（{insurer_name}）",
+        "otp", code=pyotp.HOTP(secret, digits=6).at(0), minutes=int(LIFETIME.total_seconds() // 60))
 
 
 def start(member: Member, insurer_name: str) -> str:
     """Create a code for a new login attempt, queue its mail; returns the attempt id."""
     attempt = secrets.token_urlsafe(24)
     secret = pyotp.random_base32()
-    code = pyotp.HOTP(secret, digits=6).at(0)
     outgoing = []
     with database.atomic():
         OneTimePassword.create(member=member, attempt_hash=token_hash(attempt), secret=secret,
                                expires_at=now() + LIFETIME)
         if not member.uses_authenticator():
-            outgoing.append(mail.queue(
-                "otp", member.email, f"【マイページ】ワンタイムパスワードのお知らせ（{insurer_name}）",
-                "otp", code=code, minutes=int(LIFETIME.total_seconds() // 60)))
+            outgoing.append(_code_mail(member, secret, insurer_name))
     mail.dispatch(outgoing)
     return attempt
+
+
+def resend_wait(attempt: str | None) -> int:
+    """Seconds until ワンタイムパスワードを再送する works for this attempt (0: now)."""
+    row = OneTimePassword.for_attempt(attempt)
+    if row is None:
+        return 0
+    return limits.seconds_left(row.created_at, RESEND_COOLDOWN, now())
+
+
+def resend(attempt: str | None, insurer_name: str) -> str:
+    """再送: a new code for the same attempt ('sent'), or 'wait' (cooldown), 'cap', 'missing'.
+
+    The old code stops working; the attempt keeps its tries, so a resend never
+    buys more guesses. created_at is the time of the latest code.
+    """
+    row = OneTimePassword.for_attempt(attempt)
+    if row is None or row.used_at or row.member.uses_authenticator() or row.member.codes_locked_at:
+        return "missing"
+    if resend_wait(attempt):
+        return "wait"
+    if not limits.allowed_once("otp-resend", str(row.member_id)):
+        return "cap"
+    secret = pyotp.random_base32()
+    with database.atomic():
+        changed = (OneTimePassword
+                   .update(secret=secret, created_at=now(), expires_at=now() + LIFETIME)
+                   .where((OneTimePassword.id == row.id) & OneTimePassword.used_at.is_null()
+                          & (OneTimePassword.created_at == row.created_at))
+                   .execute())
+        if changed != 1:
+            return "wait"  # a parallel resend won
+        outgoing = _code_mail(row.member, secret, insurer_name)
+    mail.dispatch([outgoing])
+    return "sent"
 
 
 def attempt_member(attempt: str | None) -> Member | None:

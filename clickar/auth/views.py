@@ -81,7 +81,24 @@ def otp_form():
     member = otp.attempt_member(session.get("otp_attempt"))
     if member is None:
         return see_other("auth.login_form")
-    return _page("otp", form=OtpForm(), authenticator=member.uses_authenticator())
+    return _otp_page(member, OtpForm(), resent=request.args.get("resent"))
+
+
+def _otp_page(member: Member, form: OtpForm, status: int = 200, resent: str | None = None):
+    """The code screen says where the code went (t***@example.jp) and when 再送 works."""
+    return _page("otp", status, form=form, authenticator=member.uses_authenticator(),
+                 masked_email=account.mask_email(member.email), resent=resent,
+                 wait=otp.resend_wait(session.get("otp_attempt")))
+
+
+@bp.post("/login/otp/resend")
+@limiter.limit(lambda: limits.RULES["otp-client"])
+def otp_resend():
+    member = otp.attempt_member(session.get("otp_attempt"))
+    if member is None:
+        return see_other("auth.login_form")
+    status = otp.resend(session.get("otp_attempt"), current_app.config["INSURER_NAME"])
+    return see_other("auth.otp_form", resent=status)
 
 
 @bp.post("/login/otp")
@@ -92,7 +109,7 @@ def otp_submit():
         return see_other("auth.login_form")
     form = OtpForm()
     if not form.validate():
-        return _page("otp", 422, form=form, authenticator=member.uses_authenticator())
+        return _otp_page(member, form, 422)
     status, member_ok = otp.check(session.get("otp_attempt"), form.code.data)
     if status in ("ok", "recovery"):
         response = hx_redirect(_sign_in(member_ok))
@@ -105,7 +122,7 @@ def otp_submit():
     if status == "wrong":
         account.record(member, "otp_failed", client())
         form.code.errors = ["ワンタイムパスワードが正しくありません。"]
-        return _page("otp", 422, form=form, authenticator=member.uses_authenticator())
+        return _otp_page(member, form, 422)
     session.pop("otp_attempt", None)
     messages = {
         "expired": "ワンタイムパスワードの有効期限が切れました。もう一度ログインしてください。",

@@ -88,3 +88,22 @@ def normalise_phone(text: object) -> str | None:
     if n.country_code != 81 or not phonenumbers.is_valid_number(n):
         return None
     return "0" + str(n.national_number)
+
+
+def display_phone(text: object) -> str:
+    """How 確認 shows a number: half-width, grouped the Japanese way
+    ("０６－６１２３－４５６７" → "06-6123-4567"); a number `phonenumbers`
+    cannot group keeps the typed groups joined by "-"."""
+    import phonenumbers
+
+    key = phone_key(text)
+    if key is not None:
+        try:
+            n = phonenumbers.parse(key, "JP")
+        except phonenumbers.NumberParseException:
+            n = None
+        if n is not None and phonenumbers.is_valid_number(n):
+            if n.country_code == 81:
+                return phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.NATIONAL)
+            return phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return "-".join(re.findall(r"[0-9]+", nfkc(text)))

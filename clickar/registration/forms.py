@@ -52,3 +52,4 @@ class VerifyForm(Form):
     password = PasswordField("パスワード", validators=[required("パスワードを入力してください。")])
     show_password = BooleanField("入力したパスワードを表示する")
     trust_device = BooleanField("信頼できる端末（ブラウザ等）として登録する")
+

@@ -4,9 +4,11 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request, session, url_for
 
 from ..auth import account, devices, limits
+from ..auth import forms as auth_forms  # a module: auth.forms imports registration.forms
 from ..auth.passwords import password_problem
 from ..auth.signin import sign_in
 from ..flyers import tracking
+from ..models import Campaign
 from ..web import hx_redirect, render, see_other
 from . import wizard
 from .forms import InfoForm, TermsForm, VerifyForm
@@ -35,6 +37,8 @@ TITLES = {
     "verify": "本登録",
     "link_invalid": "本登録URLをご確認ください",
     "done": "登録完了",
+    "forgot": "本登録のパスワードをお忘れの方",
+    "new_password": "パスワードを設定して本登録",
 }
 
 
@@ -99,13 +103,22 @@ def info_submit():
     if not form.validate():
         if form.password.data and not form.password.errors and not form.password_confirm.errors:
             wizard.keep_typed(session, form.profile(), form.policy_number_values(), form.password.data)
+        form.password_on_file = wizard.has_password(session)  # kept now: no 必須 badge on blank fields
         return _step("info", 422, form=form)
     try:
         wizard.submit_info(session, form.profile(), form.policy_number_values(),
                            form.password.data or None, limits.client_address())
     except wizard.WizardError as err:
-        return _step("info", 422, form=form, mismatch=err.message)
+        form.password_on_file = wizard.has_password(session)
+        return _step("info", 422, form=form, mismatch=err.message, agency=_agency())
     return see_other("registration.confirm_form")
+
+
+def _agency():
+    """The flyer's 取扱代理店 (printed on it, not personal data) when the visitor came by its code."""
+    code = session.get("campaign")
+    campaign = Campaign.by_code(code) if isinstance(code, str) and code else None
+    return campaign if campaign is not None and campaign.agency_name else None
 
 
 def _change_rows(form: InfoForm, action: str):
@@ -146,7 +159,8 @@ def confirm_submit():
         wizard.confirm(session, _verify_url, limits.client_address())
     except wizard.WizardError as err:
         d = wizard.draft(session)
-        return _step("confirm", 422, info=d.get("info") or {}, form=TermsForm(), mismatch=err.message)
+        return _step("confirm", 422, info=d.get("info") or {}, form=TermsForm(), mismatch=err.message,
+                     agency=_agency())
     return see_other("registration.sent_form")
 
 
@@ -157,7 +171,7 @@ def sent_form():
     if (guard := _guard("sent")) is not None:
         return guard
     return _step("sent", info=wizard.draft(session)["info"], form=TermsForm(),
-                 resent=request.args.get("resent"))
+                 resent=request.args.get("resent"), wait=wizard.resend_wait(session))
 
 
 @bp.post("/sent/resend")
@@ -191,16 +205,71 @@ def verify_submit(token: str):
     except wizard.WizardError as err:
         form.password.errors = [err.message]
         return _step("verify", 422, form=form, token=token)
+    return _sign_in_new_member(member, form.trust_device.data)
+
+
+def _sign_in_new_member(member, trust_device: bool):
+    """本登録 done: a fresh session for the new member (no fixation), signed in."""
     tracking.record_registered(tracking.registration_wizard_id(member.id), member.id)
     wizard.finish(session)
     member = sign_in(member)  # a fresh session for the new member (no fixation)
     response = hx_redirect(url_for("registration.done"))
     visitor = account.Client.of(request.remote_addr, request.user_agent.string)
     account.record(member, "registered", visitor)
-    if form.trust_device.data:
+    if trust_device:
         devices.trust_this_browser(member, request.user_agent.string, response)
         account.record(member, "device_trusted", visitor)
     return response
+
+
+# ------------------------------------------- 9 本登録: パスワードをお忘れの方
+
+def _new_password_url(token: str) -> str:
+    return current_app.config["BASE_URL"] + url_for("registration.new_password_form", token=token)
+
+
+@bp.get("/verify/<token>/forgot")
+def forgot_form(token: str):
+    state, row = wizard.link_state(token)
+    if state != "ok":
+        return _step("link_invalid", 410 if state == "expired" else 404, state=state)
+    return _step("forgot", form=TermsForm(), token=token,
+                 masked_email=account.mask_email(row.registration.email))
+
+
+@bp.post("/verify/<token>/forgot")
+def forgot_submit(token: str):
+    state, row = wizard.link_state(token)
+    if state != "ok":
+        return _step("link_invalid", 410 if state == "expired" else 404, state=state)
+    masked = account.mask_email(row.registration.email)
+    outcome = wizard.forgot_password(token, _new_password_url)
+    return _step("forgot", form=TermsForm(), token=token, masked_email=masked, outcome=outcome)
+
+
+@bp.get("/new-password/<token>")
+def new_password_form(token: str):
+    state, _ = wizard.link_state(token, wizard.NEW_PASSWORD)
+    if state != "ok":
+        return _step("link_invalid", 410 if state == "expired" else 404, state=state)
+    return _step("new_password", form=auth_forms.NewPasswordForm(), token=token)
+
+
+@bp.post("/new-password/<token>")
+def new_password_submit(token: str):
+    state, _ = wizard.link_state(token, wizard.NEW_PASSWORD)
+    if state != "ok":
+        return _step("link_invalid", 410 if state == "expired" else 404, state=state)
+    form = auth_forms.NewPasswordForm()
+    if not form.validate():
+        return _step("new_password", 422, form=form, token=token)
+    try:
+        member = wizard.complete(token, form.password.data, current_app.config["INSURER_NAME"],
+                                 wizard.NEW_PASSWORD)
+    except wizard.WizardError as err:
+        form.password.errors = [err.message]
+        return _step("new_password", 422, form=form, token=token)
+    return _sign_in_new_member(member, form.trust_device.data)
 
 
 # -------------------------------------------------------------- 10 登録完了

@@ -169,6 +169,24 @@ def _verification_mail(registration: PendingRegistration, url: str):
     The 仮登録 and its token are made either way, so the screens, 再送 and its
     limits behave the same; the token of a member's address is never sent.
     """
+    return _registration_mail(registration, "verification",
+                              f"【マイページ】仮登録受付のご連絡・本登録のお願い（{current_app.config['INSURER_NAME']}）",
+                              url=url, hours=int(LINK_LIFETIME.total_seconds() // 3600))
+
+
+def _supersede(registration: PendingRegistration) -> None:
+    """Every link of this 仮登録 not yet used stops working."""
+    (VerificationToken
+     .update(superseded_at=now())
+     .where((VerificationToken.registration == registration)
+            & VerificationToken.used_at.is_null()
+            & VerificationToken.superseded_at.is_null())
+     .execute())
+
+
+def _registration_mail(registration: PendingRegistration, template: str, subject: str, **ctx):
+    """A mail with a link for this 仮登録; to a member's address, the already-member note instead
+    (the link of a member's address is never sent)."""
     if Member.by_email(registration.email) is not None:
         return mail.queue(
             "already_member",
@@ -176,14 +194,7 @@ def _verification_mail(registration: PendingRegistration, url: str):
             "【マイページ】会員登録のお申し込みについて（すでにご登録済みです）",
             "already_member",
         )
-    return mail.queue(
-        "verification",
-        registration.email,
-        f"【マイページ】仮登録受付のご連絡・本登録のお願い（{current_app.config['INSURER_NAME']}）",
-        "verification",
-        url=url,
-        hours=int(LINK_LIFETIME.total_seconds() // 3600),
-    )
+    return mail.queue(template, registration.email, subject, template, **ctx)
 
 
 def _mark_sent(store: MutableMapping, registration: PendingRegistration) -> None:
@@ -193,30 +204,35 @@ def _mark_sent(store: MutableMapping, registration: PendingRegistration) -> None
     _save(store, d)
 
 
+def _latest_token(registration: PendingRegistration) -> VerificationToken | None:
+    return (VerificationToken
+            .select()
+            .where(VerificationToken.registration == registration)
+            .order_by(VerificationToken.created_at.desc())
+            .first())
+
+
+def resend_wait(store: MutableMapping) -> int:
+    """Seconds until 確認メールを再送する works again (0: now); the button shows them."""
+    registration = PendingRegistration.get_or_none(PendingRegistration.id == draft(store).get("pending"))
+    latest = _latest_token(registration) if registration is not None else None
+    return limits.seconds_left(latest.created_at if latest else None, RESEND_COOLDOWN, now())
+
+
 def resend(store: MutableMapping, verify_url) -> str:
     """確認メールを再送する: new link, older links stop working. Returns a status word."""
     d = draft(store)
     registration = PendingRegistration.get_or_none(PendingRegistration.id == d.get("pending"))
     if registration is None or registration.completed_at:
         return "done"
-    latest = (VerificationToken
-              .select()
-              .where(VerificationToken.registration == registration)
-              .order_by(VerificationToken.created_at.desc())
-              .first())
-    if latest and now() - latest.created_at < RESEND_COOLDOWN:
+    if resend_wait(store):
         return "wait"
     if not limits.allowed("resend-daily", str(registration.id)):
         return "cap"
     limits.hit("resend-daily", str(registration.id))
     token = secrets.token_urlsafe(32)
     with database.atomic():
-        (VerificationToken
-         .update(superseded_at=now())
-         .where((VerificationToken.registration == registration)
-                & VerificationToken.used_at.is_null()
-                & VerificationToken.superseded_at.is_null())
-         .execute())
+        _supersede(registration)
         VerificationToken.create(registration=registration, token_hash=token_hash(token),
                                  expires_at=now() + LINK_LIFETIME)
         outgoing = _verification_mail(registration, verify_url(token))
@@ -226,21 +242,51 @@ def resend(store: MutableMapping, verify_url) -> str:
 
 # ---------------------------------------------------------------- 本登録
 
-def link_state(token: str) -> tuple[str, VerificationToken | None]:
-    """'ok', 'used' (無効) or 'expired' (有効期限), and the token row."""
-    row = VerificationToken.by_token(token) if token else None
+# A new-password link (本登録でパスワードを忘れた場合) is a VerificationToken hashed
+# under this prefix: a 本登録 link never opens the new-password page, nor the reverse.
+NEW_PASSWORD = "new-password:"
+
+
+def link_state(token: str, kind: str = "") -> tuple[str, VerificationToken | None]:
+    """'ok', 'used' (無効) or 'expired' (有効期限), and the token row. kind: "" or NEW_PASSWORD."""
+    row = VerificationToken.by_token(kind + token) if token else None
     if row is None:
         return "used", None
     return row.state(), row
 
 
-def complete(token: str, password: str, insurer_name: str) -> Member:
-    """本登録: the password from step 5 turns the 仮登録 into a member, in one transaction."""
+def forgot_password(token: str, new_password_url) -> str:
+    """本登録 with the step-5 password forgotten: mail a new-password link to the address
+    of this 仮登録 (never elsewhere), and end the 本登録 link. 'sent', 'cap' or 'used'."""
     state, row = link_state(token)
+    if state != "ok":
+        return "used"
+    registration = row.registration
+    if not limits.allowed_once("resend-daily", str(registration.id)):
+        return "cap"
+    fresh = secrets.token_urlsafe(32)
+    with database.atomic():
+        _supersede(registration)
+        VerificationToken.create(registration=registration, token_hash=token_hash(NEW_PASSWORD + fresh),
+                                 expires_at=now() + LINK_LIFETIME)
+        outgoing = _registration_mail(
+            registration, "new_password", "【マイページ】本登録のパスワード設定のご案内",
+            url=new_password_url(fresh), hours=int(LINK_LIFETIME.total_seconds() // 3600))
+    mail.dispatch([outgoing])
+    return "sent"
+
+
+def complete(token: str, password: str, insurer_name: str, kind: str = "") -> Member:
+    """本登録: the password from step 5 turns the 仮登録 into a member, in one transaction.
+
+    Through a new-password link (kind NEW_PASSWORD) the password given is the new one."""
+    state, row = link_state(token, kind)
     if state != "ok":
         raise WizardError("このURLは無効です。" if state == "used" else "このURLは有効期限が切れています。")
     registration = row.registration
-    if not verify_password(registration.password_hash, password):
+    if kind == NEW_PASSWORD:
+        registration.password_hash = hash_password(password)
+    elif not verify_password(registration.password_hash, password):
         raise WizardError("パスワードが正しくありません。入力内容をご確認ください。")
     contracts = list(registration.contracts())
     try:

@@ -103,6 +103,26 @@
     });
   });
 
+  // 再送 cooldown on the button (あと 45 秒): count down, then enable it.
+  function startCooldowns(root) {
+    (root || document).querySelectorAll("button[data-cooldown]").forEach(function (button) {
+      var left = parseInt(button.getAttribute("data-cooldown"), 10) || 0;
+      if (left <= 0 || button.cooldownTimer) return;
+      var label = button.getAttribute("data-label");
+      button.cooldownTimer = setInterval(function () {
+        left -= 1;
+        var shown = button.querySelector("[data-cooldown-seconds]");
+        if (left > 0 && shown) { shown.textContent = left; return; }
+        clearInterval(button.cooldownTimer);
+        button.disabled = false;
+        button.removeAttribute("aria-disabled");
+        button.textContent = label;
+      }, 1000);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { startCooldowns(); });
+  document.addEventListener("htmx:afterSettle", function (event) { startCooldowns(event.detail.target); });
+
   // ---- PWA (issue 6): service worker, update toast, cache clearing, ホーム画面に追加 ----
   // A toast that stays until its button is pressed.
   function toastAction(message, label, action) {
