@@ -11,7 +11,7 @@ from ..flyers import tracking
 from ..models import Campaign
 from ..web import hx_redirect, render, see_other
 from . import wizard
-from .forms import InfoForm, TermsForm, VerifyForm
+from .forms import EmailFixForm, InfoForm, TermsForm, VerifyForm
 
 bp = Blueprint("registration", __name__, url_prefix="/mypage/register")
 
@@ -171,7 +171,21 @@ def sent_form():
     if (guard := _guard("sent")) is not None:
         return guard
     return _step("sent", info=wizard.draft(session)["info"], form=TermsForm(),
-                 resent=request.args.get("resent"), wait=wizard.resend_wait(session))
+                 resent=request.args.get("resent"), wait=wizard.resend_wait(session),
+                 email_form=EmailFixForm(formdata=None))
+
+
+@bp.post("/sent/email")
+def change_email():
+    """メールアドレスを修正する: a typo at step 5 no longer means starting over."""
+    if (guard := _guard("sent")) is not None:
+        return guard
+    form = EmailFixForm()
+    if not form.validate():
+        return _step("sent", 422, info=wizard.draft(session)["info"], form=TermsForm(),
+                     wait=wizard.resend_wait(session), email_form=form, fixing=True)
+    status = wizard.change_email(session, form.email.data, _verify_url)
+    return see_other("registration.sent_form", resent="changed" if status == "sent" else status)
 
 
 @bp.post("/sent/resend")

@@ -209,3 +209,45 @@ def test_new_password_link_refuses_a_weak_or_unmatched_password(actions, client,
     response = actions.post(new_path, {"password": "Newpass2026", "password_confirm": "Newpass2027"})
     assert response.status_code == 422 and "一致しません" in text(response)
     assert 'value="Newpass' not in text(response)
+
+
+# ---------------------------------------------------------- 6 mail address typos
+
+def test_a_common_domain_typo_gets_a_did_you_mean_once(actions, client):
+    from clickar.registration.forms import suggest_email
+
+    assert suggest_email("taro@docomo.ne.jo") == "taro@docomo.ne.jp"
+    assert suggest_email("taro@gmial.com") == "taro@gmail.com"
+    assert suggest_email("taro@i.softbank.jo") == "taro@i.softbank.jp"
+    assert suggest_email("taro@ezweb.ne.jo") == "taro@ezweb.ne.jp"
+    assert suggest_email("taro@example.jp") is None and suggest_email("taro@yahoo.co.jp") is None
+    actions.agree_to_terms()
+    response = actions.enter_info(email="taro@docomo.ne.jo")
+    assert response.status_code == 422
+    assert "「taro@docomo.ne.jp」の誤りではありませんか" in text(response)
+    assert 'name="email_checked" value="taro@docomo.ne.jo"' in text(response)
+    # 次へ again with the same address: it may be right, so it goes on
+    response = actions.enter_info(email="taro@docomo.ne.jo", email_checked="taro@docomo.ne.jo")
+    assert response.status_code == 303
+
+
+def test_fixing_the_address_at_provisional_registration_sends_to_the_new_one(actions, client, mailbox):
+    old_path = actions.register_until_sent()
+    page = text(client.get("/mypage/register/sent"))
+    assert "メールアドレスを修正する" in page
+    response = actions.post("/mypage/register/sent/email", {"email": "hanako.fixed@example.jp"})
+    assert response.status_code == 303
+    page = text(client.get(response.headers["Location"]))
+    assert "hanako.fixed@example.jp 宛に確認メールを送信しました" in page
+    assert actions.verify(old_path).status_code in (404, 410)  # the old link ends
+    new_path = actions.verification_url("hanako.fixed@example.jp")
+    assert actions.verify(new_path).status_code == 303
+
+
+def test_fixing_the_address_refuses_a_malformed_one_and_keeps_it(actions, client):
+    actions.register_until_sent()
+    response = actions.post("/mypage/register/sent/email", {"email": "taro@@example"})
+    assert response.status_code == 422
+    page = text(response)
+    assert "メールアドレスの形式が正しくありません" in page
+    assert 'value="taro@@example"' in page
