@@ -116,7 +116,7 @@
         clearInterval(button.cooldownTimer);
         button.disabled = false;
         button.removeAttribute("aria-disabled");
-        button.textContent = label;
+        (button.querySelector("[data-cooldown-text]") || button).textContent = label;
       }, 1000);
     });
   }

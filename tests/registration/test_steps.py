@@ -210,7 +210,7 @@ def test_resend_within_a_minute_does_not_send_again(actions, client, mailbox):
     response = actions.post("/mypage/register/sent/resend")
     page = text(client.get(response.headers["Location"]))
     assert "確認メールは送信済みです" in page
-    assert re.search(r"disabled aria-disabled=\"true\">確認メールを再送する（あと <span data-cooldown-seconds>\d+</span> 秒）", page)
+    assert re.search(r"disabled aria-disabled=\"true\"><span data-cooldown-text>確認メールを再送する（あと <span data-cooldown-seconds>\d+</span> 秒）", page)
     assert len(mailbox.wait_for("taro@example.jp", "仮登録", timeout=1, count=2)) == 1
 
 

@@ -112,11 +112,11 @@ def test_resend_button_shows_its_cooldown_then_works(app, actions, client, mailb
 
     actions.register_until_sent()
     page = text(client.get("/mypage/register/sent"))
-    seconds = int(re.search(r'disabled aria-disabled="true">確認メールを再送する（あと <span data-cooldown-seconds>(\d+)</span> 秒）', page).group(1))
+    seconds = int(re.search(r'disabled aria-disabled="true"><span data-cooldown-text>確認メールを再送する（あと <span data-cooldown-seconds>(\d+)</span> 秒）', page).group(1))
     assert 55 <= seconds <= 60
     backdate(app, VerificationToken)
     page = text(client.get("/mypage/register/sent"))
-    assert 'type="submit" data-cooldown="0" data-label="確認メールを再送する">確認メールを再送する</button>' in page
+    assert 'type="submit" data-cooldown="0" data-label="確認メールを再送する"><span data-cooldown-text>確認メールを再送する</span></button>' in page
     response = actions.post("/mypage/register/sent/resend")
     assert "確認メールを再送しました" in text(client.get(response.headers["Location"]))
     assert len(mailbox.wait_for("taro@example.jp", "仮登録", count=2)) == 2

@@ -1,0 +1,111 @@
+"""`python -m e2e.registration_screenshots FOLDER` (make screenshots): the registration
+and login screens changed for issue 19 (items 3–10), at 320 px (iPhone SE) and 390 px,
+as reg-<screen>-<width>.png: progress bar with the flyer's numbers, the mismatch help,
+仮登録受付 with the resend cooldown and メールアドレスを修正する, 本登録's パスワードを
+お忘れの方, and the one-time password screen with its masked address and 再送.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from . import kit
+from .pages import LoginPage, OtpPage, VerifyPage
+from .screenshots import close_install_sheet
+
+WIDTHS = (320, 390)
+
+
+def walk(page, server, people, shoot) -> None:
+    mailbox = server.mailbox
+    person = people.new()
+    page.goto("/mypage/")
+    LoginPage(page).expect_shown()
+    close_install_sheet(page)
+    page.goto("/mypage/register/")
+    shoot(page, "overview")
+    page.goto("/mypage/register/terms")
+    from .pages import TermsPage
+
+    info = TermsPage(page).expect_shown().agree_to_terms()
+    stranger = kit.Person(**{**person.__dict__, "birth_date": "1971-04-01"})
+    info.fill(stranger).next_expecting_errors()
+    shoot(page, "info-mismatch")
+    info.fill(person)
+    info.field("メールアドレス").fill(person.email.split("@")[0] + "@docomo.ne.jo")
+    info.submit(info.button("次へ"))
+    info.expect_shown()
+    shoot(page, "info-email-typo")
+    info.field("メールアドレス").fill(person.email)
+    info.next().confirm()
+    page.locator("#fix-email summary").click()
+    shoot(page, "sent")
+    VerifyPage(page).open_url(mailbox.verification_url(person.email))
+    page.get_by_role("link", name="パスワードをお忘れの方").click()
+    page.get_by_role("heading", level=1).wait_for()
+    shoot(page, "verify-forgot")
+    page.get_by_role("button", name="パスワード設定用のメールを送る").click()
+    page.get_by_text("パスワード設定用のメールを送信しました").wait_for()
+    shoot(page, "verify-forgot-sent")
+    body = mailbox.wait_for(person.email, "パスワード設定")[-1].body
+    url = next(word for word in body.split() if "/mypage/register/new-password/" in word)
+    page.goto(url)
+    page.get_by_role("heading", level=1).wait_for()
+    shoot(page, "new-password")
+    page.get_by_label("新しいパスワード", exact=True).fill(person.password)
+    page.get_by_label("新しいパスワード（確認用）").fill(person.password)
+    page.get_by_role("button", name="登録").click()
+    page.get_by_role("heading", name="登録完了").wait_for()
+    page.context.clear_cookies()
+    page.goto("/mypage/login")
+    otp = LoginPage(page).expect_shown().log_in(person.email, person.password)
+    assert isinstance(otp, OtpPage)
+    shoot(page, "otp")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path, help="where the PNGs go (docs/screenshots)")
+    args = parser.parse_args(argv)
+    args.folder.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="clickar-reg-shots-"))
+    server = kit.LocalServer(workdir, workdir / "server.log").start()
+    try:
+        with sync_playwright() as pw:
+            browser = kit.launch_chromium(pw)
+            try:
+                for width in WIDTHS:
+                    people = kit.People(server.api, f"REGS{width}")
+                    options = kit.context_options(pw, "iPhone 13" if width == 390 else "iPhone SE")
+                    options.update(viewport={"width": width, "height": 844 if width == 390 else 568},
+                                   device_scale_factor=1)
+                    context = browser.new_context(base_url=server.base_url, **options)
+                    context.set_default_timeout(15_000)
+
+                    def shoot(page, step, width=width):
+                        path = args.folder / f"reg-{step}-{width}.png"
+                        page.wait_for_load_state("networkidle")
+                        page.evaluate("document.activeElement && document.activeElement.blur && document.activeElement.blur()")
+                        page.screenshot(path=path, full_page=True, animations="disabled", caret="hide")
+                        print(path, flush=True)
+
+                    walk(context.new_page(), server, people, shoot)
+                    context.close()
+            finally:
+                browser.close()
+    except Exception:
+        print(f"server log: {server.log_path}", file=sys.stderr)
+        raise
+    finally:
+        server.stop()
+    shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
