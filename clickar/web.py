@@ -9,6 +9,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import make_response, redirect, render_template, request, url_for
+from werkzeug.urls import iri_to_uri
 
 from . import jp
 
@@ -29,12 +30,14 @@ def render(page: str, partial: str, status: int = 200, push_url: str | None = No
 
 def local_path(target: str | None, inside: str = "/") -> str | None:
     """`target` when it is a path of this site under `inside` (where to go after a login), else None:
-    no scheme, no host, no `//` or backslash that a browser would read as another site."""
-    if target:
+    no scheme, no host, no `//` or backslash that a browser would read as another site, no control
+    character (a line break cannot go into the Location header: a 500). Returned as ASCII
+    (percent-encoded), as a response header must be."""
+    if target and not any(ord(ch) < 0x20 or ord(ch) == 0x7f for ch in target):
         parts = urlsplit(target)
         if (not parts.scheme and not parts.netloc and target.startswith(inside)
                 and not target.startswith("//") and "\\" not in target):
-            return target
+            return iri_to_uri(target)
     return None
 
 
