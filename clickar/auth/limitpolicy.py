@@ -32,6 +32,8 @@ RULES = {
     "login-account": "20 per hour",            # login posts for one mail address from one network (or trusted device)
     "reauth-member": "10 per hour",            # current-password re-checks (退会, password, mail, authenticator)
     "lock-notice": "3 per day",                # lockout notice mails to one account (many networks: not one each)
+    "register-client": "200 per 15 minutes",   # registration posts that hash or check a password, per route and client
+    "verify-password": "10 per day",           # step-5 password tries at one 仮登録's 本登録 links (a link lives 24 h)
     "identity-client": "60 per hour",          # identity checks (次へ / 確定 / 契約追加) from one client
     "identity-policy": "10 per hour",          # identity checks naming one policy number
     "otp-client": "100 per 15 minutes",        # one-time password posts from one client

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, request, session, url_for
 from ..auth import account, devices, limits
 from ..auth import forms as auth_forms  # a module: auth.forms imports registration.forms
 from ..auth.passwords import password_problem
+from ..auth.limits import limiter
 from ..auth.signin import sign_in
 from ..flyers import tracking
 from ..models import Campaign
@@ -93,6 +94,7 @@ def _posted_info_form() -> InfoForm:
 
 
 @bp.post("/info")
+@limiter.limit(lambda: limits.rule("register-client"))  # each post may hash a password (argon2)
 def info_submit():
     if (guard := _guard("info")) is not None:
         return guard
@@ -207,6 +209,7 @@ def verify_form(token: str):
 
 
 @bp.post("/verify/<token>")
+@limiter.limit(lambda: limits.rule("register-client"))  # each post may hash a password (argon2)
 def verify_submit(token: str):
     form = VerifyForm()
     state, _ = wizard.link_state(token)
@@ -270,6 +273,7 @@ def new_password_form(token: str):
 
 
 @bp.post("/new-password/<token>")
+@limiter.limit(lambda: limits.rule("register-client"))  # each post may hash a password (argon2)
 def new_password_submit(token: str):
     state, _ = wizard.link_state(token, wizard.NEW_PASSWORD)
     if state != "ok":

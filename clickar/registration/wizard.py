@@ -312,8 +312,10 @@ def complete(token: str, password: str, insurer_name: str, kind: str = "") -> Me
     registration = row.registration
     if kind == NEW_PASSWORD:
         registration.password_hash = hash_password(password)
-    elif not verify_password(registration.password_hash, password):
-        raise WizardError("パスワードが正しくありません。入力内容をご確認ください。")
+    else:
+        limits.hit("verify-password", str(registration.id))  # a leaked link: a few guesses a day (429)
+        if not verify_password(registration.password_hash, password):
+            raise WizardError("パスワードが正しくありません。入力内容をご確認ください。")
     contracts = list(registration.contracts())
     try:
         with database.atomic():

@@ -48,3 +48,47 @@ def test_a_next_path_with_other_characters_arrives_as_a_valid_header(actions, cl
     response = actions.login(htmx=True)
     assert response.headers["HX-Redirect"] == "/mypage/%E3%81%8A%E7%9F%A5%E3%82%89%E3%81%9B"
     assert response.headers["HX-Redirect"].isascii()
+
+
+# --------------------- R2. a leaked 本登録 link: the step-5 password could be guessed without end
+
+def test_a_leaked_verification_link_gives_only_a_few_password_guesses(actions, client, app):
+    """Whoever holds a 本登録 link (a forwarded mail, a shared PC's history, a proxy log) but
+    not the step-5 password could try passwords for 24 hours with no limit, and the right
+    one signs them in as the new member. Now a 仮登録 takes a few tries a day, then refuses."""
+    from clickar.auth.limits import RULES
+    from clickar.models import Member
+
+    link = actions.register_until_sent()
+    thief = app.test_client()
+    thief_actions = type(actions)(thief, actions.mailbox)
+    allowed = int(RULES.get("verify-password", "10 per day").split()[0])
+    for n in range(allowed):
+        response = thief_actions.verify(link, password=f"Guess{n:04d}x")
+        assert response.status_code == 422, text(response)
+    response = thief_actions.verify(link)  # the right password, one guess too many
+    assert response.status_code == 429
+    assert "しばらく時間をおいて" in text(response)
+    with app.app_context():
+        assert Member.by_email(PERSON["email"]) is None
+    # the owner still gets in: a new-password link goes to the registered address only
+    forgot = actions.post(link + "/forgot")
+    assert forgot.status_code == 200
+
+
+# ----------------- R3. anonymous posts made the server hash passwords (argon2) without limit
+
+def test_one_client_cannot_make_the_server_hash_passwords_without_bound(actions, client):
+    """お客さま情報の入力 hashes the typed password on every post (追加/削除 of a row too), with
+    no limit: a script posting from one address kept every core busy with argon2 (64 MiB,
+    ~0.1 s each). The login has a per-client limit; registration now has one too."""
+    from clickar.auth.limits import RULES
+
+    actions.agree_to_terms()
+    allowed = int(RULES.get("register-client", "200 per 15 minutes").split()[0])
+    data = {**PERSON, "action": "add"}
+    statuses = set()
+    for n in range(allowed + 1):
+        data["password"] = data["password_confirm"] = f"Pass{n:05d}x"
+        statuses.add(actions.post("/mypage/register/info", data).status_code)
+    assert 429 in statuses
