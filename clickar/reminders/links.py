@@ -13,12 +13,15 @@ from peewee import IntegrityError
 
 from ..db import database
 from ..models import Member, ReminderOptOut
+from ..session import signing_keys
 
 SALT = "clickar.reminders.unsubscribe"
 
 
 def _signer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+    """Signs with the newest key; while a rotation runs (CLICKAR_SECRET_KEY=NEW,OLD) links
+    signed with an old key, in mails already sent, still open."""
+    return URLSafeSerializer(signing_keys(current_app), salt=SALT)
 
 
 def unsubscribe_token(member_id: int) -> str:

@@ -92,3 +92,27 @@ def test_one_client_cannot_make_the_server_hash_passwords_without_bound(actions,
         data["password"] = data["password_confirm"] = f"Pass{n:05d}x"
         statuses.add(actions.post("/mypage/register/info", data).status_code)
     assert 429 in statuses
+
+
+# ----------------- R4. a key rotation killed every one-click unsubscribe link already mailed
+
+def test_unsubscribe_links_in_mails_already_sent_work_during_a_key_rotation(app, actions, monkeypatch):
+    """The 配信停止 link (RFC 8058 one-click, and the page) was signed with the newest key only:
+    from the first step of the rotation (docs/SECURITY.md §5) every 更新のご案内 already in
+    a mailbox answered このURLは無効です, and the mailbox provider's one-click POST failed."""
+    from clickar import create_app
+    from clickar.models import Member, ReminderOptOut
+    from clickar.reminders import links
+
+    actions.register()
+    with app.app_context():
+        member_id = Member.by_email(PERSON["email"]).id
+        token = links.unsubscribe_token(member_id)  # in a mail sent before the rotation
+    monkeypatch.setenv("CLICKAR_SECRET_KEY", f"{'n' * 48},{app.secret_key}")
+    rotating = create_app({k: app.config[k] for k in ("DATABASE_URL", "SMTP_URL", "BASE_URL",
+                                                      "RATELIMIT_KEY_PREFIX")}).test_client()
+    page = rotating.get(f"/reminders/unsubscribe/{token}")
+    assert page.status_code == 200, text(page)
+    assert rotating.post(f"/reminders/unsubscribe/{token}").status_code == 200
+    with app.app_context():
+        assert ReminderOptOut.has(member_id)
