@@ -288,16 +288,17 @@ SUMMARY_MAX_AGE = 300  # seconds: the page asks for it right away
 
 
 def summary_token(exchange: Exchange, secret) -> str:
-    """Signed {topic, masked question, nonce}: what the model may be given, and nothing else.
-    The nonce makes it single-use (read_summary_token's caller spends it)."""
+    """Signed {topic, nonce}: what the model may be given is the topic, and nothing the person
+    typed (masking misses bare names, birth dates, addresses). The nonce makes it single-use
+    (read_summary_token's caller spends it)."""
     from itsdangerous import URLSafeTimedSerializer
 
     return URLSafeTimedSerializer(secret, salt=SUMMARY_SALT).dumps(
-        {"f": exchange.reply.faq_id, "q": log.masked(exchange.vote_question), "n": secrets.token_urlsafe(12)})
+        {"f": exchange.reply.faq_id, "n": secrets.token_urlsafe(12)})
 
 
-def read_summary_token(token: Any, secret) -> tuple[str, str, str] | None:
-    """(faq_id, masked question, nonce), or None for a token that is not ours or too old."""
+def read_summary_token(token: Any, secret) -> tuple[str, str] | None:
+    """(faq_id, nonce), or None for a token that is not ours or too old."""
     from itsdangerous import URLSafeTimedSerializer
 
     if not isinstance(token, str) or len(token) > 2000:
@@ -306,9 +307,9 @@ def read_summary_token(token: Any, secret) -> tuple[str, str, str] | None:
         data = URLSafeTimedSerializer(secret, salt=SUMMARY_SALT).loads(token, max_age=SUMMARY_MAX_AGE)
     except BadSignature:
         return None
-    if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in ("f", "q", "n")):
+    if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in ("f", "n")):
         return None
-    return data["f"], data["q"], data["n"]
+    return data["f"], data["n"]
 
 
 # ------------------------------------------------------------------ the member's own contracts

@@ -3,8 +3,8 @@
 Off unless CLICKAR_LLM_URL is set (e.g. http://127.0.0.1:8080/v1). The chat is
 complete without it: the knowledge-base answer is always shown, and the model
 only adds a short summary underneath, streamed to the page as server-sent
-events. It is given the masked question and the chosen topic's text only, and
-told to use nothing else; its words are shown as plain text (escaped).
+events. It is given the chosen topic's title (as the question) and text only, never what
+the person typed, and told to use nothing else; its words are shown as plain text (escaped).
 
 No Flask here: ``stream_summary`` yields text pieces; the view wraps them in
 SSE. Any failure ends the stream quietly (the answer is already on screen).

@@ -232,7 +232,7 @@ def summary():
     found = chat.read_summary_token(request.args.get("t"), signing_keys(current_app))
     if not url or found is None or found[0] not in get_engine().by_id:
         abort(404)
-    faq_id, question, nonce = found
+    faq_id, nonce = found
     limits.hit("summary-client", limits.client_address())
     try:
         limits.hit("summary-token", nonce)
@@ -255,7 +255,8 @@ def summary():
 
     def events():
         try:
-            for piece in llm.stream_summary(url, model, question, topics, deadline=deadline):
+            # the topic's title stands for the question: nothing typed leaves (personal data)
+            for piece in llm.stream_summary(url, model, topics[0].title, topics, deadline=deadline):
                 yield f"data: {json.dumps(piece, ensure_ascii=False)}\n\n"
         except Exception:  # noqa: BLE001 - the answer is on screen already; end quietly
             current_app.logger.warning("the help summary model failed", exc_info=True)

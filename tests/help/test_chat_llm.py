@@ -1,5 +1,5 @@
 """The optional model (CLICKAR_LLM_URL): off by default; when on, a short summary of the chosen
-topic is streamed as server-sent events, from the masked question and that topic only."""
+topic is streamed as server-sent events, from that topic only (nothing the person typed)."""
 from __future__ import annotations
 
 import json
@@ -71,9 +71,25 @@ def test_with_a_model_the_answer_gets_a_streamed_summary_from_that_topic_only(ap
     assert sent["path"] == "/v1/chat/completions"
     assert sent["body"]["model"] == "tiny-ja" and sent["body"]["stream"] is True
     system, user = sent["body"]["messages"]
-    assert user == {"role": "user", "content": "パスワード忘れた ［メールアドレス］"}  # masked
+    assert user == {"role": "user", "content": "パスワードを忘れた"}  # the topic's title, nothing typed
     assert "【パスワードを忘れた】" in system["content"]
     assert "【仮登録メールが届かない】" not in system["content"]  # the chosen topic only
+
+
+def test_no_personal_data_typed_into_the_question_reaches_the_model(app, client, model):
+    """Review finding R5 (issue 18): masking catches mail, phone and policy numbers and a name
+    before さん, not a bare name, a birth date, a postal code or an address, and the masked
+    question went to the model (possibly another company's service). Now the model is given
+    the chosen topic only, its title standing for the question."""
+    app.config.update(LLM_URL=model)
+    body = ask(client, "パスワード忘れた 1970年4月1日生まれ")
+    url = SUMMARY.search(body).group(1).replace("&amp;", "&")
+    client.get(url).get_data()
+    [sent] = FakeModel.received
+    everything = json.dumps(sent["body"], ensure_ascii=False)
+    assert "1970" not in everything  # a birth date: masking keeps it
+    system, user = sent["body"]["messages"]
+    assert user == {"role": "user", "content": "パスワードを忘れた"}  # the topic's title
 
 
 def test_suggestions_and_handoffs_get_no_summary(app, client, model):
