@@ -41,6 +41,9 @@ SETTINGS = (
 ENVIRONMENTS = ("development", "testing", "staging", "production")
 
 
+MIN_SECRET_KEY = 32  # characters of each production key (token_urlsafe(48) makes 64)
+
+
 class ConfigError(RuntimeError):
     """The environment asks for something unsafe or impossible."""
 
@@ -69,6 +72,10 @@ def from_environ(environ=None) -> dict:
     if env == "production":
         if not secret:
             raise ConfigError("CLICKAR_SECRET_KEY must be set in production")
+        if any(len(key) < MIN_SECRET_KEY for key in keys):
+            raise ConfigError(f"each CLICKAR_SECRET_KEY needs at least {MIN_SECRET_KEY} random characters "
+                              "(whoever guesses it can seal a session for any member); make one with "
+                              "python3 -c \"import secrets; print(secrets.token_urlsafe(48))\"")
         if values["CLICKAR_DATABASE_URL"].startswith("sqlite"):
             raise ConfigError("production needs PostgreSQL, not SQLite")
         if not _secure_base_url(values["CLICKAR_BASE_URL"]):

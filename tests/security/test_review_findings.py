@@ -116,3 +116,27 @@ def test_unsubscribe_links_in_mails_already_sent_work_during_a_key_rotation(app,
     assert rotating.post(f"/reminders/unsubscribe/{token}").status_code == 200
     with app.app_context():
         assert ReminderOptOut.has(member_id)
+
+
+# ------------- R6. production took any CLICKAR_SECRET_KEY, "changeme" included
+
+PRODUCTION = {
+    "CLICKAR_ENV": "production",
+    "CLICKAR_DATABASE_URL": "postgresql://clickar@db:5432/clickar",
+    "CLICKAR_BASE_URL": "https://mypage.example.jp",
+    "CLICKAR_REDIS_URL": "redis://redis:6379/0",
+}
+
+
+@pytest.mark.parametrize("key", ["changeme", "clickar-secret", "k" * 31, "n" * 48 + ",old-pw"])
+def test_production_refuses_a_guessable_secret_key(key):
+    """The key seals the session cookie, and a member's session names only `id:version`:
+    whoever guesses a short key (a word, a default from a tutorial) seals a cookie for any
+    member id and is signed in as them, no password, no code. Each key of the list must be
+    long enough to be random (32+ characters; README's command makes 64)."""
+    from clickar.config import ConfigError, from_environ
+
+    with pytest.raises(ConfigError, match="CLICKAR_SECRET_KEY"):
+        from_environ({**PRODUCTION, "CLICKAR_SECRET_KEY": key})
+    assert from_environ({**PRODUCTION, "CLICKAR_SECRET_KEY": "k" * 32})["SECRET_KEY"] == "k" * 32
+
