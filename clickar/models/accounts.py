@@ -2,6 +2,8 @@
 login history, reset/mail-change tokens, login locks, recovery codes."""
 from __future__ import annotations
 
+import secrets
+
 from peewee import (
     BigIntegerField,
     CharField,
@@ -17,12 +19,18 @@ __all__ = ["Member", "MemberContract", "TrustedDevice", "OneTimePassword", "Logi
            "LoginLock", "RecoveryCode"]
 
 
+def first_session_version() -> int:
+    """Random, not 1: SQLite gives a withdrawn member's id to the next member, and a browser
+    still holding the old `id:1` session must not open the new member's My Page."""
+    return secrets.randbelow(2**30) + 1  # room to count up inside a 32-bit column
+
+
 class Member(BaseModel):
     """A My Page member (本登録 done)."""
 
     email = CharField(max_length=254, unique=True)
     password_hash = CharField(max_length=255)
-    session_version = IntegerField(default=1)
+    session_version = IntegerField(default=first_session_version)
     created_at = DateTimeField(default=now)
     last_login_at = DateTimeField(null=True)
     totp_secret = CharField(max_length=255, null=True)  # sealed with the app key; set = authenticator app in use

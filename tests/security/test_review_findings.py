@@ -140,3 +140,26 @@ def test_production_refuses_a_guessable_secret_key(key):
         from_environ({**PRODUCTION, "CLICKAR_SECRET_KEY": key})
     assert from_environ({**PRODUCTION, "CLICKAR_SECRET_KEY": "k" * 32})["SECRET_KEY"] == "k" * 32
 
+
+
+# ------- R7. SQLite reuses a withdrawn member's id: their other browser became the next member
+
+def test_a_withdrawn_members_other_browser_does_not_become_the_next_member(app, actions, mailbox):
+    """A session names `id:session_version`. 退会 deletes the member row; SQLite (without
+    AUTOINCREMENT) hands the same id to the next registrant, whose session version also
+    started at 1, so a browser still signed in as the withdrawn member opened the new
+    member's My Page. PostgreSQL never reuses ids; staging and development may run SQLite.
+    Now a member's first session version is random."""
+    from registration_actions import RegistrationActions
+
+    from demo_people import HANAKO
+
+    actions.register()
+    phone = app.test_client()  # the same member, signed in on another browser
+    on_phone = RegistrationActions(phone, mailbox)
+    assert on_phone.login().status_code == 303
+    assert on_phone.post("/mypage/login/otp", {"code": on_phone.otp_code()}).status_code == 303
+    assert actions.post("/mypage/withdraw", {"password": PERSON["password"], "understood": "y"}).status_code == 303
+    RegistrationActions(app.test_client(), mailbox).register(HANAKO)
+    assert phone.get("/mypage/").status_code == 303  # to the login, not into Hanako's My Page
+    assert HANAKO["email"] not in text(phone.get("/mypage/settings/email"))
