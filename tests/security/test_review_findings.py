@@ -163,3 +163,31 @@ def test_a_withdrawn_members_other_browser_does_not_become_the_next_member(app, 
     RegistrationActions(app.test_client(), mailbox).register(HANAKO)
     assert phone.get("/mypage/").status_code == 303  # to the login, not into Hanako's My Page
     assert HANAKO["email"] not in text(phone.get("/mypage/settings/email"))
+
+
+# ------- R8. the shipped load balancer logged every path: live reset and 本登録 links
+
+def test_the_load_balancer_logs_neither_paths_nor_addresses():
+    """compose.yaml's nginx had no access_log of its own, so nginx wrote its default
+    "combined" line for every request: the client address and the request line, whose path
+    holds live tokens (パスワード再設定, 本登録 and its new-password link, which signs in by
+    itself, mail change, 配信停止, the chat summary's query). The app logs URL rules
+    without query strings for that reason; the load balancer now logs the request id,
+    method, status and time only (the app's line has the rest)."""
+    import re
+    from pathlib import Path
+
+    compose = (Path(__file__).resolve().parents[2] / "compose.yaml").read_text()
+    nginx = compose.split("content: |", 1)[1]
+    uses = re.findall(r"^\s*access_log\s+([^;]+);", nginx, re.M)
+    assert uses and all(use.split()[0] == "off" or len(use.split()) > 1 for use in uses), \
+        "an access_log without a format of ours is nginx's combined format"
+    for use in uses:
+        if use.split()[0] == "off":
+            continue
+        name = use.split()[1]
+        fmt = re.search(r"log_format\s+" + re.escape(name) + r"\b([^;]+);", nginx, re.S)
+        assert fmt, f"log_format {name} is not defined"
+        for variable in ("request", "request_uri", "uri", "args", "query_string", "remote_addr",
+                         "http_x_forwarded_for", "proxy_add_x_forwarded_for", "http_referer"):
+            assert not re.search(r"\$\$" + variable + r"\b", fmt.group(1)), variable
