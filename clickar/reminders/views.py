@@ -16,7 +16,7 @@ from .. import jp
 from ..extensions import csrf
 from ..models import ReminderLog
 from ..mypage.links import linked_contract
-from ..staff.guard import staff_required
+from ..staff.guard import admin_required, staff_required
 from ..web import is_htmx, render, see_other
 from . import links, staff
 
@@ -111,6 +111,7 @@ def staff_overview():
 
 @bp.get("/staff/reminders/not-renewed.csv")
 @staff_required
+@admin_required   # names and phone numbers in bulk: admins only, like the invitation letters
 def staff_call_list():
     days = _days()
     today = jp.today()

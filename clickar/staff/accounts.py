@@ -133,11 +133,7 @@ def create_command(email, role):
     password = os.environ.get(PASSWORD_ENV)
     if not password:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
-        staff = create_staff(email, password, role)
-    except StaffError as err:
-        click.echo(f"error: {err}", err=True)
-        sys.exit(1)
+    staff = _run(create_staff, email, password, role)
     click.echo(f"created {staff.role} {staff.email}")
 
 
@@ -145,4 +141,55 @@ def create_command(email, role):
 def list_command():
     for staff in Staff.everyone():
         last = staff.last_login_at.strftime("%Y-%m-%d %H:%M UTC") if staff.last_login_at else "never"
-        click.echo(f"{staff.email}\t{staff.role}\tlast login: {last}")
+        state = "\tdisabled" if staff.password_hash.startswith(DISABLED_PREFIX) else ""
+        click.echo(f"{staff.email}\t{staff.role}\tlast login: {last}{state}")
+
+
+DISABLED_PREFIX = "!disabled"   # no argon2 hash starts so: no password matches it
+
+
+def disable_staff(email: str) -> Staff:
+    """A leaver: no password opens the account any more and every session of it ends now."""
+    staff = Staff.by_email(email or "")
+    if staff is None:
+        raise StaffError(f"no staff account for {email}")
+    Staff.update(password_hash=f"{DISABLED_PREFIX}:{now().isoformat()}",
+                 session_version=Staff.session_version + 1).where(Staff.id == staff.id).execute()
+    log.warning("staff account disabled", extra={"staff_id": staff.id})
+    return Staff.get_by_id(staff.id)
+
+
+def change_role(email: str, role: str) -> Staff:
+    """Another role; the staff member's sessions end so that the new role applies at once."""
+    staff = Staff.by_email(email or "")
+    if staff is None:
+        raise StaffError(f"no staff account for {email}")
+    if role not in Staff.ROLES:
+        raise StaffError(f"role must be one of {', '.join(Staff.ROLES)}")
+    Staff.update(role=role, session_version=Staff.session_version + 1).where(Staff.id == staff.id).execute()
+    log.warning("staff role changed", extra={"staff_id": staff.id, "role": role})
+    return Staff.get_by_id(staff.id)
+
+
+def _run(change, *args) -> Staff:
+    try:
+        return change(*args)
+    except StaffError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(1)
+
+
+@staff_cli.command("disable", help="Disable a staff account (a leaver): its password stops working and "
+                                   "its sessions end. `staff create` cannot reuse the address.")
+@click.argument("email")
+def disable_command(email):
+    staff = _run(disable_staff, email)
+    click.echo(f"disabled {staff.email}")
+
+
+@staff_cli.command("role", help="Change a staff account's role; its sessions end.")
+@click.argument("email")
+@click.argument("role", type=click.Choice(Staff.ROLES))
+def role_command(email, role):
+    staff = _run(change_role, email, role)
+    click.echo(f"{staff.email} is now {staff.role}")

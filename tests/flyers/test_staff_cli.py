@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from clickar.auth.passwords import verify_password
 from clickar.models import Staff
+from flyer_support import STAFF_PASSWORD
 
 
 def test_staff_create_asks_for_the_password_twice(runner, db):
@@ -35,3 +36,32 @@ def test_staff_create_refuses_a_short_password_a_bad_role_and_a_second_account(r
     assert again.exit_code == 1 and "already exists" in again.output
     listed = runner.invoke(args=["staff", "list"])
     assert "a@example.jp\tmarketing" in listed.output
+
+
+def where(staff) -> str:
+    """The page the console opens on: /staff/login when not (or no longer) signed in."""
+    return staff.client.get("/staff/", follow_redirects=True).request.path
+
+
+def test_a_disabled_staff_account_is_signed_out_at_once_and_its_password_no_longer_opens_it(staff, runner):
+    staff.login("leaver@example.jp", "admin")
+    assert where(staff) != "/staff/login"
+    result = runner.invoke(args=["staff", "disable", "Leaver@example.jp"])
+    assert result.exit_code == 0 and "disabled leaver@example.jp" in result.output
+    assert where(staff) == "/staff/login"          # the open session ended
+    again = staff.post("/staff/login", {"email": "leaver@example.jp", "password": "x" * 8})
+    assert again.status_code != 303
+    again = staff.post("/staff/login", {"email": "leaver@example.jp", "password": STAFF_PASSWORD})
+    assert again.status_code != 303 and where(staff) == "/staff/login"
+    assert "leaver@example.jp\tadmin\tlast login:" in runner.invoke(args=["staff", "list"]).output
+    assert runner.invoke(args=["staff", "list"]).output.rstrip().endswith("disabled")
+    assert runner.invoke(args=["staff", "disable", "nobody@example.jp"]).exit_code == 1
+
+
+def test_a_role_change_applies_at_once(staff, runner):
+    staff.login("promoted@example.jp", "admin")
+    assert where(staff) != "/staff/login"
+    result = runner.invoke(args=["staff", "role", "promoted@example.jp", "marketing"])
+    assert result.exit_code == 0 and "is now marketing" in result.output
+    assert where(staff) == "/staff/login"          # signs in again, as marketing
+    assert runner.invoke(args=["staff", "role", "promoted@example.jp", "owner"]).exit_code == 2

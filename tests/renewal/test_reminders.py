@@ -321,14 +321,14 @@ def test_schedule_defaults_are_the_documented_ones():
     assert schedule.due_kind(opens, closes, dt.date(2026, 3, 11)) == "week"
 
 
-def staff_client(app):
+def staff_client(app, role="admin", email="staff@example.jp"):
     from clickar.staff.accounts import create_staff
 
-    query(app, lambda: create_staff("staff@example.jp", "Staffpass2026", "marketing"))
+    query(app, lambda: create_staff(email, "Staffpass2026", role))
     client = app.test_client()
     page = client.get("/staff/login").get_data(as_text=True)
     token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-    r = client.post("/staff/login", data={"email": "staff@example.jp", "password": "Staffpass2026",
+    r = client.post("/staff/login", data={"email": email, "password": "Staffpass2026",
                                           "csrf_token": token})
     assert r.status_code in (302, 303), r.get_data(as_text=True)
     return client
@@ -419,3 +419,13 @@ def test_a_run_that_selected_before_another_run_inserted_sends_nothing_twice(pri
         assert late.mails == 0 and ReminderLog.select().count() == 1
         database.close()
     assert len(reminders_to(mailbox, count=2, timeout=1)) == 1
+
+
+def test_the_call_list_with_names_and_phones_is_for_admins_only(app):
+    marketing = staff_client(app, "marketing", "marketing@example.jp")
+    page = marketing.get("/staff/reminders/").get_data(as_text=True)
+    assert "CSVをダウンロード" not in page and "管理者（admin）のみ" in page
+    assert marketing.get("/staff/reminders/not-renewed.csv?days=7").status_code == 403
+    admin = staff_client(app, "admin", "admin@example.jp")
+    assert "CSVをダウンロード" in admin.get("/staff/reminders/").get_data(as_text=True)
+    assert admin.get("/staff/reminders/not-renewed.csv?days=7").status_code == 200
