@@ -410,6 +410,7 @@ class LocalServer(Target):
         })
         if smtp_url:
             environ["CLICKAR_SMTP_URL"] = smtp_url
+        self.environ = environ
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "e2e.server", "--port", str(self.port), "--port-file", str(port_file)],
@@ -425,6 +426,13 @@ class LocalServer(Target):
             time.sleep(0.1)
         self.process.kill()
         return False
+
+    def flask(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+        """`flask --app wsgi ARGS` on this server's database and settings, as an operator would."""
+        done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT,
+                              env=self.environ, capture_output=True, text=True, timeout=timeout)
+        assert done.returncode == 0, f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+        return done
 
     def _healthy(self) -> bool:
         try:
