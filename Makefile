@@ -104,10 +104,10 @@ eval-chat: install-test
 
 bench: install-test bench-deps
 	mkdir -p reports
-	$(PY) -m clickar.bench | tee reports/bench-latest.txt
+	$(PY) -m bench | tee reports/bench-latest.txt
 
 # Production-style serving (issue 10): gunicorn with gunicorn.conf.py; CLICKAR_* from the environment.
-.PHONY: serve bench-scale bench-deps
+.PHONY: serve bench-scale bench-deps bench-reminders
 BENCH_PACKAGES := wrk
 serve: install
 	$(FLASK) db upgrade
@@ -116,7 +116,12 @@ serve: install
 # 1,000,000 contracts: CSV generated, then `flask contracts import` into PostgreSQL (CLICKAR_TEST_POSTGRES_URL).
 bench-scale: install-test
 	mkdir -p reports
-	$(PY) -m clickar.bench scale | tee reports/bench-scale-latest.txt
+	$(PY) -m bench scale | tee reports/bench-scale-latest.txt
+
+# One 更新のご案内 pass over 100,000 due contracts of 1,000,000, on PostgreSQL (CLICKAR_TEST_POSTGRES_URL).
+bench-reminders: install-test
+	mkdir -p reports
+	$(PY) -m bench reminders | tee reports/bench-reminders-latest.txt
 
 # The load tool for `make bench` (Debian's wrk; without it the bench falls back to a Python client).
 bench-deps:

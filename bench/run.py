@@ -903,6 +903,10 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--rows", type=int, default=1_000_000)
     s.add_argument("--folder", default=str(ROOT / "reports"))
     s.add_argument("--keep-csv", action="store_true")
+    r = sub.add_parser("reminders", help="one 更新のご案内 pass over N due contracts on PostgreSQL")
+    r.add_argument("--due", type=int, default=100_000)
+    r.add_argument("--contracts", type=int, default=1_000_000)
+    r.add_argument("--folder", default=str(ROOT / "reports"))
     g = sub.add_parser("generate", help="write a contracts CSV of N synthetic people")
     g.add_argument("rows", type=int)
     g.add_argument("path")
@@ -910,6 +914,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("CLICKAR_ENV", "staging")  # production argon2 cost in this process too
     if args.command == "scale":
         return scale(args)
+    if args.command == "reminders":
+        from .reminders import run
+
+        return run(args)
     if args.command == "generate":
         write_csv(Path(args.path), args.rows)
         return 0
