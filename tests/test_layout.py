@@ -125,3 +125,15 @@ print(json.dumps(tooling))
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
     assert len(names) > 60  # every module was there to import
+
+
+def test_every_module_the_makefile_runs_exists():
+    """`make bench` once ran `python -m clickar.bench` after the bench had moved to bench/."""
+    import importlib.util
+    import re
+
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    modules = set(re.findall(r"\$\(PY\) -m ([A-Za-z_][\w.]*)", makefile))
+    assert {"bench", "bench.chat_eval"} <= modules, modules
+    missing = [m for m in sorted(modules) if importlib.util.find_spec(m) is None]
+    assert not missing, f"the Makefile runs modules that do not exist: {missing}"
