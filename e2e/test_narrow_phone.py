@@ -4,7 +4,10 @@ no step label breaks inside a word (契約確/認, 重要事/項, 会員規/定)
 Emulated in Chromium with Playwright's "iPhone SE" profile (WebKit is not available here)."""
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
+
+from .a11y import Axe, context_options
 
 from .pages import LoginPage
 from .test_registration_journeys import register
@@ -88,3 +91,24 @@ def test_iphone_se_header_is_one_row_and_step_labels_keep_their_words(open_phone
     # the full step names stay for screen readers
     for name in ("契約確認", "更新内容", "保険料", "重要事項", "最終確認", "完了"):
         expect(page.locator(".steps--renewal")).to_contain_text(name)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_iphone_se_signed_in_screens_pass_axe(pw, chromium, target, people, mailbox, scheme):
+    """The icon-only AIチャット button and the short step bars keep axe at 0 violations."""
+    context = chromium.new_context(base_url=target.base_url, **context_options(pw, SE, color_scheme=scheme))
+    try:
+        page = context.new_page()
+        axe = Axe(page, scheme)
+        person = people.new()
+        page.goto("/mypage/")
+        LoginPage(page).expect_shown().start_registration().start_registration().agree_to_terms()
+        axe.check("info (320 px)")
+        page.context.clear_cookies()
+        register(page, person, mailbox)
+        axe.check("My Page top (320 px)")
+        page.goto(f"/mypage/contracts/{person.policy_numbers[0]}/renewal/")
+        axe.check("renewal: contract (320 px)")
+        axe.assert_clean()
+    finally:
+        context.close()
