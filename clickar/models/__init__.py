@@ -6,7 +6,7 @@
                      AccountToken, LoginLock, RecoveryCode
     registration.py  PendingRegistration, VerificationToken
     mail.py          OutboxMail
-    flyers.py        Staff, Campaign, Visit, FunnelEvent
+    flyers.py        Staff, StaffToken, StaffAudit, Campaign, Visit, FunnelEvent
     renewal.py       Group, ContractConditions, RateTable, Renewal, ChangeRequest
     help.py          ChatLog, ChatExample
     reminders.py     ReminderLog, ReminderOptOut
@@ -19,7 +19,7 @@ from .accounts import (AccountToken, LoginEvent, LoginLock, Member, MemberContra
                        RecoveryCode, TrustedDevice)
 from .base import BaseModel, JSONField, now, token_hash
 from .contracts import Contract
-from .flyers import Campaign, FunnelEvent, Staff, Visit
+from .flyers import Campaign, FunnelEvent, Staff, StaffAudit, StaffToken, Visit
 from .help import ChatExample, ChatLog
 from .mail import OutboxMail
 from .registration import PendingRegistration, VerificationToken
@@ -34,6 +34,6 @@ ALL_MODELS = [
 __all__ = [
     "ALL_MODELS", "AccountToken", "BaseModel", "Campaign", "ChangeRequest", "ChatExample", "ChatLog", "Contract",
     "ContractConditions", "FunnelEvent", "Group", "JSONField", "LoginEvent", "LoginLock", "Member", "MemberContract",
-    "OneTimePassword", "OutboxMail", "PendingRegistration", "RateTable", "RecoveryCode", "ReminderLog", "ReminderOptOut", "Renewal", "Staff",
+    "OneTimePassword", "OutboxMail", "PendingRegistration", "RateTable", "RecoveryCode", "ReminderLog", "ReminderOptOut", "Renewal", "Staff", "StaffAudit", "StaffToken",
     "TrustedDevice", "VerificationToken", "Visit", "now", "token_hash",
 ]

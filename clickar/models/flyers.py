@@ -18,9 +18,9 @@ from peewee import (
     fn,
 )
 
-from .base import BaseModel, now
+from .base import BaseModel, now, token_hash
 
-__all__ = ["Staff", "Campaign", "Visit", "FunnelEvent"]
+__all__ = ["Staff", "StaffToken", "StaffAudit", "Campaign", "Visit", "FunnelEvent"]
 
 
 # ------------------------------------------------------------------ staff
@@ -48,6 +48,60 @@ class Staff(BaseModel):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+
+class StaffToken(BaseModel):
+    """A staff password-reset link (issue 19 item 23): only the hash is stored; single use, short life."""
+
+    staff = ForeignKeyField(Staff, on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=now)
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+
+    @classmethod
+    def live(cls, token: str) -> "StaffToken | None":
+        """The unused, unexpired link for this token, or None."""
+        return (cls.select()
+                .where((cls.token_hash == token_hash(token or "")) & cls.used_at.is_null()
+                       & (cls.expires_at > now()))
+                .first())
+
+    def claim(self) -> bool:
+        """Mark it used; True only for the one caller that used it (double submits lose)."""
+        return (StaffToken.update(used_at=now())
+                .where((StaffToken.id == self.id) & StaffToken.used_at.is_null())
+                .execute()) == 1
+
+    @classmethod
+    def end_all(cls, staff: "Staff") -> None:
+        cls.update(used_at=now()).where((cls.staff == staff) & cls.used_at.is_null()).execute()
+
+
+class StaffAudit(BaseModel):
+    """Who did what to whose staff account, and when (password resets); shown to admins.
+
+    The e-mail addresses are copied so that the record outlives a deleted account."""
+
+    ACTIONS = {
+        "reset_mailed": "再設定メールを送信（本人の申し込み）",
+        "reset_sent_by_admin": "再設定メールを送信（管理者の操作）",
+        "password_reset": "パスワードを再設定",
+    }
+
+    at = DateTimeField(default=now, index=True)
+    action = CharField(max_length=32)
+    actor_email = CharField(max_length=254)   # who: the admin, or the staff member themselves
+    subject_email = CharField(max_length=254)  # for whom
+    network = CharField(max_length=64, default="")
+
+    @property
+    def action_text(self) -> str:
+        return self.ACTIONS.get(self.action, self.action)
+
+    @classmethod
+    def latest(cls, limit: int = 50):
+        return cls.select().order_by(cls.at.desc(), cls.id.desc()).limit(limit)
 
 
 # --------------------------------------------------------------- campaigns

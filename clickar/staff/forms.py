@@ -1,10 +1,11 @@
-"""Staff login form (Flask-WTF)."""
+"""Staff login and password-reset forms (Flask-WTF)."""
 from __future__ import annotations
 
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..forms import Form
+from .accounts import MIN_PASSWORD
 
 
 class StaffLoginForm(Form):
@@ -12,3 +13,17 @@ class StaffLoginForm(Form):
                                                  Length(max=254, message="メールアドレスが長すぎます。")])
     password = PasswordField("パスワード", validators=[DataRequired("パスワードを入力してください。"),
                                                  Length(max=128, message="パスワードが長すぎます。")])
+
+
+class StaffForgotForm(Form):
+    email = StringField("メールアドレス", validators=[DataRequired("メールアドレスを入力してください。"),
+                                                 Length(max=254, message="メールアドレスが長すぎます。")])
+
+
+class StaffNewPasswordForm(Form):
+    password = PasswordField("新しいパスワード", validators=[
+        DataRequired("新しいパスワードを入力してください。"),
+        Length(min=MIN_PASSWORD, max=128, message=f"パスワードは{MIN_PASSWORD}文字以上、128文字以内で入力してください。")])
+    password_confirm = PasswordField("新しいパスワード（確認用）", validators=[
+        DataRequired("確認のため、パスワードをもう一度入力してください。"),
+        EqualTo("password", message="パスワードとパスワード（確認用）が一致しません。")])
