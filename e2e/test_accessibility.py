@@ -258,6 +258,19 @@ def test_every_staff_screen_passes_axe(open_context, staff_account, scheme):  # 
     axe.check("staff login")
     submit(page, "ログイン", "スタッフログイン", errors=True)
     axe.check("staff login, empty submit")
+    Screen(page).submit(page.get_by_role("link", name="パスワードをお忘れの方"))
+    shown(page, "スタッフのパスワード再設定")
+    axe.check("staff forgot password")
+    submit(page, "再設定用のメールを送る", "スタッフのパスワード再設定", errors=True)
+    axe.check("staff forgot password, empty submit")
+    page.get_by_label("メールアドレス", exact=True).fill(f"nobody-{scheme}@example.jp")
+    submit(page, "再設定用のメールを送る", "スタッフのパスワード再設定")
+    expect(page.get_by_role("status")).to_contain_text("パスワード再設定用のURLをお送りしました")
+    axe.check("staff forgot password, sent")
+    page.goto("/staff/password/reset/not-a-live-link")
+    shown(page, "このURLは無効です")
+    axe.check("staff reset link invalid")
+    page.goto("/staff/login")
     page.get_by_label("メールアドレス", exact=True).fill(email)
     page.get_by_label("パスワード", exact=True).fill(password)
     submit(page, "ログイン", "キャンペーン一覧")
@@ -278,7 +291,7 @@ def test_every_staff_screen_passes_axe(open_context, staff_account, scheme):  # 
     axe.check("campaigns, one made")
     page.goto("/staff/help")
     axe.check("staff help")
-    assert len(axe.screens) == 9
+    assert len(axe.screens) == 13
     axe.assert_clean()
 
 

@@ -25,20 +25,25 @@ STAFF_EMAIL = "e2e-marketing@example.jp"
 STAFF_PASSWORD = "e2e-flyer-console-2026"
 
 
-@pytest.fixture(scope="module")
-def staff_account(target):
+def make_staff(target, email: str, password: str, role: str = "marketing") -> None:
+    """`flask --app wsgi staff create` on the local server's database (fine when it exists)."""
     if target.mode != "local":
         pytest.skip("needs `flask staff create` on the server's database (local mode)")
     environ = {k: v for k, v in os.environ.items() if not k.startswith("CLICKAR_")}
     environ.update({
         "CLICKAR_ENV": "testing",
         "CLICKAR_DATABASE_URL": f"sqlite:///{target.workdir / 'clickar-e2e.db'}",
-        "CLICKAR_STAFF_PASSWORD": STAFF_PASSWORD,
+        "CLICKAR_STAFF_PASSWORD": password,
     })
     result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "staff", "create", STAFF_EMAIL, "--role", "marketing"],
+        [sys.executable, "-m", "flask", "--app", "wsgi", "staff", "create", email, "--role", role],
         cwd=kit.ROOT, env=environ, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 or "already exists" in result.stderr, result.stderr
+
+
+@pytest.fixture(scope="module")
+def staff_account(target):
+    make_staff(target, STAFF_EMAIL, STAFF_PASSWORD)
     return STAFF_EMAIL, STAFF_PASSWORD
 
 
