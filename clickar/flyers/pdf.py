@@ -45,6 +45,18 @@ DEFAULT_INSURER_ADDRESS = "〒160-8338 東京都新宿区西新宿1-26-1"
 DEFAULT_INSURER_WEBSITE = "https://www.sompo-japan.co.jp/"
 
 
+def readable_url(url: str) -> str:
+    """The link as people type it (printed under its code): the code's upper-case scheme and host
+    in lower case, /R/ as /r/ (campaigns.qr_url ↔ campaigns.short_url); the code stays as it is."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    host, slash, path = rest.partition("/")
+    if path.startswith("R/"):
+        path = "r/" + path[2:]
+    return f"{scheme.lower()}://{host.lower()}{slash}{path}"
+
+
 @dataclass(frozen=True)
 class _Text:
     """All the wording, with the caller's values already escaped."""
@@ -195,6 +207,20 @@ class _Flyer:
     def qr(self, url, x, top, size_mm):
         draw_qr(self.c, url, x, top - size_mm * mm, size_mm * mm, QrOptions(size_mm=size_mm))
 
+    def url_line(self, url, centre, y, room, size):
+        """The code's URL, printed for people who cannot scan (issue 19 item 21).
+
+        Centred under the code; shrunk (not below 5.5 pt) to fit `room`, and kept inside the
+        card by growing leftwards when it still does not fit."""
+        shown = readable_url(url)
+        size = max(5.5, min(size, room / max(self.c.stringWidth(shown, self.font, 1), 1)))
+        width = self.c.stringWidth(shown, self.font, size)
+        if width <= room:
+            self.text(centre, y, shown, size, color=NAVY, anchor="center")
+        else:
+            self.text(centre + room / 2, y, shown, size, color=NAVY, anchor="right")
+        return size
+
     # -- blocks -------------------------------------------------------------
     def header(self, top):
         c, fs, t = self.c, self.fs, self.t
@@ -250,7 +276,8 @@ class _Flyer:
         cap = self.para(caption, self.small, 0, 0, cap_w, draw=False)
         head_h = hs * 1.9
         body_h = max(qr_w, cap)
-        h = head_h + body_h + 2 * pad
+        url_h = fs * 1.3
+        h = head_h + body_h + url_h + 2 * pad
         c.setStrokeColor(BLUE)
         c.setLineWidth(0.8)
         c.setFillColor(white)
@@ -263,6 +290,7 @@ class _Flyer:
         body_top = top - head_h - pad
         self.para(caption, self.small, x + pad, body_top - (body_h - cap) / 2, cap_w)
         self.qr(self.help_url, x + w - pad - qr_w, body_top, HELP_QR_MM)
+        self.url_line(self.help_url, x + w / 2, top - h + pad + fs * 0.2, w - 2 * pad, fs * 0.85)
         return top - h
 
     def section_bar(self, top):
@@ -298,7 +326,7 @@ class _Flyer:
         cap_s = fs * 1.0
         right_w = qr_w + 14 * mm
         left_w = w - right_w - 2 * pad
-        h = pad + qr_w + cap_s * 2.4 + pad
+        h = pad + qr_w + cap_s * 2.4 + fs * 1.5 + pad
         self.card(x, top, w, h)
         y = self.step_head(x + pad, top - pad, 1, "マイページにアクセス")
         c = self.c
@@ -353,6 +381,8 @@ class _Flyer:
         self.text(qx + qr_w / 2, top - pad - qr_w - cap_s * 1.3,
                   "カメラで二次元コードを読み取ってください", cap_s, color=RED, bold=True,
                   anchor="center")
+        self.url_line(self.url, qx + qr_w / 2, top - pad - qr_w - cap_s * 2.4 - fs * 0.9,
+                      right_w, fs * 0.95)
         return top - h
 
     def step_card(self, x, top, w, n, title, paras, draw=True, min_h=0.0):
@@ -386,7 +416,8 @@ class _Flyer:
         pad = 1.8 * mm
         hs = self.fs * 1.1
         hs_h = hs * 1.5
-        ps = [self.para(i, self.bullet, 0, 0, w - 2 * pad, draw=False) for i in IMPORTANT_ITEMS]
+        # measured as drawn ("・" + item): measuring without the bullet let the last line cross the box
+        ps = [self.para("・" + i, self.bullet, 0, 0, w - 2 * pad, draw=False) for i in IMPORTANT_ITEMS]
         h = pad + hs_h + sum(ps) + 0.8 * mm * len(ps) + pad * 0.5
         if draw:
             c = self.c

@@ -162,3 +162,24 @@ def test_cff_font_is_rejected(monkeypatch):
 def test_font_is_found():
     path = fonts.find_japanese_font()
     assert path.endswith(".ttf") and fonts._is_usable(path)
+
+
+def test_each_code_has_its_url_printed_for_people_who_cannot_scan(text):
+    """Issue 19 item 21: the URL as people type it (lower-case host, /r/), under each code."""
+    assert "http://127.0.0.1:5000/r/ABC123" in text
+    assert "http://127.0.0.1:5000/r/HELP42" in text
+
+
+def test_a_long_printed_url_stays_on_the_page(tools):
+    long_host = "HTTPS://CLICKAR-RENEWAL.GROUP-INSURANCE.EXAMPLE.CO.JP/R/ABCD2345"
+    pdf = flyer_pdf(long_host, help_url=long_host.replace("ABCD2345", "HELP4242"))
+    boxes = tools.pdf_tool("pdftotext", pdf, "-bbox")
+    page_width = float(re.search(r'<page width="([\d.]+)"', boxes).group(1))
+    words = re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">(https://clickar[^<]+)</word>',
+                       boxes)
+    assert sorted(w for _, _, w in words) == [
+        "https://clickar-renewal.group-insurance.example.co.jp/r/ABCD2345",
+        "https://clickar-renewal.group-insurance.example.co.jp/r/HELP4242"]
+    margin = 11 * 72 / 25.4
+    for x_min, x_max, _ in words:
+        assert margin - 1 <= float(x_min) and float(x_max) <= page_width - margin + 1
