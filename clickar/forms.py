@@ -1,6 +1,7 @@
 """The base of every Clickar form."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from flask_wtf import FlaskForm
@@ -90,11 +91,97 @@ _NAME = StringField("氏名", validators=[required("氏名を入力してくだ�
                                       Length(max=50, message="氏名は50文字以内で入力してください。")])
 _NAME_KANA = StringField("フリガナ", validators=[required("フリガナを入力してください。"),
                                              Length(max=50, message="フリガナは50文字以内で入力してください。")])
-_BIRTH_DATE = StringField("生年月日", validators=[required("生年月日を入力してください。")])
+_BIRTH_YEAR, _BIRTH_MONTH, _BIRTH_DAY = StringField("年"), StringField("月"), StringField("日")
 _POSTAL_CODE = StringField("郵便番号", validators=[required("郵便番号を入力してください。")])
 _ADDRESS = StringField("住所", validators=[required("住所を入力してください。"),
                                         Length(max=120, message="住所は120文字以内で入力してください。")])
 _PHONE = StringField("電話番号", validators=[required("電話番号を入力してください。")])
+
+
+# ------------------------------------------------------------ 生年月日 (memorable date)
+BIRTH_YEAR_EXAMPLE = "例：1970、S45、昭和45"
+OLDEST_BIRTH_YEAR = 1900
+BIRTH_PARTS = ("birth_year", "birth_month", "birth_day")
+
+
+def birth_date_problem(year: str, month: str, day: str, today: dt.date | None = None):
+    """('year'|'month'|'day', message) for what is wrong with 年・月・日 as typed, or (None, date).
+
+    The message says what is wrong (a missing part, no such day, a future day), next to the
+    part it is about; examples use the hint's own format."""
+    year, month, day = clean(year), clean(month), clean(day)
+    if not (year or month or day):
+        return "year", "生年月日を入力してください。"
+    for part, value, word in (("year", year, "年"), ("month", month, "月"), ("day", day, "日")):
+        if not value:
+            return part, f"生年月日の「{word}」を入力してください。"
+    y = matching.parse_year(year)
+    if y is None:
+        return "year", f"年は西暦4桁または和暦で入力してください。{BIRTH_YEAR_EXAMPLE}"
+    m = int(month) if month.isdigit() else 0
+    if not 1 <= m <= 12:
+        return "month", "月は1〜12の数字で入力してください。例：4"
+    d = int(day) if day.isdigit() else 0
+    if not 1 <= d <= 31:
+        return "day", "日は1〜31の数字で入力してください。例：1"
+    try:
+        born = dt.date(y, m, d)
+    except ValueError:
+        return "day", f"{m}月{d}日は存在しない日付です。日付をご確認ください。"
+    if born > (today or jp.today()):
+        return "year", "生年月日が未来の日付です。年をご確認ください。"
+    if y < OLDEST_BIRTH_YEAR:
+        return "year", f"{OLDEST_BIRTH_YEAR}年より前の年は入力できません。年をご確認ください。"
+    return None, born
+
+
+class BirthDate:
+    """生年月日 as three fields 年・月・日 (birth_year, birth_month, birth_day); 年 takes 和暦 too.
+
+    Shown by templates/partials/_birth_date.html. `birth_date_iso()` is the date after
+    validate(); data={"birth_date": "1970-04-01"} fills the three fields."""
+
+    birth_year = _BIRTH_YEAR
+    birth_month = _BIRTH_MONTH
+    birth_day = _BIRTH_DAY
+
+    def process(self, formdata=None, obj=None, data=None, **kwargs):
+        if data and data.get("birth_date") and not data.get("birth_year"):
+            try:
+                born = dt.date.fromisoformat(str(data["birth_date"]))
+            except ValueError:
+                pass
+            else:
+                data = {**data, "birth_year": str(born.year), "birth_month": str(born.month),
+                        "birth_day": str(born.day)}
+        super().process(formdata, obj, data=data, **kwargs)
+
+    def _birth_problem(self, part: str) -> None:
+        where, result = birth_date_problem(self.birth_year.data, self.birth_month.data, self.birth_day.data)
+        if where == part:
+            raise ValidationError(result)
+
+    def validate_birth_year(self, field):
+        self._birth_problem("year")
+
+    def validate_birth_month(self, field):
+        self._birth_problem("month")
+
+    def validate_birth_day(self, field):
+        self._birth_problem("day")
+
+    def birth_date_iso(self) -> str:
+        """1970-04-01 when 年・月・日 make a good date, else ''."""
+        where, result = birth_date_problem(self.birth_year.data, self.birth_month.data, self.birth_day.data)
+        return result.isoformat() if where is None else ""
+
+    def birth_parts(self) -> dict:
+        """年・月・日 as typed (kept across re-display, e.g. S45)."""
+        return {name: (getattr(self, name).data or "").strip() for name in BIRTH_PARTS}
+
+    def birth_era(self) -> str:
+        """The 和暦 (or western year) shown beside 年, as typed: 1970 → 昭和45年."""
+        return matching.era_year_text(self.birth_year.data)
 
 
 class AddressPhone:
@@ -116,12 +203,11 @@ class AddressPhone:
         field.data = display_phone(field.data)  # 確認 shows 06-6123-4567, not ０６－６１２３－４５６７
 
 
-class IdentityFields(AddressPhone):
+class IdentityFields(BirthDate, AddressPhone):
     """氏名・フリガナ・生年月日・郵便番号・住所・電話番号: identity.IDENTITY_FIELDS as a form."""
 
     name = _NAME
     name_kana = _NAME_KANA
-    birth_date = _BIRTH_DATE
 
     def validate_name_kana(self, field):
         value = re.sub(r"\s+", " ", clean(field.data))
@@ -130,12 +216,7 @@ class IdentityFields(AddressPhone):
             raise ValidationError("フリガナは全角カタカナで入力してください。")
         field.data = katakana
 
-    def validate_birth_date(self, field):
-        parsed = matching.parse_birth_date(field.data or "")
-        if parsed is None:
-            raise ValidationError("生年月日の形式が正しくありません。例：1970-04-01")
-        field.data = parsed.isoformat()
-
     def identity(self) -> dict:
-        """What was typed, trimmed, by identity.IDENTITY_FIELDS."""
-        return {name: (getattr(self, name).data or "").strip() for name in identity.IDENTITY_FIELDS}
+        """What was typed, trimmed, by identity.IDENTITY_FIELDS (birth_date: 1970-04-01 or '')."""
+        return {name: self.birth_date_iso() if name == "birth_date" else (getattr(self, name).data or "").strip()
+                for name in identity.IDENTITY_FIELDS}

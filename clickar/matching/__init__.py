@@ -18,7 +18,7 @@ import json
 from typing import Iterable, Iterator, Mapping
 
 from .address import address_form, address_matches, normalise_address
-from .dates import birth_date_key, parse_birth_date
+from .dates import birth_date_key, era_year_text, parse_birth_date, parse_year
 from .phone import normalise_phone, phone_key
 from .postal import lookup_postal_code, normalise_postal_code
 from .text import normalise_kana, normalise_name
@@ -29,6 +29,8 @@ __all__ = [
     "matches",
     "identity_matches",
     "parse_birth_date",
+    "parse_year",
+    "era_year_text",
     "normalise_name",
     "normalise_kana",
     "normalise_address",

@@ -7,7 +7,7 @@ import re
 
 from .text import HYPHENS, kanji_numerals_to_arabic, nfkc
 
-__all__ = ["ERAS", "parse_birth_date", "birth_date_key"]
+__all__ = ["ERAS", "parse_birth_date", "birth_date_key", "parse_year", "era_years", "era_year_text"]
 
 
 class Era:
@@ -109,3 +109,63 @@ def parse_birth_date(text: object) -> _dt.date | None:
 def birth_date_key(value: object) -> str | None:
     d = parse_birth_date(value)
     return d.isoformat() if d else None
+
+
+# ------------------------------------------------------------ the 年 field of 生年月日
+# The memorable-date fieldset (clickar.forms.BirthDate) asks 年 · 月 · 日 separately;
+# its 年 takes a western year or a 和暦 year: 1970, S45, s45, 昭和45, 昭45, 昭和45年,
+# H2, 平成元, R1, 令和元年 (full-width too).
+
+_ERA_YEAR = re.compile(r"(?P<era>" + _ERA_ALT + r")\.?(?P<y>[0-9]{1,2}|元)年?")
+_WESTERN_YEAR = re.compile(r"(?P<y>[0-9]{4})年?")
+
+
+def _year_parts(text: object) -> tuple[int, Era | None, int] | None:
+    """(western year, the era typed or None, the era's year number)."""
+    s = _SPACES.sub("", nfkc(text)).upper()
+    if not s or len(s) > 12:
+        return None
+    s = kanji_numerals_to_arabic(s)
+    m = _WESTERN_YEAR.fullmatch(s)
+    if m:
+        return int(m["y"]), None, 0
+    m = _ERA_YEAR.fullmatch(s)
+    if not m:
+        return None
+    era = _ERA_BY_TOKEN[m["era"]]
+    n = 1 if m["y"] == "元" else int(m["y"])
+    year = era.first.year + n - 1
+    if n < 1 or (era.last is not None and year > era.last.year):
+        return None
+    return year, era, n
+
+
+def parse_year(text: object) -> int | None:
+    """The western year typed in a 年 field (western or 和暦); None when it is neither.
+
+    An era year past its era's end (昭和70) is refused; the year an era ended in is
+    accepted in both eras' counting (昭和64 and 平成元 are both 1989)."""
+    parts = _year_parts(text)
+    return parts[0] if parts else None
+
+
+def _era_year(era: Era, n: int) -> str:
+    return f"{era.name}{'元' if n == 1 else n}年"
+
+
+def era_years(year: int) -> list[str]:
+    """1970 → ['昭和45年']; 1989 → ['昭和64年', '平成元年'] (the eras that counted that year)."""
+    return [_era_year(era, year - era.first.year + 1) for era in ERAS
+            if era.first.year <= year and (era.last is None or year <= era.last.year)]
+
+
+def era_year_text(text: object) -> str:
+    """What the 年 field shows beside itself: 1970 → 昭和45年, S45 → 昭和45年（1970年）,
+    1989 → 昭和64年／平成元年; '' when the text is no year."""
+    parts = _year_parts(text)
+    if parts is None:
+        return ""
+    year, era, n = parts
+    if era is not None:
+        return f"{_era_year(era, n)}（{year}年）"
+    return "／".join(era_years(year))

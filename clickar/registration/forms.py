@@ -75,7 +75,7 @@ class InfoForm(EmailRule, PolicyNumbers, IdentityFields, Form):
             raise ValidationError("パスワードとパスワード（確認用）が一致しません。")
 
     def profile(self) -> dict:
-        return {**self.identity(), "email": (self.email.data or "").strip()}
+        return {**self.identity(), **self.birth_parts(), "email": (self.email.data or "").strip()}
 
 
 class VerifyForm(Form):

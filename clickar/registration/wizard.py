@@ -36,7 +36,8 @@ RESEND_COOLDOWN = dt.timedelta(seconds=60)
 
 STEPS = ("terms", "info", "confirm", "sent")
 
-PROFILE_FIELDS = ("name", "name_kana", "birth_date", "postal_code", "address", "phone", "email")
+PROFILE_FIELDS = ("name", "name_kana", "birth_date", "birth_year", "birth_month", "birth_day",
+                  "postal_code", "address", "phone", "email")
 
 MISMATCH = identity.MISMATCH
 

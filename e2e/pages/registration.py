@@ -45,8 +45,38 @@ class InfoPage(Screen):
     heading = "お客さま情報の入力"
     path = "/mypage/register/info"
 
-    LABELS = {"name": "氏名", "name_kana": "フリガナ", "birth_date": "生年月日", "postal_code": "郵便番号",
+    LABELS = {"name": "氏名", "name_kana": "フリガナ", "postal_code": "郵便番号",
               "address": "住所", "phone": "電話番号", "email": "メールアドレス"}
+
+    @property
+    def birth_group(self):
+        """生年月日: a fieldset (role group) holding 年 · 月 · 日."""
+        return self.page.get_by_role("group", name="生年月日", exact=True)
+
+    def birth_field(self, part: str):
+        """年, 月 or 日 of 生年月日."""
+        return self.birth_group.get_by_label(part, exact=True)
+
+    @property
+    def era_hint(self):
+        """The 和暦 shown beside 年 (1970 → 昭和45年)."""
+        return self.birth_group.locator("[data-era-text]")
+
+    def fill_birth_date(self, year: str, month: str = "", day: str = "") -> "InfoPage":
+        """生年月日 as a person types it: fill_birth_date("1970-04-01") or ("S45", "4", "1")."""
+        if not month and year.count("-") == 2:
+            year, month, day = year.split("-")
+            month, day = str(int(month)), str(int(day))
+        for part, value in zip(("年", "月", "日"), (year, month, day)):
+            self.birth_field(part).fill(value)
+        return self
+
+    def birth_date_value(self) -> str:
+        """What 年・月・日 hold, as 1970-04-01 (or the parts as typed, joined by '-')."""
+        parts = [self.birth_field(p).input_value() for p in ("年", "月", "日")]
+        if all(p.isdigit() for p in parts):
+            return f"{int(parts[0]):04d}-{int(parts[1]):02d}-{int(parts[2]):02d}"
+        return "-".join(parts)
 
     @staticmethod
     def policy_label(n: int) -> str:
@@ -65,6 +95,8 @@ class InfoPage(Screen):
             if key in ("address",):
                 continue
             self.field(label).fill(getattr(person, key))
+            if key == "name_kana":
+                self.fill_birth_date(person.birth_date)
         # 住所 last: a 郵便番号 lookup may fill it; what the person types wins.
         self.field("住所").fill(person.address)
         expect(self.field("住所")).to_have_value(person.address)
@@ -89,6 +121,7 @@ class InfoPage(Screen):
     def values(self) -> dict:
         """What the form holds now (passwords are never echoed)."""
         values = {key: self.field(label).input_value() for key, label in self.LABELS.items()}
+        values["birth_date"] = self.birth_date_value()
         values["policy_numbers"] = [self.policy_field(n).input_value()
                                     for n in range(1, self.policy_rows() + 1)]
         return values

@@ -74,10 +74,16 @@ def test_info_page_carries_the_flyers_notes(actions, client):
     assert "「氏名」「住所」「生年月日」「電話番号」" in page
     assert "最大5契約まで登録可能です" in page
     assert "設定したパスワードは本登録の際に必要ですので、必ず控えておいてください。" in page
-    for label in ("証券番号", "氏名", "フリガナ", "生年月日", "郵便番号", "住所", "電話番号",
+    for label in ("証券番号", "氏名", "フリガナ", "郵便番号", "住所", "電話番号",
                   "メールアドレス", "パスワード", "パスワード（確認用）"):
         assert re.search(rf'<label class="field__label" for="[^"]+">{re.escape(label)}</label>', page), label
-    assert 'type="date"' in page
+    # 生年月日: the memorable-date pattern (INTERFACE.md): a fieldset, 年 · 月 · 日, numeric keypads
+    assert re.search(r'<fieldset class="date-input"[^>]*>\s*<legend class="field__label">生年月日<', page)
+    for name, label, autocomplete in (("birth_year", "年", "bday-year"), ("birth_month", "月", "bday-month"),
+                                      ("birth_day", "日", "bday-day")):
+        assert re.search(rf'name="{name}" type="text"\s+value="" inputmode="numeric" autocomplete="{autocomplete}"', page)
+        assert f'<label class="date-input__label" for="{name}">{label}</label>' in page
+    assert 'type="date"' not in page
     assert ">追加<" in page and ">次へ<" in page
 
 

@@ -13,7 +13,7 @@ from clickar import jp
 from clickar.renewal import export
 
 
-TARO_IDENTITY = {"name": "山田 太郎", "name_kana": "ヤマダ タロウ", "birth_date": "1970-04-01",
+TARO_IDENTITY = {"name": "山田 太郎", "name_kana": "ヤマダ タロウ", "birth_year": "1970", "birth_month": "4", "birth_day": "1",
                  "postal_code": "160-0023", "address": "東京都新宿区西新宿二丁目8番1号", "phone": "03-1234-5678"}
 
 
@@ -34,7 +34,7 @@ def add(taro, policy_number, **changes):
 
 def test_add_form_starts_with_the_holders_details(seeded, taro, client):
     page = client.get("/mypage/contracts/add").get_data(as_text=True)
-    assert 'value="山田 太郎"' in page and 'value="1970-04-01"' in page
+    assert 'value="山田 太郎"' in page and 'value="1970"' in page and '<legend class="field__label">生年月日' in page
     assert '<label class="field__label" for="policy_number">証券番号</label>' in page
 
 
@@ -47,7 +47,7 @@ def test_adding_a_contract_with_matching_details_lists_it_on_my_page(seeded, tar
 
 
 def test_adding_with_a_wrong_detail_says_only_that_details_do_not_match(seeded, taro):
-    for changes in ({"birth_date": "1970-04-02"}, {"phone": "03-9999-9999"}, {"name": "山田 次郎"}):
+    for changes in ({"birth_day": "2"}, {"phone": "03-9999-9999"}, {"name": "山田 次郎"}):
         r = add(taro, TARO_SECOND, **changes)
         assert r.status_code == 422
         page = r.get_data(as_text=True)
@@ -59,7 +59,7 @@ def test_adding_with_a_wrong_detail_says_only_that_details_do_not_match(seeded, 
 
 def test_someone_elses_linked_contract_cannot_be_added(seeded, taro):
     member_with(seeded, "hanako@example.jp", "SJ24000201")
-    r = add(taro, "SJ24000201", name="佐藤 花子", name_kana="サトウ ハナコ", birth_date="1985-11-23",
+    r = add(taro, "SJ24000201", name="佐藤 花子", name_kana="サトウ ハナコ", birth_year="1985", birth_month="11", birth_day="23",
             postal_code="530-0001", address="大阪府大阪市北区梅田一丁目1番3号 シティタワー梅田1205号室",
             phone="06-6123-4567")
     assert r.status_code == 422
@@ -214,7 +214,7 @@ def test_my_page_top_offers_profile_add_and_withdrawal(seeded, taro, client):
 
 def test_adding_contracts_is_rate_limited_per_policy_number(seeded, taro):
     for _ in range(10):  # the production limit: 10 identity checks per policy number an hour
-        assert add(taro, TARO_SECOND, birth_date="1970-04-02").status_code == 422
+        assert add(taro, TARO_SECOND, birth_day="2").status_code == 422
     r = add(taro, TARO_SECOND)  # even the right details wait now
     assert r.status_code == 429
     assert "しばらく時間をおいてお試しください" in r.get_data(as_text=True)

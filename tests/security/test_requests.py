@@ -114,7 +114,7 @@ def test_oversized_fields_get_messages_not_errors(actions):
                                    "<script>alert(1)</script>", "' OR 1=1 --", "１２３", "\u202e", "💥" * 30])
 def test_malformed_input_never_gives_a_500(actions, value):
     actions.agree_to_terms()
-    for field in ("name", "name_kana", "birth_date", "postal_code", "address", "phone", "email", "policy_numbers-0"):
+    for field in ("name", "name_kana", "birth_year", "birth_month", "birth_day", "postal_code", "address", "phone", "email", "policy_numbers-0"):
         response = actions.enter_info(**{field: value})
         assert response.status_code in (303, 422), (field, value)
         assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
@@ -133,7 +133,7 @@ def test_malformed_links_never_give_a_500(client):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.dictionaries(st.sampled_from(["name", "name_kana", "birth_date", "postal_code", "address", "phone",
+@given(st.dictionaries(st.sampled_from(["name", "name_kana", "birth_year", "birth_month", "birth_day", "postal_code", "address", "phone",
                                         "email", "password", "password_confirm", "policy_numbers-0",
                                         "policy_numbers-7", "action"]),
                        st.text(max_size=60)))

@@ -26,7 +26,7 @@ CONTRACT = {
 }
 PERSON = {
     "policy_numbers-0": "E2EAPI00010", "name": "山田 太郎", "name_kana": "ヤマダ タロウ",
-    "birth_date": "1970-04-01", "postal_code": "160-0023", "address": "東京都新宿区西新宿2-8-1",
+    "birth_year": "1970", "birth_month": "4", "birth_day": "1", "postal_code": "160-0023", "address": "東京都新宿区西新宿2-8-1",
     "phone": "03-1234-5678", "email": "e2e-api-1@example.jp",
     "password": "Clickar2026", "password_confirm": "Clickar2026",
 }
