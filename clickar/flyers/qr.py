@@ -18,8 +18,8 @@ quiet zone*.  The quiet zone is always exactly 4 modules, so for a symbol of
 * PDF: one page exactly ``size_mm`` x ``size_mm`` (the page *is* the code,
   quiet zone included; MediaBox = TrimBox), modules drawn as vector
   rectangles, no fonts, so it can be placed into a layout as is or printed at
-  100 % ("actual size").  ``draw_qr`` draws the same vectors on a reportlab
-  canvas (used by the A4 flyer).
+  100 % ("actual size").  reportlab writes the file (``_render_pdf``) with
+  ``draw_qr``, which draws the same vectors on the A4 flyer's canvas.
 
 Error correction is ``M`` by default.  With ``logo=True`` it is raised to
 ``H`` when ``M`` was asked for (``Q`` and ``H`` are kept), and a small drawn
@@ -375,41 +375,27 @@ def draw_qr(canvas, url: str, x: float, y: float, size: float, opts: QrOptions =
     canvas.addLiteral(qr_pdf_ops(url, x, y, size, opts))
 
 
-def _pdf_text(s: str) -> bytes:
-    """PDF text string as UTF-16BE hex (safe for any characters)."""
-    return b"<FEFF" + s.encode("utf-16-be").hex().upper().encode() + b">"
-
-
 def _render_pdf(url: str, opts: QrOptions) -> bytes:
-    """Minimal, deterministic PDF 1.4: one page = the code; no fonts at all."""
-    import zlib
+    """One page = the code (MediaBox and TrimBox size_mm square), drawn by reportlab; no fonts in it.
+
+    invariant=1 keeps the bytes the same for the same input (no dates, fixed document id)."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    from .fonts import register_japanese_font
 
     size = opts.size_mm * PT_PER_MM
-    stream = zlib.compress(qr_pdf_ops(url, 0, 0, size, opts).encode("ascii"), 9)
-    box = f"[0 0 {_num(size)} {_num(size)}]".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox " + box + b" /TrimBox " + box
-        + b" /Resources << >> /Contents 4 0 R >>",
-        b"<< /Length " + str(len(stream)).encode() + b" /Filter /FlateDecode >>\nstream\n"
-        + stream + b"\nendstream",
-        b"<< /Title " + _pdf_text(url) + b" /Creator " + _pdf_text("Clickar") + b" >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for i, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{i} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    for off in offsets:
-        out += f"{off:010d} 00000 n \n".encode()
-    out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info 5 0 R >>\n"
-        f"startxref\n{xref}\n%%EOF\n"
-    ).encode()
-    return bytes(out)
+    buf = io.BytesIO()
+    # A TrueType initial font is "dynamic": reportlab names no font at all until text is drawn
+    # (its default, Helvetica, would be a non-embedded font reference in a print file).
+    c = Canvas(buf, pagesize=(size, size), invariant=1, pageCompression=1,
+               initialFontName=register_japanese_font())
+    c.setTrimBox((0, 0, size, size))
+    c.setTitle(url)
+    c.setCreator("Clickar")
+    draw_qr(c, url, 0, 0, size, opts)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
 
 
 _RENDERERS = {"svg": _render_svg, "png": _render_png, "pdf": _render_pdf}
