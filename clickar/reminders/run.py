@@ -1,12 +1,14 @@
 """The daily pass of 更新のご案内 (`reminders send`, the mail worker at CLICKAR_REMINDER_HOUR).
 
 1. select: registered members' contracts whose renewal period is open today,
-   with no live renewal of the term and no opt-out — through the index
-   contract_period_end (insurance_end, id), or contract_by_group (group_name) for groups with their
-   own period;
+   with no live renewal of the term and no opt-out — walked in keyset pages of
+   BATCH_MEMBERS contracts through the index contract_period_end (insurance_end, id),
+   or contract_by_group (group_name) for groups with their own period; each page's
+   members are taken whole (all their due contracts), so memory stays bounded
+   by the page, not the number of contracts due;
 2. for each, the kind due today (schedule.due_kind: the latest whose day has
    come), dropping what the reminder log already holds;
-3. per batch of members, one transaction: insert the log rows with
+3. per page, one transaction: insert the log rows with
    ON CONFLICT DO NOTHING … RETURNING (the unique index reminder_once is the
    referee between concurrent runs: what another run inserted is not returned
    and not mailed), then one outbox mail per member listing only the contracts
@@ -23,7 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask import current_app
-from peewee import fn
+from peewee import Tuple, fn
 
 from .. import jp, mail
 from ..db import database
@@ -80,13 +82,15 @@ def _opted_out():
     return ReminderOptOut.select(ReminderOptOut.id).where(ReminderOptOut.member == MemberContract.member)
 
 
-def selection(today: dt.date, own_period_groups: list[str], open_groups: list[str]):
-    """Queries of (contract id, car, 保険終期, group, member id, mail) in their period today.
+def selection(today: dt.date, own_period_groups: list[str], open_groups: list[str], columns=None):
+    """[(query, key)] of the contracts in their period today, one per stream:
 
-    The default period (90 to 14 days before 保険終期) is a range of insurance_end;
-    groups with their own period are selected by name when it is open."""
-    columns = (Contract.id, Contract.car_name, Contract.insurance_end, Contract.group_name,
-               MemberContract.member, Member.email)
+    the default period (90 to 14 days before 保険終期) is a range of insurance_end, walked
+    in (insurance_end, id) order through contract_period_end; groups with their own period
+    are selected by name when it is open (contract_by_group), walked in id order.
+    A row is (contract id, car, 保険終期, group, member id, mail) unless columns are given."""
+    columns = columns or (Contract.id, Contract.car_name, Contract.insurance_end, Contract.group_name,
+                          MemberContract.member, Member.email)
 
     def base():
         return (Contract
@@ -95,33 +99,92 @@ def selection(today: dt.date, own_period_groups: list[str], open_groups: list[st
                 .join(Member)
                 .where(~fn.EXISTS(_live_renewal()) & ~fn.EXISTS(_opted_out())))
 
-    queries = []
+    streams = []
     default = base().where(Contract.insurance_end.between(
         today + dt.timedelta(days=window.CLOSES_DAYS_BEFORE_END),
         today + dt.timedelta(days=window.OPENS_DAYS_BEFORE_END)))
     if own_period_groups:
         default = default.where(Contract.group_name.not_in(own_period_groups))
-    queries.append(default.order_by(Contract.insurance_end, Contract.id))
+    streams.append((default, (Contract.insurance_end, Contract.id)))
     if open_groups:
-        queries.append(base().where(Contract.group_name.in_(open_groups)).order_by(Contract.id))
-    return queries
+        streams.append((base().where(Contract.group_name.in_(open_groups)), (Contract.id,)))
+    return streams
+
+
+def _key(stream: int, row: tuple) -> tuple:
+    """A full row's place in its stream (the order selection() walks it in)."""
+    return (row[2], row[0]) if stream == 0 else (row[0],)
+
+
+@dataclass
+class _Groups:
+    by_name: dict
+    own: list
+    open_own: list
+
+    @classmethod
+    def load(cls, today: dt.date) -> "_Groups":
+        groups = {g.name: g for g in Group.select()}
+        own = [name for name, g in groups.items() if g.renewal_opens and g.renewal_closes]
+        return cls(groups, own, [n for n in own if groups[n].renewal_opens <= today <= groups[n].renewal_closes])
+
+    def due(self, row: tuple, today: dt.date) -> Due | None:
+        contract_id, car, end, group_name, member_id, email = row
+        group = self.by_name.get(group_name)
+        period = window.window_for(end, group.renewal_opens if group else None,
+                                   group.renewal_closes if group else None)
+        kind = schedule.due_kind(period.opens, period.closes, today, schedule.Offsets.of_group(group))
+        return None if kind is None else Due(contract_id, car, end, member_id, email, kind, period.closes)
+
+
+def due_pages(today: dt.date, page: int = BATCH_MEMBERS):
+    """(members taken, [(member id, [Due not logged yet])]), a page at a time: memory stays bounded.
+
+    Each stream is walked by keyset pages of `page` contracts (an index range, never
+    OFFSET). A member is taken whole — every due contract of every stream, so one mail
+    lists them all — on the page of the first stream holding one of their contracts,
+    at their first contract in it; on later pages they are passed over. Nothing is kept
+    between pages but the last key, so a crash or a second run simply starts again and
+    the log drops what was sent."""
+    groups = _Groups.load(today)
+    streams = selection(today, groups.own, groups.open_own)
+    for s, (query, key) in enumerate(streams):
+        last = None
+        while True:
+            step = query.select(MemberContract.member, *key)
+            if last is not None:
+                step = step.where(Tuple(*key) > Tuple(*last))
+            rows = list(step.order_by(*key).limit(page).tuples())
+            if not rows:
+                break
+            members = sorted({r[0] for r in rows})
+            full = [list(q.where(MemberContract.member.in_(members)).tuples()) for q, _ in streams]
+            first: dict[int, tuple] = {}
+            for row in full[s]:
+                k = _key(s, row)
+                first[row[4]] = min(first.get(row[4], k), k)
+            earlier = {row[4] for rows_before in full[:s] for row in rows_before}
+            owned = {m for m in members if m not in earlier and (last is None or first[m] > last)}
+            found = [d for rows_of in full[s:] for row in rows_of if row[4] in owned
+                     if (d := groups.due(row, today)) is not None]
+            yield len(owned), _by_member(_not_logged(found))
+            last = tuple(rows[-1][1:])
 
 
 def due_today(today: dt.date) -> list[Due]:
     """Every contract with a reminder due today that the log does not hold yet."""
-    groups = {g.name: g for g in Group.select()}
-    own = [name for name, g in groups.items() if g.renewal_opens and g.renewal_closes]
-    open_own = [name for name in own if groups[name].renewal_opens <= today <= groups[name].renewal_closes]
-    found: list[Due] = []
-    for query in selection(today, own, open_own):
-        for contract_id, car, end, group_name, member_id, email in query.tuples().iterator():
-            group = groups.get(group_name)
-            period = window.window_for(end, group.renewal_opens if group else None,
-                                       group.renewal_closes if group else None)
-            kind = schedule.due_kind(period.opens, period.closes, today, schedule.Offsets.of_group(group))
-            if kind is not None:
-                found.append(Due(contract_id, car, end, member_id, email, kind, period.closes))
-    return _not_logged(found)
+    return [d for _, batch in due_pages(today) for _, items in batch for d in items]
+
+
+def members_in_period(today: dt.date) -> int:
+    """How many members have a contract in its period today (the progress line's total)."""
+    groups = _Groups.load(today)
+    queries = [q.select(MemberContract.member).distinct() for q, _ in
+               selection(today, groups.own, groups.open_own)]
+    union = queries[0]
+    for q in queries[1:]:
+        union = union | q
+    return union.count()
 
 
 def _not_logged(found: list[Due], chunk: int = 1000) -> list[Due]:
@@ -202,25 +265,29 @@ def _send_batch(batch: list[tuple[int, list[Due]]], report: Report) -> list[int]
 
 def send(today: dt.date | None = None, dry_run: bool = False, deliver: bool = True,
          batch_members: int = BATCH_MEMBERS, progress=None) -> Report:
-    """The pass for `today` (JST). deliver: send each batch's mails through SMTP right after its
-    commit (the CLI); the mail worker passes False and sends them in its own rounds."""
+    """The pass for `today` (JST), a page of at most batch_members contracts (so members) per
+    transaction. deliver: send each batch's mails through SMTP right after its commit (the CLI);
+    the mail worker passes False and sends them in its own rounds."""
     today = today or jp.today()
     say = progress or (lambda text: print(text, file=sys.stderr, flush=True))
-    found = due_today(today)
-    members = _by_member(found)
-    report = Report(selected=len(found), members=len(members))
-    if dry_run:
-        for d in found:
-            report.kinds[d.kind] += 1
-        report.mails = len(members)
-        return report
+    total = members_in_period(today)
+    report = Report()
     smtp_url = current_app.config.get("SMTP_URL") if deliver else None
-    done = 0
-    for start in range(0, len(members), batch_members):
-        batch = members[start:start + batch_members]
+    seen = 0
+    for taken, batch in due_pages(today, batch_members):
+        seen += taken
+        report.members += len(batch)
+        report.selected += sum(len(items) for _, items in batch)
+        if dry_run:
+            for _, items in batch:
+                for d in items:
+                    report.kinds[d.kind] += 1
+            report.mails += len(batch)
+            continue
+        if not batch:
+            continue
         ids = _send_batch(batch, report)
-        done += len(batch)
-        say(f"reminders: {done}/{len(members)} members, {report.mails} mails queued")
+        say(f"reminders: {seen}/{total} members, {report.mails} mails queued")
         if smtp_url and ids:
             mail.send_waiting(smtp_url, current_app.config["MAIL_FROM"], ids)
             report.sent_mail_ids.extend(ids)

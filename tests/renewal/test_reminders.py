@@ -116,6 +116,32 @@ def test_a_member_with_two_due_contracts_gets_one_mail_listing_both(seeded, taro
     assert len(re.findall(r"/mypage/reminder/", text)) == 2
 
 
+@also_on_postgres
+def test_pages_of_one_contract_still_give_each_member_one_mail_listing_all_theirs(seeded, app, mailbox):
+    """The pass walks pages of contracts (bounded memory); a member whose contracts fall on
+    different pages is taken whole on the first, and counted once."""
+    from clickar.reminders import run
+
+    set_insurance_end(seeded, TARO_CAR, days_from_today(60))
+    set_insurance_end(seeded, HANAKO_CAR, days_from_today(65))      # a page in between
+    set_insurance_end(seeded, TARO_SECOND, days_from_today(70))
+    member_with(seeded, "taro@example.jp", TARO_CAR, TARO_SECOND)
+    member_with(seeded, "hanako@example.jp", HANAKO_CAR)
+    today = days_from_today(DAY["opened"] + 10)
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        dry = run.send(today, dry_run=True, batch_members=1, progress=lambda text: None)
+        assert (dry.mails, dry.members, dry.contracts) == (2, 2, 3)
+        lines = []
+        sent = run.send(today, batch_members=1, progress=lines.append)
+        assert (sent.mails, sent.contracts) == (2, 3)
+        assert lines[-1] == "reminders: 2/2 members, 2 mails queued"
+        database.close()
+    [taro] = reminders_to(mailbox)
+    assert taro["Subject"] == f"{SUBJECT}（プリウス、N-BOX）"
+    assert len(reminders_to(mailbox, to="hanako@example.jp")) == 1
+
+
 def test_after_downtime_only_the_latest_due_kind_is_sent(prius, taro_id, runner, mailbox):
     # nothing ran from before the period until 締切7日前
     out = send(runner, "week")
