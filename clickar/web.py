@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from flask import make_response, redirect, render_template, request, url_for
 from werkzeug.urls import iri_to_uri
 
-from . import jp
+from . import flyer_words, jp
 
 
 def is_htmx() -> bool:
@@ -78,3 +78,4 @@ def init_app(app) -> None:
     app.before_request(drop_nul_characters)
     app.add_template_filter(jp.jdate)
     app.add_template_filter(jp.jdatetime)
+    app.jinja_env.globals["flyer"] = flyer_words  # the printed flyer's words, once

@@ -23,6 +23,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
+from .. import flyer_words as words
 from .fonts import register_japanese_font
 from .qr import QrOptions, draw_qr
 
@@ -41,8 +42,8 @@ LINE = HexColor("#9db6dd")
 MAIN_QR_MM = 34
 HELP_QR_MM = 22
 
-DEFAULT_INSURER_ADDRESS = "〒160-8338 東京都新宿区西新宿1-26-1"
-DEFAULT_INSURER_WEBSITE = "https://www.sompo-japan.co.jp/"
+DEFAULT_INSURER_ADDRESS = words.INSURER_ADDRESS
+DEFAULT_INSURER_WEBSITE = words.INSURER_WEBSITE
 
 
 def readable_url(url: str) -> str:
@@ -72,15 +73,15 @@ def _steps(t: _Text) -> list[tuple[int, str, list[str]]]:
     """Steps 2–10: (number, title, paragraphs in reportlab markup)."""
     red = RED.hexval()[2:]
     return [
-        (2, "マイページログイン", ["「新規登録」ボタンを押します。"]),
+        (2, words.STEPS[2], ["「新規登録」ボタンを押します。"]),
         (
             3,
-            "マイページご利用までの流れを確認",
+            words.STEPS[3],
             ["マイページ登録完了までの手順をご確認ください。", "再度「新規登録」ボタンを押します。"],
         ),
         (
             4,
-            "会員規定への同意",
+            words.STEPS[4],
             [
                 "「会員規定」をご確認ください。",
                 "ご同意いただける場合は「会員規定について確認しました。」をチェックします。",
@@ -89,7 +90,7 @@ def _steps(t: _Text) -> list[tuple[int, str, list[str]]]:
         ),
         (
             5,
-            "お客さま情報の入力",
+            words.STEPS[5],
             [
                 "必須項目について入力してください。",
                 f'<font color="#{red}">！設定したパスワードは本登録の際に必要ですので、'
@@ -100,12 +101,12 @@ def _steps(t: _Text) -> list[tuple[int, str, list[str]]]:
         ),
         (
             6,
-            "お客さま情報の確認",
+            words.STEPS[6],
             ["前画面でご入力いただいた内容をご確認ください。", "「確定」ボタンを押します。"],
         ),
         (
             7,
-            "仮登録受付",
+            words.STEPS[7],
             [
                 "仮登録を受け付けたことを画面で表示しています。",
                 "ご登録いただいたメールアドレス宛にメールが送信されます。",
@@ -114,15 +115,15 @@ def _steps(t: _Text) -> list[tuple[int, str, list[str]]]:
         ),
         (
             8,
-            "メール受信",
+            words.STEPS[8],
             [
                 "メールに記載されているURLを押してください。",
-                f'<font color="#{red}">※メール受信後、24時間以内に本登録をおこなってください。</font>',
+                f'<font color="#{red}">{words.VERIFY_NOTE}</font>',
             ],
         ),
         (
             9,
-            "本登録",
+            words.STEPS[9],
             [
                 "「5 お客さま情報の入力」で設定したパスワードを入力してください。"
                 "パスワードは、大文字と小文字を区別して照合します。",
@@ -134,7 +135,7 @@ def _steps(t: _Text) -> list[tuple[int, str, list[str]]]:
         ),
         (
             10,
-            "登録完了",
+            words.STEPS[10],
             [
                 "マイページ会員登録が完了したことを画面で表示しています。",
                 "ご登録いただいたメールアドレス宛に登録完了のメールが送信されます。",
@@ -145,12 +146,9 @@ def _steps(t: _Text) -> list[tuple[int, str, list[str]]]:
 
 
 IMPORTANT_ITEMS = [
-    "Clickar更新サービスでお手続きをおこなっていただく契約の「証券番号」を入力してください"
-    "（『更新後』証券番号ではありません）。",
-    "入力された情報とご契約情報の下記4項目が一致していないと契約の登録ができません。<br/>"
-    f'<font color="#{RED.hexval()[2:]}">「氏名」「住所」「生年月日」「電話番号」</font>',
-    "複数の自動車保険にご加入の方は、「追加」ボタンをクリックすると最大5契約まで登録可能です。"
-    "マイページ登録後に契約を追加することも可能です。",
+    escape(words.IMPORTANT_POLICY_NUMBER),
+    f'{escape(words.IMPORTANT_FOUR_ITEMS)}<br/><font color="#{RED.hexval()[2:]}">{escape(words.FOUR_ITEMS)}</font>',
+    escape(words.IMPORTANT_MANY_CONTRACTS),
 ]
 
 
@@ -328,7 +326,7 @@ class _Flyer:
         left_w = w - right_w - 2 * pad
         h = pad + qr_w + cap_s * 2.4 + fs * 1.5 + pad
         self.card(x, top, w, h)
-        y = self.step_head(x + pad, top - pad, 1, "マイページにアクセス")
+        y = self.step_head(x + pad, top - pad, 1, words.STEPS[1])
         c = self.c
         bx = x + pad + 2 * mm
         pc_txt = "パソコンの場合は、上記のキーワードで検索してマイページにアクセスしてください。"
@@ -425,7 +423,7 @@ class _Flyer:
             c.setStrokeColor(RED)
             c.setLineWidth(0.9)
             c.roundRect(x, top - h, w, h, 1.5 * mm, stroke=1, fill=1)
-            self.text(x + pad, top - pad - hs * 0.95, "★重要★", hs, color=RED, bold=True)
+            self.text(x + pad, top - pad - hs * 0.95, words.IMPORTANT_TITLE, hs, color=RED, bold=True)
             y = top - pad - hs_h
             for item in IMPORTANT_ITEMS:
                 y -= self.para("・" + item, self.bullet, x + pad, y, w - 2 * pad) + 0.8 * mm
