@@ -93,11 +93,12 @@ e2e-matrix: install-test
 	$(E2E_ENV) DEVICES="$(or $(DEVICES),mobile)" $(PY) -m pytest -q -n 2 --dist loadgroup -m every_device e2e $(E2E_REPORT)
 
 screenshots: install-test
-	$(PY) -m e2e.screenshots docs/screenshots
-	$(PY) -m e2e.renewal_screenshots docs/screenshots
-	$(PY) -m e2e.help_screenshots docs/screenshots
-	$(PY) -m e2e.flyer_screenshots docs/screenshots
-	$(PY) -m e2e.a11y_screenshots docs/screenshots
+	$(PY) -m screenshots.journey docs/screenshots
+	$(PY) -m screenshots.registration docs/screenshots
+	$(PY) -m screenshots.renewal docs/screenshots
+	$(PY) -m screenshots.help docs/screenshots
+	$(PY) -m screenshots.flyers docs/screenshots
+	$(PY) -m screenshots.a11y docs/screenshots
 
 eval-chat: install-test
 	$(PY) -m bench.chat_eval $(ARGS)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TOOLING = ("bench", "tests", "e2e")
+TOOLING = ("bench", "tests", "e2e", "screenshots")
 
 
 def app_modules() -> dict[str, tuple[Path, bool]]:
@@ -116,7 +116,7 @@ import importlib, json, sys
 names = json.loads(sys.argv[1])
 for name in names:
     importlib.import_module(name)
-tooling = sorted(m for m in sys.modules if m.split(".")[0] in ("bench", "tests", "e2e"))
+tooling = sorted(m for m in sys.modules if m.split(".")[0] in ("bench", "tests", "e2e", "screenshots"))
 print(json.dumps(tooling))
 """
     names = sorted(app_modules())

@@ -1,5 +1,5 @@
 """Light and dark screenshots of the main screens at 390 px (issue 11):
-`python -m e2e.a11y_screenshots [FOLDER]` (default docs/screenshots).
+`python -m screenshots.a11y [FOLDER]` (default docs/screenshots).
 
 Writes a11y-<screen>-light.png and a11y-<screen>-dark.png for login, info (after an
 empty submit, so the error states show), confirm, top, renewal (the options step)
@@ -14,8 +14,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-from . import kit
-from .pages import LoginPage, Screen, VerifyPage
+from e2e import kit
+from e2e.pages import LoginPage, Screen, VerifyPage
 
 WIDTH = 390
 

@@ -1,4 +1,4 @@
-"""`python -m e2e.flyer_screenshots FOLDER`: the QR flyer console, 390 px (and 1280 px).
+"""`python -m screenshots.flyers FOLDER`: the QR flyer console, 390 px (and 1280 px).
 
 Starts a server like the e2e kit's local mode, makes a staff account with
 `flask staff create`, walks the console in Debian's chromium and writes
@@ -23,8 +23,8 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from . import kit
-from .test_flyer_funnel import STAFF_EMAIL, STAFF_PASSWORD, CampaignList, StaffLogin
+from e2e import kit
+from e2e.test_flyer_funnel import STAFF_EMAIL, STAFF_PASSWORD, CampaignList, StaffLogin
 
 
 def shoot(page, folder: Path, name: str) -> Path:

@@ -1,5 +1,5 @@
 """Screenshots of 更新のお手続き and the My Page contract screens at 390 px:
-`python -m e2e.renewal_screenshots [FOLDER]` (default docs/screenshots).
+`python -m screenshots.renewal [FOLDER]` (default docs/screenshots).
 
 Starts the kit's local server (temporary SQLite, SMTP sink, `demo seed` with the
 renewal demo data), registers 山田 太郎 with the demo プリウス (15等級 and its
@@ -17,9 +17,9 @@ from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-from . import kit
-from .pages import MyPageTop
-from .test_registration_journeys import register
+from e2e import kit
+from e2e.pages import MyPageTop
+from e2e.test_registration_journeys import register
 
 WIDTH = 390
 
@@ -136,7 +136,7 @@ def walk(pw, browser, server: kit.LocalServer, shoot: Camera) -> None:
     click(page, link(page, "マイページトップへ"))
     heading(page, "マイページトップ")
     shoot(page, "top-done")
-    click(page, top.card("プリウス").get_by_role("link", name="更新のお手続き", exact=True))
+    click(page, top.card("プリウス").get_by_role("link", name="お手続き内容を確認する", exact=True))
     heading(page, "更新のお手続き内容")
     shoot(page, "receipt")
     click(page, link(page, "このお手続きを取り消す"))
@@ -171,7 +171,7 @@ def walk(pw, browser, server: kit.LocalServer, shoot: Camera) -> None:
     heading(page, "マイページトップ")
     # the プリウス is done; cancel it without JS to walk the options step again
     page.goto("/mypage/")
-    click(page, MyPageTop(page).card("プリウス").get_by_role("link", name="更新のお手続き", exact=True))
+    click(page, MyPageTop(page).card("プリウス").get_by_role("link", name="お手続き内容を確認する", exact=True))
     click(page, link(page, "このお手続きを取り消す"))
     click(page, button(page, "取り消す"))
     shoot(page, "receipt-cancelled-nojs")

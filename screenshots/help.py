@@ -1,4 +1,4 @@
-"""Screenshots of the AIチャット at 390 px: `python -m e2e.help_screenshots [FOLDER]`.
+"""Screenshots of the AIチャット at 390 px: `python -m screenshots.help [FOLDER]`.
 
 Runs its own Clickar in this process (temporary SQLite, werkzeug in a thread),
 drives Debian's chromium with Playwright, and writes help-*.png into FOLDER
@@ -19,7 +19,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from . import kit
+from e2e import kit
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
          "has_touch": True, "locale": "ja-JP", "timezone_id": "Asia/Tokyo", "service_workers": "block"}

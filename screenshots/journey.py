@@ -1,4 +1,4 @@
-"""`python -m e2e.screenshots FOLDER` (make screenshots): one 390 px wide,
+"""`python -m screenshots.journey FOLDER` (make screenshots): one 390 px wide,
 full-page PNG per screen, NN-<step>.png, walking the flyer's journey on a
 server started like the e2e kit's local mode (temporary database, SMTP sink,
 demo contracts, throw-away contracts through the test API).
@@ -15,8 +15,8 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from . import kit
-from .pages import LoginPage, MyPageTop, OtpPage, TermsPage, VerifyPage
+from e2e import kit
+from e2e.pages import LoginPage, MyPageTop, OtpPage, TermsPage, VerifyPage
 
 WIDTH = 390
 

@@ -1,4 +1,4 @@
-"""`python -m e2e.registration_screenshots FOLDER` (make screenshots): the registration
+"""`python -m screenshots.registration FOLDER` (make screenshots): the registration
 and login screens changed for issue 19 (items 3–10), at 320 px (iPhone SE) and 390 px,
 as reg-<screen>-<width>.png: progress bar with the flyer's numbers, the mismatch help,
 仮登録受付 with the resend cooldown and メールアドレスを修正する, 本登録's パスワードを
@@ -14,9 +14,9 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from . import kit
-from .pages import LoginPage, OtpPage, VerifyPage
-from .screenshots import close_install_sheet
+from e2e import kit
+from e2e.pages import LoginPage, OtpPage, VerifyPage
+from .journey import close_install_sheet
 
 WIDTHS = (320, 390)
 
@@ -30,7 +30,7 @@ def walk(page, server, people, shoot) -> None:
     page.goto("/mypage/register/")
     shoot(page, "overview")
     page.goto("/mypage/register/terms")
-    from .pages import TermsPage
+    from e2e.pages import TermsPage
 
     info = TermsPage(page).expect_shown().agree_to_terms()
     stranger = kit.Person(**{**person.__dict__, "birth_date": "1971-04-01"})
