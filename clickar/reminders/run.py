@@ -193,7 +193,8 @@ def _not_logged(found: list[Due], chunk: int = 1000) -> list[Due]:
         part = found[start:start + chunk]
         logged = set(ReminderLog
                      .select(ReminderLog.contract, ReminderLog.member, ReminderLog.term_start, ReminderLog.kind)
-                     .where(ReminderLog.contract.in_([d.contract_id for d in part]))
+                     .where(ReminderLog.member.in_(sorted({d.member_id for d in part}))
+                            & ReminderLog.contract.in_([d.contract_id for d in part]))
                      .tuples())
         out.extend(d for d in part if (d.contract_id, d.member_id, d.insurance_end, d.kind) not in logged)
     return out
