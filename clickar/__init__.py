@@ -92,6 +92,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
     for bp in (registration_bp, auth_bp, settings_bp, mypage_bp, pwa_bp):
         app.register_blueprint(bp)
+    from .lookup import bp as lookup_bp
+
+    app.register_blueprint(lookup_bp)  # /mypage/lookup/: 郵便番号 → 住所, 和暦 beside 生年月日
     from .flyers.views import bp as flyers_bp, links as flyer_links_bp
 
     from .staff.views import bp as staff_bp

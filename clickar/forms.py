@@ -5,7 +5,7 @@ import datetime as dt
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import FieldList, StringField
+from wtforms import FieldList, HiddenField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from . import identity, jp, matching
@@ -208,6 +208,7 @@ class IdentityFields(BirthDate, AddressPhone):
 
     name = _NAME
     name_kana = _NAME_KANA
+    address_lookup = HiddenField()  # the text a 郵便番号 lookup put in 住所 (clickar.lookup)
 
     def validate_name_kana(self, field):
         value = re.sub(r"\s+", " ", clean(field.data))

@@ -20,7 +20,7 @@ from typing import Iterable, Iterator, Mapping
 from .address import address_form, address_matches, normalise_address
 from .dates import birth_date_key, era_year_text, parse_birth_date, parse_year
 from .phone import normalise_phone, phone_key
-from .postal import lookup_postal_code, normalise_postal_code
+from .postal import lookup_postal_code, normalise_postal_code, postal_addresses
 from .text import normalise_kana, normalise_name
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "normalise_phone",
     "normalise_postal_code",
     "lookup_postal_code",
+    "postal_addresses",
     "match_check_lines",
 ]
 

@@ -13,7 +13,7 @@ from ..renewal import wizard as renewal_wizard
 from ..models import ChangeRequest, Renewal
 from ..web import hx_redirect, render, see_other
 from ..auth import limits
-from .. import jp
+from .. import jp, lookup
 from ..auth.views import client
 from . import links, profile, withdrawal
 from .forms import AddContractForm, ChangeForm, WithdrawForm
@@ -94,6 +94,9 @@ def add_form():
 @login_required
 def add_submit():
     form = AddContractForm()
+    if lookup.wants_lookup(request.form):  # 住所を検索 without JavaScript
+        fill = lookup.fill_form(form, request.form.get("address_pick"))
+        return _page("add", "ご契約の追加", form=form, address_fill=fill)
     if not form.validate():
         return _page("add", "ご契約の追加", 422, form=form)
     try:

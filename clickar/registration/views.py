@@ -8,6 +8,7 @@ from ..auth import forms as auth_forms  # a module: auth.forms imports registrat
 from ..auth.passwords import password_problem
 from ..auth.limits import limiter
 from ..auth.signin import sign_in
+from .. import lookup
 from ..flyers import tracking
 from ..models import Campaign
 from ..web import hx_redirect, render, see_other
@@ -102,6 +103,10 @@ def info_submit():
     action = request.form.get("action", "next")
     if action in ("add", "remove"):
         return _change_rows(form, action)
+    if lookup.wants_lookup(request.form):  # 住所を検索 without JavaScript: the whole step again, nothing lost
+        fill = lookup.fill_form(form, request.form.get("address_pick"))
+        _keep_typed(form, [e.data or "" for e in form.policy_numbers.entries])
+        return _step("info", form=_info_form_from_draft(), address_fill=fill)
     if not form.validate():
         if form.password.data and not form.password.errors and not form.password_confirm.errors:
             wizard.keep_typed(session, form.profile(), form.policy_number_values(), form.password.data)
@@ -123,6 +128,14 @@ def _agency():
     return campaign if campaign is not None and campaign.agency_name else None
 
 
+def _keep_typed(form: InfoForm, numbers: list[str]) -> None:
+    """Save what was typed, unvalidated, to show the step again; a good password (typed twice) too."""
+    password = form.password.data if form.password.data == form.password_confirm.data else None
+    if password and password_problem(password):
+        password = None
+    wizard.keep_typed(session, form.profile(), numbers, password)
+
+
 def _change_rows(form: InfoForm, action: str):
     """追加 / 削除 of a 証券番号 row. Without JavaScript the whole step re-renders."""
     numbers = [e.data or "" for e in form.policy_numbers.entries]
@@ -132,10 +145,7 @@ def _change_rows(form: InfoForm, action: str):
         index = request.args.get("row", type=int)
         if index is not None and 0 < index < len(numbers):
             numbers.pop(index)
-    password = form.password.data if form.password.data == form.password_confirm.data else None
-    if password and password_problem(password):
-        password = None
-    wizard.keep_typed(session, form.profile(), numbers, password)
+    _keep_typed(form, numbers)
     focus = len(numbers) - 1 if action == "add" else None
     if request.headers.get("HX-Target") == "policy-numbers":
         new_form = InfoForm(formdata=None, data={"policy_numbers": numbers})

@@ -347,4 +347,11 @@
       target.lastElementChild.scrollIntoView({ block: "start" });
     }
   });
+  // 郵便番号 → 住所: a lookup's answer never replaces what the person typed in 住所 meanwhile
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var input = document.getElementById("address"), sent = event.detail.requestConfig;
+    if (event.detail.target.id === "address-block" && input && sent && input.value !== (sent.parameters.address || "")) {
+      event.detail.shouldSwap = false;
+    }
+  });
 })();

@@ -257,3 +257,9 @@ def test_with_nothing_open_the_renewal_code_shows_my_page(seeded, taro, client):
     set_insurance_end(seeded, TARO_CAR, days_from_today(200))  # before the renewal period
     r = client.get("/mypage/renewal")
     assert r.status_code == 303 and r.headers["Location"] == "/mypage/"
+
+
+def test_the_address_search_button_works_on_adding_a_contract_without_javascript(seeded, taro):
+    page = taro.post("/mypage/contracts/add", {"policy_number": "SJ24000102", "name": "山田 太郎",
+                                                     "postal_code": "100-0001", "address": "", "action": "postal"}).get_data(as_text=True)
+    assert 'value="東京都千代田区千代田"' in page and 'value="SJ24000102"' in page
