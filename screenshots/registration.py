@@ -1,6 +1,7 @@
 """`python -m screenshots.registration FOLDER` (make screenshots): the registration
-and login screens changed for issue 19 (items 3–10), at 320 px (iPhone SE) and 390 px,
-as reg-<screen>-<width>.png: progress bar with the flyer's numbers, the mismatch help,
+and login screens changed for issue 19 (items 1–10), at 320 px (iPhone SE) and 390 px,
+as reg-<screen>-<width>.png: 生年月日 with its 和暦 and 住所 filled from 郵便番号
+(several towns offered, a birth-date error), progress bar with the flyer's numbers, the mismatch help,
 仮登録受付 with the resend cooldown and メールアドレスを修正する, 本登録's パスワードを
 お忘れの方, and the one-time password screen with its masked address and 再送.
 """
@@ -12,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from e2e import kit
 from e2e.pages import LoginPage, OtpPage, VerifyPage
@@ -33,6 +34,24 @@ def walk(page, server, people, shoot) -> None:
     from e2e.pages import TermsPage
 
     info = TermsPage(page).expect_shown().agree_to_terms()
+    # 生年月日 with its 和暦, and 住所 filled from 郵便番号 (issue 19 items 1 and 2)
+    info.birth_field("年").press_sequentially("S45")
+    expect(info.era_hint).to_have_text("昭和45年（1970年）")
+    info.birth_field("月").fill("4")
+    info.birth_field("日").fill("1")
+    info.field("郵便番号").press_sequentially("1600023")
+    expect(info.field("住所")).to_have_value("東京都新宿区西新宿")
+    info.birth_field("年").scroll_into_view_if_needed()
+    shoot(page, "info-identity")
+    info.field("住所").fill("")
+    info.field("郵便番号").fill("")
+    info.field("郵便番号").press_sequentially("0680546")
+    expect(page.locator(".address-choices")).to_be_visible()
+    shoot(page, "info-postal-towns")
+    info.fill_birth_date("1970", "2", "30")
+    info.submit(info.button("次へ"))
+    expect(page.locator("#birth-date-error")).to_be_visible()
+    shoot(page, "info-birth-error")
     stranger = kit.Person(**{**person.__dict__, "birth_date": "1971-04-01"})
     info.fill(stranger).next_expecting_errors()
     shoot(page, "info-mismatch")
