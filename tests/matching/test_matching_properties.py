@@ -367,3 +367,46 @@ def test_fast_phone_key_agrees_with_phonenumbers_on_every_valid_number(data, dig
     valid = normalise_phone(text)
     assert valid is not None, text
     assert phone_key(text) == valid
+
+
+# ------------------------------------------------- not only digits: names, kana, town
+
+OTHER_KANJI = "川村林森松木本井上下"          # no spelling variant of any FAMILY or GIVEN character
+OTHER_KANA = "カキクケコサシスセソナニヌネノマミムメモラリルレロ"
+OTHER_TOWNS = ["本町", "栄町", "緑町", "南町", "東雲"]
+
+
+def change_a_character(data, text: str, choices: str, label: str, same=lambda a, b: a == b) -> str:
+    positions = [i for i, c in enumerate(text) if c not in " ー"]
+    i = data.draw(st.sampled_from(positions), label=f"{label} position")
+    other = [c for c in choices if not same(c, text[i])]
+    return text[:i] + data.draw(st.sampled_from(other), label=f"{label} character") + text[i + 1:]
+
+
+def same_sound(a: str, b: str) -> bool:
+    """ジ and シ, ッ and ツ: what a forgiving kana comparison might take as the same."""
+    import unicodedata
+
+    def base(c):
+        return unicodedata.normalize("NFD", c)[0].translate(str.maketrans("ァィゥェォッャュョヮ", "アイウエオツヤユヨワ"))
+    return base(a) == base(b)
+
+
+@PROPERTY
+@given(st.data(), facts, st.sampled_from(["family name", "given name", "kana", "town"]))
+def test_a_changed_name_kana_or_town_never_matches(data, f, what):
+    """The adversarial cases are not only digits: one other character in the name or the
+    フリガナ, or another town of the same city, is another person."""
+    g = dict(f)
+    if what == "family name":
+        g["family"] = change_a_character(data, f["family"], OTHER_KANJI, what)
+    elif what == "given name":
+        g["given"] = change_a_character(data, f["given"], OTHER_KANJI, what)
+    elif what == "kana":
+        g["kana"] = change_a_character(data, f["kana"], OTHER_KANA, what, same_sound)
+    else:
+        pref, city, towns = f["town"]
+        g["town"] = (pref, city, [data.draw(st.sampled_from([t for t in OTHER_TOWNS if t not in towns]))])
+    a = data.draw(typed(f), label="contract")
+    b = data.draw(typed(g), label="entered")
+    assert matches_either_way(a, b) == (False, False)
