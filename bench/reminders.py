@@ -8,7 +8,8 @@ real importer, kept for later runs). `--due` of the contracts whose renewal
 period is open today get a registered member each (bulk inserts, as if they had
 registered); every run first forgets the previous run's reminder log and mails.
 
-Then, timed: the selection's plan (EXPLAIN ANALYZE, BUFFERS), and the real pass
+Then the plans (EXPLAIN ANALYZE, BUFFERS) of one page of the pass halfway through
+(the keyset step over the period, then that page's members' contracts) and, timed, the real pass
 `reminders.run.send(today, deliver=False)` — selection, the log rows (INSERT … ON
 CONFLICT … RETURNING) and one outbox mail per member, committed per batch. SMTP is
 not in the figure: the mail worker sends the outbox in its own rounds. A second
@@ -82,13 +83,27 @@ def register_due(today: dt.date, due: int) -> int:
 
 
 def explain(today: dt.date) -> str:
-    from clickar.db import database
-    from clickar.reminders.run import selection
+    """The plans of one page of the pass, halfway through the 100,000: the keyset step over
+    the period and the fetch of that page's members' contracts."""
+    from peewee import Tuple
 
-    query = selection(today, [], [])[0]
-    sql, params = query.sql()
-    rows = database.execute_sql("EXPLAIN (ANALYZE, BUFFERS) " + sql, params).fetchall()
-    return "\n".join(r[0] for r in rows)
+    from clickar.db import database
+    from clickar.models import MemberContract
+    from clickar.reminders.run import BATCH_MEMBERS, selection
+
+    [(query, key)] = selection(today, [], [])
+    [middle] = list(query.select(*key).order_by(*key).offset(50_000).limit(1).tuples())  # not .get(): it resets OFFSET
+    step = (query.select(MemberContract.member, *key).where(Tuple(*key) > Tuple(*middle))
+            .order_by(*key).limit(BATCH_MEMBERS))
+    members = sorted({row[0] for row in step.tuples()})
+    out = []
+    for title, q in (("a page (keyset step)", step),
+                     ("the page's members' contracts", query.where(MemberContract.member.in_(members)))):
+        sql, params = q.sql()
+        rows = database.execute_sql("EXPLAIN (ANALYZE, BUFFERS) " + sql, params).fetchall()
+        out.append(f"-- {title}")
+        out.extend(r[0] for r in rows)
+    return "\n".join(out)
 
 
 def run(args) -> int:
