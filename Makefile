@@ -7,7 +7,7 @@ FLASK := $(VENV)/bin/flask --app wsgi
 DEBIAN_PACKAGES := chromium fonts-noto-cjk fonts-ipaexfont-gothic poppler-utils librsvg2-bin
 export CLICKAR_BROWSER ?= /usr/bin/chromium
 
-.PHONY: run test install install-test vendor system-deps db screenshots bench eval-chat e2e clean e2e-matrix lock prerequisites
+.PHONY: run test install install-test vendor system-deps db screenshots flyer-images bench eval-chat e2e clean e2e-matrix lock prerequisites
 
 # The first step of everything that installs: make, Python 3.11+ with venv, Node.js and npm.
 # One missing → make stops at once with one line naming its Debian package
@@ -99,6 +99,12 @@ screenshots: install-test
 	$(PY) -m screenshots.help docs/screenshots
 	$(PY) -m screenshots.flyers docs/screenshots
 	$(PY) -m screenshots.a11y docs/screenshots
+	$(PY) -m screenshots.narrow docs/screenshots
+
+# The phone screens printed on the A4 flyer, from the app itself (committed: the image has no browser).
+# Run it when a registration screen changes, then look at the flyer (docs/screenshots/flyer-a4.png).
+flyer-images: install-test
+	$(PY) -m screenshots.flyer_steps clickar/flyers/step_images
 
 eval-chat: install-test
 	$(PY) -m bench.chat_eval $(ARGS)

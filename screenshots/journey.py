@@ -7,13 +7,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import shutil
 import sqlite3
-import sys
-import tempfile
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
 
 from e2e import kit
 from e2e.pages import LoginPage, MyPageTop, OtpPage, TermsPage, VerifyPage
@@ -145,34 +141,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.folder.mkdir(parents=True, exist_ok=True)
 
-    workdir = Path(tempfile.mkdtemp(prefix="clickar-shots-"))
-    server = kit.LocalServer(workdir, workdir / "server.log").start()
-    try:
-        people = kit.People(server.api, "SHOTS0")
-        folder = args.folder if args.javascript == "on" else args.folder / "nojs"
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob("[0-9][0-9]-*.png"):
-            old.unlink()
-        shoot = Camera(folder)
-        with sync_playwright() as pw:
-            browser = kit.launch_chromium(pw)
-            options = context_options(pw)
-            options["java_script_enabled"] = args.javascript == "on"
-            context = browser.new_context(base_url=server.base_url, **options)
-            context.set_default_timeout(15_000)
-            try:
-                walk(context.new_page(), server, people, shoot)
-            finally:
-                browser.close()
-        print(f"{len(shoot.taken)} screenshots in {folder}")
-    except Exception:
-        print(f"server log: {server.log_path}", file=sys.stderr)
-        raise
-    finally:
-        server.stop()
-    shutil.rmtree(workdir, ignore_errors=True)
-    return 0
+    from .common import local_browser
 
+    folder = args.folder if args.javascript == "on" else args.folder / "nojs"
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("[0-9][0-9]-*.png"):
+        old.unlink()
+    shoot = Camera(folder)
+    with local_browser("clickar-shots-") as (server, pw, browser):
+        options = context_options(pw)
+        options["java_script_enabled"] = args.javascript == "on"
+        context = browser.new_context(base_url=server.base_url, **options)
+        context.set_default_timeout(15_000)
+        walk(context.new_page(), server, kit.People(server.api, "SHOTS0"), shoot)
+    print(f"{len(shoot.taken)} screenshots in {folder}")
+    return 0
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -8,15 +8,14 @@ as reg-<screen>-<width>.png: 生年月日 with its 和暦 and 住所 filled from
 from __future__ import annotations
 
 import argparse
-import shutil
-import sys
-import tempfile
 from pathlib import Path
 
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from e2e import kit
 from e2e.pages import LoginPage, OtpPage, VerifyPage
+
+from .common import local_browser, phone_context, snap
 from .journey import close_install_sheet
 
 WIDTHS = (320, 390)
@@ -92,37 +91,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folder", type=Path, help="where the PNGs go (docs/screenshots)")
     args = parser.parse_args(argv)
     args.folder.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix="clickar-reg-shots-"))
-    server = kit.LocalServer(workdir, workdir / "server.log").start()
-    try:
-        with sync_playwright() as pw:
-            browser = kit.launch_chromium(pw)
-            try:
-                for width in WIDTHS:
-                    people = kit.People(server.api, f"REGS{width}")
-                    options = kit.context_options(pw, "iPhone 13" if width == 390 else "iPhone SE")
-                    options.update(viewport={"width": width, "height": 844 if width == 390 else 568},
-                                   device_scale_factor=1)
-                    context = browser.new_context(base_url=server.base_url, **options)
-                    context.set_default_timeout(15_000)
+    with local_browser("clickar-reg-shots-") as (server, pw, browser):
+        for width in WIDTHS:
+            context = phone_context(pw, browser, server, "iPhone 13" if width == 390 else "iPhone SE",
+                                    {"width": width, "height": 844 if width == 390 else 568})
 
-                    def shoot(page, step, width=width):
-                        path = args.folder / f"reg-{step}-{width}.png"
-                        page.wait_for_load_state("networkidle")
-                        page.evaluate("document.activeElement && document.activeElement.blur && document.activeElement.blur()")
-                        page.screenshot(path=path, full_page=True, animations="disabled", caret="hide")
-                        print(path, flush=True)
+            def shoot(page, step, width=width):
+                snap(page, args.folder / f"reg-{step}-{width}.png")
 
-                    walk(context.new_page(), server, people, shoot)
-                    context.close()
-            finally:
-                browser.close()
-    except Exception:
-        print(f"server log: {server.log_path}", file=sys.stderr)
-        raise
-    finally:
-        server.stop()
-    shutil.rmtree(workdir, ignore_errors=True)
+            walk(context.new_page(), server, kit.People(server.api, f"REGS{width}"), shoot)
+            context.close()
     return 0
 
 

@@ -24,3 +24,14 @@ def test_interface_settings_all_exist():
         if line.startswith("| CLICKAR_"):
             for name in line.split("|")[1].split(","):  # a row may name several settings
                 assert name.strip() in names, name
+
+
+def test_every_screenshot_the_readme_shows_exists():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    named = re.findall(r"\]\((docs/screenshots/[^)]+\.png)\)", (root / "README.md").read_text(encoding="utf-8"))
+    assert len(named) >= 10
+    missing = [name for name in named if not (root / name).is_file()]
+    assert not missing, f"README.md shows screenshots that are not there: {missing}"

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 from reportlab.lib.colors import HexColor, white
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
@@ -41,6 +43,20 @@ LINE = HexColor("#9db6dd")
 
 MAIN_QR_MM = 34
 HELP_QR_MM = 22
+
+# Phone screens of the key steps, taken from the app itself by `make flyer-images`
+# (screenshots/flyer_steps.py): step-NN.png, NN = the flyer's step number.
+STEP_IMAGES = Path(__file__).with_name("step_images")
+STEP_IMAGE_MM = 12        # printed width of a phone screen in its step's card (the text keeps its size)
+STEP_IMAGE_RATIO = 1.3    # its printed height / width: the top of the screen (heading and first fields)
+
+
+def step_images(folder: Path = STEP_IMAGES) -> tuple[tuple[int, bytes], ...]:
+    """(step number, PNG bytes) of every step image there is, in step order."""
+    found = []
+    for path in sorted(folder.glob("step-[0-9][0-9].png")):
+        found.append((int(path.stem[5:]), path.read_bytes()))
+    return tuple(found)
 
 DEFAULT_INSURER_ADDRESS = words.INSURER_ADDRESS
 DEFAULT_INSURER_WEBSITE = words.INSURER_WEBSITE
@@ -153,9 +169,12 @@ IMPORTANT_ITEMS = [
 
 
 class _Flyer:
-    def __init__(self, c: Canvas, font: str, fs: float, t: _Text, url: str, help_url: str | None):
+    def __init__(self, c: Canvas, font: str, fs: float, t: _Text, url: str, help_url: str | None,
+                 images: tuple[tuple[int, bytes], ...] = (), measuring: bool = False):
         self.c, self.font, self.fs, self.t = c, font, fs, t
         self.url, self.help_url = url, help_url
+        self.images = dict(images)
+        self.measuring = measuring  # a scratch layout: pictures take their room but are not decoded
         self.body = ParagraphStyle(
             "body", fontName=font, fontSize=fs, leading=fs * 1.42, wordWrap="CJK"
         )
@@ -386,6 +405,10 @@ class _Flyer:
     def step_card(self, x, top, w, n, title, paras, draw=True, min_h=0.0):
         pad = 2.2 * mm
         inner = w - 2 * pad
+        png = self.images.get(n)
+        shot_w = STEP_IMAGE_MM * mm if png else 0.0
+        shot_h = shot_w * STEP_IMAGE_RATIO
+        text_w = inner - (shot_w + 2 * mm if png else 0.0)  # the text keeps left of the phone screen
         parts = []
         for p in paras:
             if p == "@IMPORTANT":
@@ -396,19 +419,38 @@ class _Flyer:
         def body(draw_, y):
             for kind, p in parts:
                 if kind == "p":
-                    y -= self.para(p, self.small, x + pad, y, inner, draw=draw_) + 0.9 * mm
+                    y -= self.para(p, self.small, x + pad, y, text_w, draw=draw_) + 0.9 * mm
                 else:
-                    y = self.important(x + pad, y, inner, draw_) - 1.2 * mm
+                    y = self.important(x + pad, y, text_w, draw_) - 1.2 * mm
             return y
 
         head_h = self.fs * 2.1 + 1.2 * mm
         h = pad + head_h + (top - body(False, top)) + pad * 0.6
-        h = max(h, min_h)
+        h = max(h, min_h, 2 * pad + shot_h)
         if draw:
             self.card(x, top, w, h)
             y = self.step_head(x + pad, top - pad, n, title)
             body(True, y)
+            if png and not self.measuring:
+                self.phone_screen(png, x + w - pad - shot_w, top - pad, shot_w, shot_h)
         return h
+
+    def phone_screen(self, png, x, top, w, h):
+        """A small phone screen of this step (the app's own screenshot), framed like a phone."""
+        c = self.c
+        radius = 1.2 * mm
+        c.saveState()
+        frame = c.beginPath()
+        frame.roundRect(x, top - h, w, h, radius)
+        c.clipPath(frame, stroke=0, fill=0)
+        image = ImageReader(io.BytesIO(png))
+        iw, ih = image.getSize()
+        drawn_h = w * ih / iw  # full width; the screen's top shows, the rest is clipped
+        c.drawImage(image, x, top - drawn_h, w, drawn_h)
+        c.restoreState()
+        c.setStrokeColor(GREY)
+        c.setLineWidth(0.6)
+        c.roundRect(x, top - h, w, h, radius, stroke=1, fill=0)
 
     def important(self, x, top, w, draw):
         pad = 1.8 * mm
@@ -535,15 +577,19 @@ def flyer_pdf(
     *,
     insurer_address: str = DEFAULT_INSURER_ADDRESS,
     insurer_website: str = DEFAULT_INSURER_WEBSITE,
+    images: tuple[tuple[int, bytes], ...] | None = None,
 ) -> bytes:
     """One A4 portrait page, Japanese font embedded, QR codes as vectors.
 
     Customer-facing text only: the campaign's internal name (社内で見分けるための名前)
     is never printed, nor put in the PDF's title (issue 19 item 20).
+    `images`: the phone screens of the key steps (default: step_images(); () for none).
     """
     if not url:
         raise ValueError("url is required")
     font = register_japanese_font()
+    if images is None:
+        images = step_images()
     t = _Text(
         insurer=escape(insurer_name),
         agency=escape(agency_name),
@@ -555,7 +601,7 @@ def flyer_pdf(
     chosen = None
     for fs in (9.6, 9.3, 9.0, 8.7, 8.4, 8.1, 7.8, 7.5, 7.2, 6.9, 6.6):
         scratch = Canvas(io.BytesIO(), pagesize=A4)
-        bottom = _Flyer(scratch, font, fs, t, url, help_url).draw()
+        bottom = _Flyer(scratch, font, fs, t, url, help_url, images, measuring=True).draw()
         if bottom >= MARGIN:
             chosen = fs
             break
@@ -566,7 +612,7 @@ def flyer_pdf(
     c.setTitle("Clickar マイページ会員登録のご案内")
     c.setAuthor(insurer_name)
     c.setCreator("Clickar")
-    _Flyer(c, font, chosen, t, url, help_url).draw()
+    _Flyer(c, font, chosen, t, url, help_url, images).draw()
     c.showPage()
     c.save()
     return buf.getvalue()

@@ -26,6 +26,7 @@ TOOLS = {
     "pdffonts": "poppler-utils",
     "pdfinfo": "poppler-utils",
     "pdftotext": "poppler-utils",
+    "pdfimages": "poppler-utils",
     "rsvg-convert": "librsvg2-bin",
 }
 

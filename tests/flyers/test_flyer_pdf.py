@@ -183,3 +183,29 @@ def test_a_long_printed_url_stays_on_the_page(tools):
     margin = 11 * 72 / 25.4
     for x_min, x_max, _ in words:
         assert margin - 1 <= float(x_min) and float(x_max) <= page_width - margin + 1
+
+
+FLYER_STEP_IMAGES = [2, 4, 6, 7, 9, 10]  # screenshots/flyer_steps.py: the key steps with a screen of their own
+
+
+def test_the_flyer_shows_a_phone_screen_of_each_key_step(pdf, tools):
+    """Issue 19 item 21: the app's own screenshots (make flyer-images), one per key step's card."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    from clickar.flyers.pdf import STEP_IMAGE_RATIO, step_images
+
+    found = step_images()
+    assert [n for n, _ in found] == FLYER_STEP_IMAGES
+    for _, png in found:
+        with Image.open(BytesIO(png)) as image:
+            assert image.format == "PNG" and image.width == 390
+            assert abs(image.height / image.width - STEP_IMAGE_RATIO) < 0.01
+    listed = tools.pdf_tool("pdfimages", pdf, "-list").splitlines()[2:]
+    assert len(listed) == len(FLYER_STEP_IMAGES)
+
+
+def test_without_step_images_the_flyer_has_no_pictures(tools):
+    listed = tools.pdf_tool("pdfimages", flyer_pdf(URL, help_url=HELP, images=()), "-list").splitlines()[2:]
+    assert listed == []
