@@ -100,6 +100,15 @@ def without_personal_data(question: str) -> str:
     return " ".join(re.sub(r"［[^］]*］", " ", mask_personal_data(question)).split()) or question
 
 
+SENTENCE_MIN_CHARS = 8  # shorter pieces of an answer ("例：", a lone link label) say too little
+
+
+def answer_sentences(answer: str) -> list[str]:
+    """An answer's sentences and list items, each a passage of its own for the sentence model."""
+    pieces = (p.strip(" 　-・") for p in re.split(r"(?<=[。！？])|\n", answer))
+    return [p for p in pieces if len(p) >= SENTENCE_MIN_CHARS]
+
+
 # --------------------------------------------------------------------------
 # the reply
 
@@ -329,12 +338,15 @@ class ChatEngine:
         ]
 
     def _build_semantic(self) -> None:
-        """Topic passages for the sentence model: title, title with keywords, the answer's start."""
+        """Topic passages for the sentence model: title, title with keywords, the answer's start,
+        and each sentence of the answer on its own (a question often matches one sentence of
+        an answer, not its opening; the topic's passage score is the best of them)."""
         emb = self.semantic
         texts, owner = [], []
         for i, t in enumerate(self.topics):
             answer = kbmod.fill(t.plain_answer, self.contacts.placeholders()).strip()
-            for text in (t.title, f"{t.title}：{'、'.join(t.keywords)}", f"{t.title}。{answer[:160]}"):
+            for text in (t.title, f"{t.title}：{'、'.join(t.keywords)}", f"{t.title}。{answer[:160]}",
+                         *answer_sentences(answer)):
                 texts.append(text)
                 owner.append(i)
         self._passage_vecs = emb.cached(texts, "passage")
