@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from clickar.matching import (
@@ -296,20 +296,49 @@ ADDRESS_ALPHABET = st.sampled_from(
 )
 
 
+# Kana as people type it: katakana, hiragana or half-width letters (small ones too), ー or a
+# hyphen, a voicing mark typed apart only after a letter that takes it, spaces and ・ between.
+# Every example is a reading normalise_kana accepts, so the assertion runs on all of them.
+VOICEABLE = "カキクケコサシスセソタチツテトハヒフヘホウかきくけこさしすせそたちつてとはひふへほうｶｷｸｹｺｻｼｽｾｿﾀﾁﾂﾃﾄﾊﾋﾌﾍﾎｳ"
+HA_ROW = "ハヒフヘホはひふへほﾊﾋﾌﾍﾎ"  # the only letters that take ゜
+KANA_LETTERS = ([chr(c) for c in range(0x3041, 0x3097)] + [chr(c) for c in range(0x30A1, 0x30FB)]
+                + [chr(c) for c in range(0xFF66, 0xFF9E)] + list("ーｰ－-"))
+
+
+@st.composite
+def kana_reading(draw) -> str:
+    out = []
+    for letter in draw(st.lists(st.sampled_from(KANA_LETTERS), min_size=1, max_size=10)):
+        out.append(letter)
+        if letter in VOICEABLE:
+            marks = ["", "゛", "ﾞ", "\u3099"] + (["゜", "ﾟ", "\u309a"] if letter in HA_ROW else [])
+            out.append(draw(st.sampled_from(marks)))
+        out.append(draw(st.sampled_from(["", "", "", " ", "　", "・"])))
+    return "".join(out)
+
+
+# The adversarial alphabets and any text: normalising gives None (nothing usable is left) or a
+# form that normalising again keeps; no example skips the assertion.
 @PROPERTY
 @given(st.one_of(st.text(NAME_ALPHABET, max_size=12), st.text(max_size=12)))
 def test_normalising_a_name_is_idempotent(text):
     once = normalise_name(text)
-    assume(once is not None)
-    assert normalise_name(once) == once
+    assert once is None or normalise_name(once) == once
+
+
+@PROPERTY
+@given(kana_reading())
+def test_normalising_kana_as_typed_is_idempotent(text):
+    once = normalise_kana(text)
+    assert once is not None, text
+    assert normalise_kana(once) == once
 
 
 @PROPERTY
 @given(st.one_of(st.text(KANA_ALPHABET, max_size=12), st.text(max_size=12)))
-def test_normalising_kana_is_idempotent(text):
+def test_normalising_any_kana_field_text_is_none_or_idempotent(text):
     once = normalise_kana(text)
-    assume(once is not None)
-    assert normalise_kana(once) == once
+    assert once is None or normalise_kana(once) == once
 
 
 @PROPERTY
@@ -319,8 +348,7 @@ def test_normalising_kana_is_idempotent(text):
 @example("大大字字東京都")
 def test_normalising_an_address_is_idempotent(text):
     once = normalise_address(text)
-    assume(once is not None)
-    assert normalise_address(once) == once
+    assert once is None or normalise_address(once) == once
 
 
 @PROPERTY
@@ -330,18 +358,6 @@ def test_normalising_a_typed_address_is_idempotent_and_keeps_it_matching(data, f
     once = normalise_address(a["address"])
     assert normalise_address(once) == once
     assert matches(contract_normal_form(a), {**a, "address": once})
-
-
-@PROPERTY
-@given(st.data(), facts)
-def test_normalising_phone_and_postal_code_is_idempotent(data, f):
-    phone = data.draw(phone_text(f["phone"]))
-    for normalise in (phone_key, normalise_phone):
-        once = normalise(phone)
-        if once is not None:
-            assert normalise(once) == once
-    postal = normalise_postal_code(data.draw(postal_text(f["postal"])))
-    assert postal == f["postal"] and normalise_postal_code(postal) == postal
 
 
 def _example_numbers() -> list[str]:
@@ -410,3 +426,17 @@ def test_a_changed_name_kana_or_town_never_matches(data, f, what):
     a = data.draw(typed(f), label="contract")
     b = data.draw(typed(g), label="entered")
     assert matches_either_way(a, b) == (False, False)
+
+
+@PROPERTY
+@given(st.data(), valid_numbers, facts)
+def test_normalising_phone_and_postal_code_is_idempotent(data, digits, f):
+    # valid numbers only: random landline digits were refused by phonenumbers 42 % of the time,
+    # and for those the idempotence of normalise_phone went unchecked
+    phone = data.draw(phone_text(digits)) if digits.startswith("0") else digits
+    for normalise in (phone_key, normalise_phone):
+        once = normalise(phone)
+        assert once is not None, phone
+        assert normalise(once) == once
+    postal = normalise_postal_code(data.draw(postal_text(f["postal"])))
+    assert postal == f["postal"] and normalise_postal_code(postal) == postal
