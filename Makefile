@@ -100,6 +100,7 @@ screenshots: install-test
 	$(PY) -m screenshots.flyers docs/screenshots
 	$(PY) -m screenshots.a11y docs/screenshots
 	$(PY) -m screenshots.narrow docs/screenshots
+	$(PY) -m screenshots.reminders docs/screenshots
 
 # The phone screens printed on the A4 flyer, from the app itself (committed: the image has no browser).
 # Run it when a registration screen changes, then look at the flyer (docs/screenshots/flyer-a4.png).
