@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from flask import make_response, redirect, render_template, request, url_for
 from werkzeug.urls import iri_to_uri
 
-from . import flyer_words, jp
+from . import flyer_words, jp, matching
 
 
 def is_htmx() -> bool:
@@ -78,4 +78,5 @@ def init_app(app) -> None:
     app.before_request(drop_nul_characters)
     app.add_template_filter(jp.jdate)
     app.add_template_filter(jp.jdatetime)
+    app.add_template_filter(matching.era_date_text, "wareki")  # 1970-04-01 → 昭和45年4月1日
     app.jinja_env.globals["flyer"] = flyer_words  # the printed flyer's words, once

@@ -18,7 +18,7 @@ import json
 from typing import Iterable, Iterator, Mapping
 
 from .address import address_form, address_matches, normalise_address
-from .dates import birth_date_key, era_year_text, parse_birth_date, parse_year
+from .dates import birth_date_key, era_date_text, era_year_text, parse_birth_date, parse_year
 from .phone import normalise_phone, phone_key
 from .postal import lookup_postal_code, normalise_postal_code, postal_addresses
 from .text import normalise_kana, normalise_name
@@ -31,6 +31,7 @@ __all__ = [
     "parse_birth_date",
     "parse_year",
     "era_year_text",
+    "era_date_text",
     "normalise_name",
     "normalise_kana",
     "normalise_address",

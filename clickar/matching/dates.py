@@ -7,7 +7,7 @@ import re
 
 from .text import HYPHENS, kanji_numerals_to_arabic, nfkc
 
-__all__ = ["ERAS", "parse_birth_date", "birth_date_key", "parse_year", "era_years", "era_year_text"]
+__all__ = ["ERAS", "parse_birth_date", "birth_date_key", "parse_year", "era_years", "era_year_text", "era_date_text"]
 
 
 class Era:
@@ -169,3 +169,17 @@ def era_year_text(text: object) -> str:
     if era is not None:
         return f"{_era_year(era, n)}（{year}年）"
     return "／".join(era_years(year))
+
+
+def era_date_text(value: object) -> str:
+    """1970-04-01 → 昭和45年4月1日 (the era of that very day); '' for no date. A template filter."""
+    d = value if isinstance(value, _dt.date) else None
+    if d is None:
+        try:
+            d = _dt.date.fromisoformat(str(value))
+        except ValueError:
+            return ""
+    era = next((e for e in reversed(ERAS) if e.first <= d), None)
+    if era is None:
+        return ""
+    return f"{_era_year(era, d.year - era.first.year + 1)}{d.month}月{d.day}日"

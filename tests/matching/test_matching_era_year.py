@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from hypothesis import given, strategies as st
 
-from clickar.matching import era_year_text, parse_year
+from clickar.matching import era_date_text, era_year_text, parse_year
 from clickar.matching.dates import ERAS
 
 
@@ -55,3 +55,11 @@ def test_every_birth_date_round_trips_through_each_era_form(born):
         assert parse_year(typed) == born.year, typed
     assert parse_year(str(born.year)) == born.year
     assert f"{era.name}{'元' if n == 1 else n}年" in era_year_text(str(born.year))
+
+
+@pytest.mark.parametrize(("day", "shown"), [
+    ("1970-04-01", "昭和45年4月1日"), ("1989-01-07", "昭和64年1月7日"), ("1989-01-08", "平成元年1月8日"),
+    ("2019-05-01", "令和元年5月1日"), (dt.date(1926, 12, 25), "昭和元年12月25日"), ("x", ""),
+])
+def test_a_date_is_named_in_the_era_of_that_day(day, shown):
+    assert era_date_text(day) == shown

@@ -61,7 +61,7 @@ def test_a_good_birth_date_is_read(parts, born):
 def test_a_birth_year_in_wareki_registers_and_is_confirmed_as_the_date(at_info, client):
     response = at_info.post("/mypage/register/info", dict(PERSON, birth_year="Ｓ４５", birth_month="04", birth_day="01"))
     assert response.status_code == 303, text(response)
-    assert "1970年4月1日" in text(client.get("/mypage/register/confirm"))
+    assert "1970年4月1日（昭和45年4月1日）" in text(client.get("/mypage/register/confirm"))
     back = text(client.get("/mypage/register/info"))  # 前の画面に戻る: what was typed, with its 和暦
     assert 'value="Ｓ４５"' in back and "昭和45年（1970年）" in back
 
