@@ -6,11 +6,7 @@ SQLite always; PostgreSQL too when CLICKAR_TEST_POSTGRES_URL is set
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 import uuid
-from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -20,49 +16,10 @@ os.environ["CLICKAR_ENV"] = "testing"
 POSTGRES_URL = os.environ.get("CLICKAR_TEST_POSTGRES_URL")
 
 from app_support import close_app, make_app  # noqa: E402
+from servers import Sink, free_port  # noqa: E402
 from clickar.db import database  # noqa: E402
 
 # ------------------------------------------------------------------ SMTP sink
-
-class Sink:
-    """aiosmtpd handler that keeps every message; tests wait for what they expect."""
-
-    def __init__(self):
-        self.messages = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        msg = message_from_bytes(envelope.content, policy=policy.default)
-        with self.lock:
-            self.messages.append(msg)
-        return "250 OK"
-
-    def clear(self):
-        with self.lock:
-            self.messages.clear()
-
-    def wait_for(self, to: str, subject_contains: str = "", timeout: float = 10.0, count: int = 1):
-        """Mails to `to` whose subject contains the text; waits until `count` have arrived."""
-        deadline = time.monotonic() + timeout
-        while True:
-            with self.lock:
-                found = [m for m in self.messages
-                         if to.lower() in str(m["To"]).lower() and subject_contains in str(m["Subject"])]
-            if len(found) >= count or time.monotonic() > deadline:
-                return found
-            time.sleep(0.05)
-
-    def last_body(self, to: str, subject_contains: str = "") -> str:
-        mails = self.wait_for(to, subject_contains)
-        assert mails, f"no mail to {to} with subject containing {subject_contains!r}"
-        return mails[-1].get_body(preferencelist=("plain",)).get_content()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="session")
 def smtp():

@@ -3,50 +3,18 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from email import message_from_bytes, policy
 from http.cookies import SimpleCookie
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+from servers import Sink, answers, free_port, wait_until_healthy  # noqa: F401 (shared with the other tests)
+
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
-
-
-class Sink:
-    """aiosmtpd handler keeping every message (tests/conftest.py has the same for the shared sink)."""
-
-    def __init__(self):
-        self.messages = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        msg = message_from_bytes(envelope.content, policy=policy.default)
-        with self.lock:
-            self.messages.append(msg)
-        return "250 OK"
-
-
-def answers(url: str, default_port: int) -> bool:
-    """Something listens at the URL's host and port."""
-    parsed = urllib.parse.urlparse(url)
-    try:
-        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -100,20 +68,6 @@ def start_gunicorn(port: int, env: dict, log_path: Path) -> subprocess.Popen:
     log = open(log_path, "wb")
     return subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def wait_until_healthy(port: int, proc: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        assert proc.poll() is None, f"app process on {port} exited with {proc.returncode}"
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except (OSError, urllib.error.HTTPError):
-            pass
-        assert time.monotonic() < deadline, f"app process on {port} did not become healthy"
-        time.sleep(0.2)
 
 
 def stop(proc: subprocess.Popen) -> int:

@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
 
 import pytest
+
+from servers import answers, free_port, wait_until_healthy
 
 REDIS_URL = os.environ.get("CLICKAR_REDIS_URL")
 
@@ -28,21 +28,6 @@ if sys.argv[1] == "migrate":
     raise SystemExit(0)
 make_server("127.0.0.1", int(sys.argv[1]), app, threaded=True).serve_forever()
 """
-
-
-def redis_answers(url: str) -> bool:
-    parsed = urllib.parse.urlparse(url)
-    try:
-        with socket.create_connection((parsed.hostname, parsed.port or 6379), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -63,7 +48,7 @@ def request(port, path, cookie="", data=None):
 
 @pytest.mark.skipif(not REDIS_URL, reason="CLICKAR_REDIS_URL is not set (.ci/run sets it when Redis answers)")
 def test_login_limit_counts_across_two_app_processes(tmp_path):
-    if not redis_answers(REDIS_URL):
+    if not answers(REDIS_URL, 6379):
         pytest.skip(f"Redis at {REDIS_URL} does not answer")
     env = dict(os.environ, CLICKAR_ENV="testing", CLICKAR_SECRET_KEY="shared-secret-" + "x" * 32,
                CLICKAR_DATABASE_URL=f"sqlite:///{tmp_path / 'shared.db'}", CLICKAR_REDIS_URL=REDIS_URL)
@@ -74,16 +59,8 @@ def test_login_limit_counts_across_two_app_processes(tmp_path):
     procs = [subprocess.Popen([sys.executable, "-c", SERVER, str(p), prefix], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for p in ports]
     try:
-        for port in ports:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if request(port, "/healthz")[0] == 200:
-                        break
-                except OSError:
-                    pass
-                assert time.monotonic() < deadline, "app process did not start"
-                time.sleep(0.2)
+        for port, proc in zip(ports, procs):
+            wait_until_healthy(port, proc)
         status, page, headers = request(ports[0], "/mypage/login")
         cookie = headers["Set-Cookie"].split(";")[0]
         token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
@@ -102,7 +79,7 @@ def test_login_limit_counts_across_two_app_processes(tmp_path):
 
 @pytest.mark.skipif(not REDIS_URL, reason="CLICKAR_REDIS_URL is not set (.ci/run sets it when Redis answers)")
 def test_resetting_one_apps_limits_leaves_other_processes_counts_alone(tmp_path):
-    if not redis_answers(REDIS_URL):
+    if not answers(REDIS_URL, 6379):
         pytest.skip(f"Redis at {REDIS_URL} does not answer")
     from clickar import create_app
     from clickar.auth import limits
@@ -130,7 +107,7 @@ def test_one_identity_check_counts_the_client_and_every_policy_number(tmp_path, 
     """次へ with two contracts: both numbers and the client are counted (Redis: in one round
     trip); the 11th check naming the same number is refused with the time left, and the
     Redis storage's scripts going missing (a restarted Redis) loses no count."""
-    if storage == "redis" and not (REDIS_URL and redis_answers(REDIS_URL)):
+    if storage == "redis" and not (REDIS_URL and answers(REDIS_URL, 6379)):
         pytest.skip("CLICKAR_REDIS_URL is not set or Redis does not answer (.ci/run sets it when it does)")
     from clickar import create_app
     from clickar.auth import limits
