@@ -265,6 +265,9 @@ class ChatEngine:
     HANDOFF_OUT = 0.9
     HANDOFF_MAX_CLASS = 0.2
     HANDOFF_ACCIDENT_OUT = 0.5
+    # ... but not when our own words point hard at the topic the fusion ranks first:
+    # then suggest it (with who can help, since P(out) is high); accidents still hand off
+    KEEP_LEX = 8.0
     # not one of our words and the classifier unsure of every topic: nothing to suggest
     HANDOFF_MAX_LEX = 1.0
     HANDOFF_MAX_CLASS_NO_WORDS = 0.1
@@ -540,7 +543,8 @@ class ChatEngine:
         top = ranked[0]
         kind = None  # which kind of out of scope: scope.classify (nearest description), when needed
         nothing_of_ours = f["lex"] < self.HANDOFF_MAX_LEX and f["klass"] < self.HANDOFF_MAX_CLASS_NO_WORDS
-        if nothing_of_ours or (f["out"] >= self.HANDOFF_OUT and f["klass"] < self.HANDOFF_MAX_CLASS) or (
+        ours = f["agree"] and f["lex"] >= self.KEEP_LEX
+        if nothing_of_ours or (f["out"] >= self.HANDOFF_OUT and f["klass"] < self.HANDOFF_MAX_CLASS and not ours) or (
                 f["accident"] and f["out"] >= self.HANDOFF_ACCIDENT_OUT):
             # someone may be standing next to a damaged car: accidents hand off sooner
             kind = kind or scope.classify(question, self.semantic, vector)
