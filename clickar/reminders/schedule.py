@@ -15,8 +15,8 @@ remind_before_close / remind_last_day days before it closes; `off` (stored as
 -1) means that reminder is not sent for the group. A day that falls outside
 the period is moved to its edge.
 
-due_kind() answers the one question the daily pass asks: the latest kind whose
-day has come. After downtime that is the only one sent (catch-up never sends
+due_kind() answers the one question the daily pass asks: the latest kind (in
+the order above, whatever the days) whose day has come. After downtime that is the only one sent (catch-up never sends
 the missed earlier ones), and once it has been sent nothing more is due until
 the next kind's day.
 """
@@ -78,14 +78,13 @@ def days_of(opens: dt.date, closes: dt.date, offsets: Offsets = DEFAULT) -> dict
 
 
 def due_kind(opens: dt.date, closes: dt.date, today: dt.date, offsets: Offsets = DEFAULT) -> str | None:
-    """The latest kind whose day has come, inside the period; None outside it or before the first."""
+    """The latest kind (in KINDS order) whose day has come, inside the period; None outside it or before
+    the first. In KINDS order, not by day: where a short period or a group's offsets put a later kind's
+    day first (締切7日前 moved to the first day of a 3-day period), an earlier kind never follows it."""
     if not opens <= today <= closes:
         return None
-    due = None
-    for kind, day in sorted(days_of(opens, closes, offsets).items(), key=lambda kv: (kv[1], KINDS.index(kv[0]))):
-        if day <= today:
-            due = kind
-    return due
+    come = [kind for kind, day in days_of(opens, closes, offsets).items() if day <= today]
+    return max(come, key=KINDS.index, default=None)
 
 
 def parse_offset(text: str) -> int | None:

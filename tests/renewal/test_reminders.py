@@ -455,3 +455,26 @@ def test_the_call_list_with_names_and_phones_is_for_admins_only(app):
     admin = staff_client(app, "admin", "admin@example.jp")
     assert "CSVをダウンロード" in admin.get("/staff/reminders/").get_data(as_text=True)
     assert admin.get("/staff/reminders/not-renewed.csv?days=7").status_code == 200
+
+
+def test_a_three_day_group_period_never_sends_the_halfway_mail_after_the_closing_one(prius, taro_id, runner, tmp_path,
+                                                                                     mailbox):
+    # review r21: in a 3-day group period 締切7日前 is moved to the first day and なかば falls on the
+    # second, so the member was told 「締切が近づいています」 and the next day 「残り半分となりました」.
+    opens = days_from_today(0)
+    csv = tmp_path / "groups.csv"
+    csv.write_text("group_name,renewal_opens,renewal_closes,installments\n"
+                   f"株式会社クリックカー商事,{opens.isoformat()},{(opens + dt.timedelta(days=2)).isoformat()},12\n",
+                   encoding="utf-8")
+    result = runner.invoke(args=["groups", "import", str(csv)])
+    assert result.exit_code == 0, result.output
+    leads = ("受付を開始", "残り半分", "締切が近づいて", "最終日です")
+    got = []
+    for offset in range(3):
+        if "mails    sent 0" in send(runner, offset):
+            continue
+        [mail] = reminders_to(mailbox)
+        got.append(next(lead for lead in leads if lead in body(mail)))
+        mailbox.clear()
+    assert got == sorted(got, key=leads.index), got          # never back to an earlier kind
+    assert got[-1] == "最終日です"
