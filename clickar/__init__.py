@@ -114,6 +114,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(reminders_bp)  # 更新のご案内: the mail's link, unsubscribe, 設定, staff counts
     app.cli.add_command(reminders_cli)
+    from .invitations.views import bp as invitations_bp, staff as invitations_staff_bp
+
+    app.register_blueprint(invitations_bp)  # /I/TOKEN, /i/token: a personal letter's short registration
+    app.register_blueprint(invitations_staff_bp)  # /staff/invitations: batches, letters, revoke (admins)
     from . import testapi
 
     testapi.init_app(app)  # /_test/api/: testing/staging with CLICKAR_TEST_API_TOKEN only

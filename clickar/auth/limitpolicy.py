@@ -46,6 +46,8 @@ RULES = {
     "summary-token": "1 per 10 minutes",       # each summary token streams once (tokens live 5 min)
     "chat-log-client": "30 per hour",          # chat rows (unanswered questions, votes) per client
     "visit-client": "30 per hour",             # /r/CODE scans recorded per client and campaign
+    "invite-client": "60 per hour",            # letter URLs /i/TOKEN opened or posted from one client
+    "invite-token": "30 per hour",             # opens and posts of one letter URL (by its hash)
     "lookup-client": "600 per 10 minutes",     # 郵便番号 → 住所 and 和暦 lookups while typing, per client
 }
 

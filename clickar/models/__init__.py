@@ -9,6 +9,7 @@
     flyers.py        Staff, StaffToken, StaffAudit, Campaign, Visit, FunnelEvent
     renewal.py       Group, ContractConditions, RateTable, Renewal, ChangeRequest
     help.py          ChatLog, ChatExample
+    invitations.py   InvitationBatch, Invitation
     reminders.py     ReminderLog, ReminderOptOut
 
 `from clickar.models import X` works for every name below.
@@ -21,6 +22,7 @@ from .base import BaseModel, JSONField, now, token_hash
 from .contracts import Contract
 from .flyers import Campaign, FunnelEvent, Staff, StaffAudit, StaffToken, Visit
 from .help import ChatExample, ChatLog
+from .invitations import Invitation, InvitationBatch
 from .mail import OutboxMail
 from .registration import PendingRegistration, VerificationToken
 from .reminders import ReminderLog, ReminderOptOut
@@ -33,7 +35,7 @@ ALL_MODELS = [
 
 __all__ = [
     "ALL_MODELS", "AccountToken", "BaseModel", "Campaign", "ChangeRequest", "ChatExample", "ChatLog", "Contract",
-    "ContractConditions", "FunnelEvent", "Group", "JSONField", "LoginEvent", "LoginLock", "Member", "MemberContract",
+    "ContractConditions", "FunnelEvent", "Group", "Invitation", "InvitationBatch", "JSONField", "LoginEvent", "LoginLock", "Member", "MemberContract",
     "OneTimePassword", "OutboxMail", "PendingRegistration", "RateTable", "RecoveryCode", "ReminderLog", "ReminderOptOut", "Renewal", "Staff", "StaffAudit", "StaffToken",
     "TrustedDevice", "VerificationToken", "Visit", "now", "token_hash",
 ]

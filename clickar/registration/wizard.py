@@ -140,27 +140,37 @@ def confirm(store: MutableMapping, verify_url, client_key: str) -> Confirmed:
     if not d.get("pw"):
         raise WizardError("パスワードを設定してください。")
     check_identity(info, info["policy_numbers"], client_key)
-    token = secrets.token_urlsafe(32)
     try:
-        with database.atomic():
-            registration = PendingRegistration.create(
-                wizard_id=d["id"],
-                email=info["email"].strip().lower(),
-                password_hash=d["pw"],
-                policy_numbers=info["policy_numbers"],
-            )
-            VerificationToken.create(
-                registration=registration,
-                token_hash=token_hash(token),
-                expires_at=now() + LINK_LIFETIME,
-            )
-            outgoing = _verification_mail(registration, verify_url(token))
+        confirmed = make_pending(d["id"], info["email"], d["pw"], info["policy_numbers"], verify_url)
     except IntegrityError:  # a double submit raced us: the other request made it
         registration = PendingRegistration.get(PendingRegistration.wizard_id == d["id"])
         _mark_sent(store, registration)
         return Confirmed(registration, None)
+    _mark_sent(store, confirmed.registration)
+    return confirmed
+
+
+def make_pending(wizard_id: str, email: str, password_hash: str, policy_numbers: list[str],
+                 verify_url, before_mail=None) -> Confirmed:
+    """The 仮登録, its 本登録 link and mail in one transaction (IntegrityError: made already).
+    before_mail() runs inside the transaction (an invitation letter is used up there)."""
+    token = secrets.token_urlsafe(32)
+    with database.atomic():
+        registration = PendingRegistration.create(
+            wizard_id=wizard_id,
+            email=email.strip().lower(),
+            password_hash=password_hash,
+            policy_numbers=policy_numbers,
+        )
+        VerificationToken.create(
+            registration=registration,
+            token_hash=token_hash(token),
+            expires_at=now() + LINK_LIFETIME,
+        )
+        if before_mail is not None:
+            before_mail()
+        outgoing = _verification_mail(registration, verify_url(token))
     mail.dispatch([outgoing])
-    _mark_sent(store, registration)
     return Confirmed(registration, token)
 
 

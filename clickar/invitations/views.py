@@ -1,0 +1,161 @@
+"""The letter's URL /I/TOKEN (/i/token): a short registration; the admins' console under /staff/invitations."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from flask import Blueprint, Response, abort, current_app, g, stream_with_context, url_for
+from peewee import IntegrityError
+
+from ..auth import limits
+from ..auth.passwords import hash_password
+from ..models import Invitation, InvitationBatch, StaffAudit
+from ..registration import wizard
+from ..staff.guard import admin_required, guard
+from ..web import render, see_other
+from . import core, letters
+from .forms import BatchForm, InviteForm
+
+bp = Blueprint("invitations", __name__)
+
+TITLES = {"open": "かんたん会員登録", "registered": "すでにご登録済みです",
+          "gone": "このURLはご利用いただけません", "sent": "仮登録受付"}
+
+
+def _page(state: str, status: int = 200, **ctx):
+    response = render("invitations/letter.html", "partials/invitations/letter.html", status=status,
+                      state=state, title=TITLES[state], **ctx)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"  # the token never leaves in a Referer
+    return response
+
+
+def _lookup(token: str):
+    """Counted per client and per letter (its hash, never the token) before any query."""
+    value = core.normalise(token)
+    limits.hit_all([("invite-client", limits.client_address()),
+                    ("invite-token", core.hash_of(value or "malformed"))])
+    return core.lookup(value)
+
+
+def masked(invitation: Invitation) -> dict:
+    contract = invitation.contract
+    family = contract.name.replace("\u3000", " ").split(" ")[0]
+    return {"name": f"{family} 様", "car": contract.car_name, "end": contract.insurance_end}
+
+
+def _verify_url(token: str) -> str:
+    return current_app.config["BASE_URL"] + url_for("registration.verify_form", token=token)
+
+
+@bp.get("/I/<token>")
+@bp.get("/i/<token>")
+def letter(token: str):
+    state, invitation = _lookup(token)
+    if state != "open":
+        return _page(state, 200 if state == "registered" else 404)
+    core.mark(invitation, Invitation.scanned_at)
+    return _page("open", form=InviteForm(formdata=None), contract=masked(invitation), token=token)
+
+
+@bp.post("/I/<token>")
+@bp.post("/i/<token>")
+def letter_submit(token: str):
+    state, invitation = _lookup(token)
+    if state != "open":
+        return _page(state, 200 if state == "registered" else 404)
+    core.mark(invitation, Invitation.started_at)
+    form = InviteForm()
+    contract = masked(invitation)
+    if not form.validate():
+        return _page("open", 422, form=form, contract=contract, token=token)
+    born = dt.date.fromisoformat(form.birth_date_iso())
+    if not core.birth_date_matches(invitation, born):
+        state, invitation = core.lookup(token)
+        if state != "open":  # the fifth miss: the letter is locked, the normal route remains
+            return _page("gone", 404, locked=True)
+        form.birth_year.errors = ["生年月日がご契約情報と一致しません。入力内容をご確認ください。"]
+        return _page("open", 422, form=form, contract=contract, token=token)
+    password_hash = hash_password(form.password.data)
+    try:
+        wizard.make_pending("inv-" + secrets.token_urlsafe(16), form.email.data,
+                            password_hash, [invitation.contract.policy_number], _verify_url,
+                            before_mail=lambda: core.use(invitation))
+    except (core.Used, IntegrityError):
+        return _page("gone", 404)
+    return _page("sent", email=form.email.data.strip().lower())
+
+
+# ==================================================================== /staff/invitations
+
+staff = guard(Blueprint("invitations_staff", __name__, url_prefix="/staff/invitations"))
+
+
+def _console(status: int = 200, **ctx):
+    audits = (StaffAudit.select().where(StaffAudit.action.startswith("invitation_"))
+              .order_by(StaffAudit.at.desc()).limit(50))
+    rows = [(b, core.funnel(b)) for b in core.batches()]
+    return render("invitations/console.html", "partials/invitations/console.html", status=status,
+                  title="招待状（個人別QR）", rows=rows, audits=audits,
+                  form=ctx.pop("form", None) or BatchForm(formdata=None), **ctx)
+
+
+@staff.get("/")
+def console():
+    return _console()
+
+
+@staff.post("/")
+@admin_required
+def create():
+    form = BatchForm()
+    if not form.validate():
+        return _console(422, form=form)
+    group = (form.group_name.data or "").strip()
+    numbers = (form.policy_numbers.data or "").replace(",", "\n").splitlines()
+    if not group and not any(n.strip() for n in numbers):
+        form.group_name.errors = ["団体名または証券番号リストを入力してください。"]
+        return _console(422, form=form)
+    contracts, skipped = core.choose(group, numbers)
+    core.create_batch(g.staff.email, group or "証券番号リスト", contracts, skipped)
+    return see_other("invitations_staff.console")
+
+
+def _batch(batch_id: int) -> InvitationBatch:
+    batch = InvitationBatch.get_or_none(InvitationBatch.id == batch_id)
+    if batch is None:
+        abort(404)
+    return batch
+
+
+DOWNLOADS = {"pdf": ("PDF", "application/pdf", letters.stream),
+             "csv": ("CSV", "text/csv", letters.csv_rows)}
+
+
+@staff.post("/<int:batch_id>/letters.<kind>")
+@admin_required
+def download(batch_id: int, kind: str):
+    """Fresh tokens for the open letters, streamed into the file as they are made (never stored)."""
+    if kind not in DOWNLOADS:
+        abort(404)
+    batch = _batch(batch_id)
+    what, mimetype, write = DOWNLOADS[kind]
+    issued = core.issue(batch, g.staff.email, what)
+    response = Response(stream_with_context(write(issued, current_app.config["BASE_URL"])), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="invitations-{batch.id}.{kind}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@staff.post("/<int:batch_id>/revoke")
+@admin_required
+def revoke_batch(batch_id: int):
+    core.revoke_batch(_batch(batch_id))
+    return see_other("invitations_staff.console")
+
+
+@staff.post("/letter/<int:invitation_id>/revoke")
+@admin_required
+def revoke_one(invitation_id: int):
+    core.revoke(invitation_id)
+    return see_other("invitations_staff.console")

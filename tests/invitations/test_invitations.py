@@ -1,0 +1,186 @@
+"""Personal invitation letters (issue 22): the short registration, the token's rules, the console."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+
+import pytest
+
+from clickar.db import database
+from clickar.invitations import core
+from clickar.models import Contract, Invitation, InvitationBatch, Member, StaffAudit
+from demo_people import PERSON, born
+
+TARO = "SJ24000101"
+ANSWER = {**born("1970-04-01"), "email": "taro@example.jp", "password": "Clickar2026",
+          "password_confirm": "Clickar2026", "agree": "y"}
+
+
+def in_app(app, fn):
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        try:
+            return fn()
+        finally:
+            database.close()
+
+
+def letter_token(app, numbers=(TARO,)) -> str:
+    """A batch for these contracts, downloaded: the one token printed on the first letter."""
+    def make():
+        contracts, skipped = core.choose("", numbers)
+        batch = core.create_batch("admin@example.jp", "test", contracts, skipped)
+        return [token for _, token in core.issue(batch, "admin@example.jp", "PDF")]
+    return in_app(app, make)[0]
+
+
+def post_letter(client, path, **changes):
+    page = client.get(path).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    return client.post(path, data={**ANSWER, **changes, "csrf_token": token})
+
+
+def test_a_letter_registers_with_birth_date_mail_and_password_only(app, client, mailbox, actions):
+    token = letter_token(app)
+    page = client.get(f"/I/{token}").get_data(as_text=True)
+    assert "山田 様" in page and "保険終期" in page
+    inputs = [tag for tag in re.findall(r"<input[^>]*>", page) if 'type="hidden"' not in tag]
+    typed = {re.search(r'name="([a-z_]+)"', tag).group(1) for tag in inputs}
+    assert typed == {"birth_year", "birth_month", "birth_day", "email", "password", "password_confirm", "agree"}
+    r = post_letter(client, f"/i/{token.lower()}")
+    assert r.status_code == 200 and "仮登録を受け付けました" in r.get_data(as_text=True)
+    path = actions.verification_url("taro@example.jp")
+    assert actions.verify(path, "Clickar2026").status_code == 303
+    linked = in_app(app, lambda: Contract.by_policy_number(TARO).is_linked())
+    assert linked
+    again = client.get(f"/I/{token}").get_data(as_text=True)
+    assert "すでにご登録済みです" in again and "ログイン" in again
+
+
+def test_a_wrong_birth_date_is_refused_and_the_fifth_locks_the_letter(app, client):
+    token = letter_token(app)
+    for attempt in range(4):
+        r = post_letter(client, f"/I/{token}", birth_day="2")
+        assert r.status_code == 422
+        assert "生年月日がご契約情報と一致しません" in r.get_data(as_text=True)
+    page = client.get(f"/I/{token}").get_data(as_text=True)
+    csrf_token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    r = client.post(f"/I/{token}", data={**ANSWER, "birth_day": "2", "csrf_token": csrf_token})
+    assert r.status_code == 404 and "通常の新規登録" in r.get_data(as_text=True)
+    # even the right birth date no longer opens it; the agency sees the lock in the console
+    assert client.get(f"/I/{token}").status_code == 404
+    locks = in_app(app, lambda: StaffAudit.select().where(StaffAudit.action == "invitation_locked").count())
+    assert locks == 1
+
+
+def test_a_letter_works_once(app, client):
+    token = letter_token(app)
+    assert post_letter(client, f"/I/{token}").status_code == 200
+    other = app.test_client()
+    assert other.get(f"/I/{token}").status_code == 404
+
+
+def gone_page(client, path) -> str:
+    r = client.get(path)
+    assert r.status_code == 404
+    return r.get_data(as_text=True)
+
+
+def test_expired_revoked_and_unknown_letters_show_one_page(app, client):
+    expired, revoked, in_batch = letter_token(app), letter_token(app, ("SJ24000201",)), None
+    in_app(app, lambda: Invitation.update(expires_at=dt.datetime(2000, 1, 1))
+           .where(Invitation.token_hash == core.hash_of(expired)).execute())
+    in_app(app, lambda: core.revoke(Invitation.get(Invitation.token_hash == core.hash_of(revoked)).id))
+    unknown = core.new_token()
+    pages = {gone_page(client, f"/I/{t}") for t in (expired, revoked, unknown)}
+    pages = {re.sub(r'name="csrf-token" content="[^"]+"', "", p) for p in pages}
+    assert len(pages) == 1 and "新規登録へ進む" in pages.pop()
+    assert gone_page(client, "/I/NOT-A-TOKEN")
+
+
+def test_a_whole_batch_is_revoked(app, client):
+    def make():
+        contracts, skipped = core.choose("", [TARO, "SJ24000201"])
+        batch = core.create_batch("admin@example.jp", "t", contracts, skipped)
+        tokens = [t for _, t in core.issue(batch, "admin@example.jp", "PDF")]
+        core.revoke_batch(batch)
+        return tokens
+    for token in in_app(app, make):
+        gone_page(client, f"/I/{token}")
+
+
+def test_a_download_makes_earlier_printouts_stop_working(app, client):
+    def make():
+        contracts, skipped = core.choose("", [TARO])
+        batch = core.create_batch("admin@example.jp", "t", contracts, skipped)
+        first = [t for _, t in core.issue(batch, "admin@example.jp", "PDF")]
+        second = [t for _, t in core.issue(batch, "admin@example.jp", "CSV")]
+        return first[0], second[0]
+    first, second = in_app(app, make)
+    gone_page(client, f"/I/{first}")
+    assert client.get(f"/I/{second}").status_code == 200
+
+
+def test_a_contract_registered_the_normal_way_says_so(app, client, actions):
+    token = letter_token(app)
+    actions.register(PERSON)
+    page = app.test_client().get(f"/I/{token}").get_data(as_text=True)
+    assert "すでにご登録済みです" in page
+
+
+def test_registered_contracts_are_skipped_and_counted(app, actions):
+    actions.register(PERSON)
+    contracts, skipped = in_app(app, lambda: core.choose("", [TARO, "SJ24000201", "ZZ0000000"]))
+    assert [c.policy_number for c in contracts] == ["SJ24000201"] and skipped == 2
+
+
+def staff_client(app, role):
+    from clickar.staff.accounts import create_staff
+
+    email = f"{role}@example.jp"
+    in_app(app, lambda: create_staff(email, "Staffpass2026", role))
+    client = app.test_client()
+    page = client.get("/staff/login").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    assert client.post("/staff/login", data={"email": email, "password": "Staffpass2026",
+                                             "csrf_token": token}).status_code in (302, 303)
+    return client, token
+
+
+def test_marketing_is_refused_and_admin_downloads_are_audited(app):
+    marketing, m_token = staff_client(app, "marketing")
+    assert marketing.post("/staff/invitations/", data={"policy_numbers": TARO, "csrf_token": m_token}).status_code == 403
+    admin, a_token = staff_client(app, "admin")
+    assert admin.post("/staff/invitations/", data={"policy_numbers": TARO, "csrf_token": a_token}).status_code == 303
+    batch_id = in_app(app, lambda: InvitationBatch.select().get().id)
+    assert marketing.post(f"/staff/invitations/{batch_id}/letters.pdf", data={"csrf_token": m_token}).status_code == 403
+    pdf = admin.post(f"/staff/invitations/{batch_id}/letters.pdf", data={"csrf_token": a_token})
+    assert pdf.status_code == 200 and pdf.get_data().startswith(b"%PDF")
+    csv = admin.post(f"/staff/invitations/{batch_id}/letters.csv", data={"csrf_token": a_token}).get_data(as_text=True)
+    assert "HTTP://LOCALHOST/I/" in csv
+    console = admin.get("/staff/invitations/").get_data(as_text=True)
+    assert console.count("admin@example.jp: ダウンロード") == 2 and "admin@example.jp: 作成" in console
+
+
+def test_the_token_is_never_in_logs_or_funnel_tables(app, client, caplog):
+    token = letter_token(app)
+    with caplog.at_level(logging.DEBUG):
+        client.get(f"/I/{token}")
+        post_letter(client, f"/I/{token}")
+    assert token not in caplog.text and token.lower() not in caplog.text
+
+    def dump():
+        rows = []
+        for table in database.get_tables():
+            rows += [str(r) for r in database.execute_sql(f'SELECT * FROM "{table}"').fetchall()]
+        return "\n".join(rows)
+    everything = in_app(app, dump)
+    assert token not in everything and token.lower() not in everything
+    assert in_app(app, lambda: Invitation.get().scanned_at) is not None
+
+
+def test_a_lookup_is_rate_limited_per_token(app, client):
+    token = core.new_token()
+    codes = [client.get(f"/I/{token}").status_code for _ in range(31)]
+    assert codes[:30] == [404] * 30 and codes[30] == 429
