@@ -4,22 +4,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from renewal_support import also_on_postgres, TARO_CAR
+from renewal_support import also_on_postgres, in_app, TARO_CAR
 
 from clickar.db import database
 from clickar.models import Contract, ContractConditions, Group, RateTable, Renewal
 from clickar import jp
 from clickar.renewal import export, plans
-
-
-
-def in_app(app, func):
-    with app.app_context():
-        database.connect(reuse_if_open=True)
-        try:
-            return func()
-        finally:
-            database.close()
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "cp932"])

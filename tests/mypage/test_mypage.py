@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from renewal_support import also_on_postgres, PASSWORD, TARO_CAR, TARO_SECOND, member_with, sign_in
+from renewal_support import also_on_postgres, in_app, PASSWORD, TARO_CAR, TARO_SECOND, member_with, sign_in
 
 from clickar import contracts as contract_data
 from clickar.db import database
@@ -15,15 +15,6 @@ from clickar.renewal import export
 
 TARO_IDENTITY = {"name": "山田 太郎", "name_kana": "ヤマダ タロウ", "birth_year": "1970", "birth_month": "4", "birth_day": "1",
                  "postal_code": "160-0023", "address": "東京都新宿区西新宿二丁目8番1号", "phone": "03-1234-5678"}
-
-
-def in_app(app, func):
-    with app.app_context():
-        database.connect(reuse_if_open=True)
-        try:
-            return func()
-        finally:
-            database.close()
 
 
 def add(taro, policy_number, **changes):

@@ -1,4 +1,5 @@
-"""Helpers for the renewal tests (imported by conftest.py and the test modules)."""
+"""Helpers and fixtures for the renewal and My Page tests (tests/renewal/, tests/mypage/):
+both conftest.py files import the fixtures from here."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,9 +7,12 @@ import re
 
 from functools import lru_cache
 
+import pytest
+
 from clickar.auth.passwords import hash_password
 from clickar.db import database
 from clickar.models import Contract, Member, MemberContract
+from clickar.renewal import demo
 from clickar import jp
 
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
@@ -18,7 +22,7 @@ HANAKO_CAR = "SJ24000201"
 
 
 def also_on_postgres(test):
-    """Run this test on PostgreSQL too (see conftest._postgresql_where_it_matters)."""
+    """Run this test on PostgreSQL too (see _postgresql_where_it_matters below)."""
     test.also_on_postgres = True
     return test
 
@@ -146,3 +150,51 @@ def sign_in(client, member) -> None:
     with client.session_transaction() as session:
         session["_user_id"] = f"{member_id}:{version}"
         session["_fresh"] = True
+
+
+def in_app(app, func):
+    """func() inside the app's context with the database connected."""
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        try:
+            return func()
+        finally:
+            database.close()
+
+
+# ------------------------------------------------------------------ fixtures
+
+@pytest.fixture(autouse=True)
+def _postgresql_where_it_matters(request):
+    """Every test runs on SQLite; on PostgreSQL only what depends on the database:
+    modules with ALSO_ON_POSTGRES = True (one renewal per term under concurrent
+    submits) and tests decorated @also_on_postgres (cancellation, export round
+    trip, imports, links, 退会). The per-test PostgreSQL reset costs ~1.5 s and
+    the other tests are database-neutral."""
+    callspec = getattr(request.node, "callspec", None)
+    if (callspec is not None and callspec.params.get("database_url") == "postgres"
+            and not getattr(request.module, "ALSO_ON_POSTGRES", False)
+            and not getattr(request.function, "also_on_postgres", False)):
+        pytest.skip("database-neutral: covered on SQLite")
+
+
+@pytest.fixture
+def seeded(app):
+    """The app with the renewal demo data (group plan, conditions, illustrative rates)."""
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        demo.seed()
+        database.close()
+    return app
+
+
+@pytest.fixture
+def taro_id(seeded):
+    return member_with(seeded, "taro@example.jp", TARO_CAR)
+
+
+@pytest.fixture
+def taro(taro_id, client):
+    """山田 太郎, a member with his プリウス, logged in."""
+    sign_in(client, taro_id)
+    return RenewalActions(client)
