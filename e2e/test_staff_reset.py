@@ -8,8 +8,10 @@ from __future__ import annotations
 import re
 import secrets
 
+import pytest
 from playwright.sync_api import expect
 
+from .a11y import Axe, context_options
 from .pages import Screen
 from .test_flyer_funnel import make_staff
 
@@ -56,3 +58,31 @@ def test_a_staffer_resets_a_forgotten_password_from_the_login_page(phone, target
     _log_in(phone, email, NEW)
     expect(phone.get_by_role("heading", level=1)).to_have_text("キャンペーン一覧")
     Screen(phone).expect_fits_the_screen()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_an_admin_sends_a_reset_link_and_reads_the_audit_on_a_phone(pw, chromium, target, scheme):
+    """スタッフアカウント: 再設定メールを送る, then パスワード再設定の記録 says who, when, for whom;
+    axe finds nothing, light and dark (iPhone SE, 320 px, emulated in Chromium)."""
+    admin, colleague = (f"e2e-{role}-{secrets.token_hex(4)}@example.jp" for role in ("admin", "colleague"))
+    make_staff(target, admin, OLD, role="admin")
+    make_staff(target, colleague, OLD)
+    context = chromium.new_context(base_url=target.base_url,
+                                   **context_options(pw, "iPhone SE", color_scheme=scheme))
+    try:
+        page = context.new_page()
+        _log_in(page, admin, OLD)
+        expect(page.get_by_role("heading", level=1)).to_have_text("キャンペーン一覧")
+        page.goto("/staff/accounts")
+        page.get_by_role("button", name=f"{colleague} に再設定メールを送る").click()
+        expect(page.get_by_role("status")).to_contain_text(f"{colleague} 宛てにパスワード再設定のメールを送りました")
+        audit = page.get_by_role("region", name="パスワード再設定の記録")
+        row = audit.get_by_role("row").filter(has_text=colleague).first
+        expect(row).to_contain_text("再設定メールを送信（管理者の操作）")
+        expect(row).to_contain_text(admin)
+        axe = Axe(page, scheme)
+        axe.check("staff accounts with the audit (320 px)")
+        axe.assert_clean()
+        Screen(page).expect_fits_the_screen()
+    finally:
+        context.close()

@@ -1,7 +1,7 @@
 """`python -m screenshots.narrow FOLDER` (make screenshots): issue 19's screens at 320 px (iPhone SE)
 and 390 px (iPhone 13), emulated in Chromium, as <screen>-320.png / <screen>-390.png: the signed-in
 header, the registration progress bar and the renewal step labels (item 14), the staff password
-reset (item 23); and the A4 flyer with its URLs and phone screens (item 21) as flyer-a4.png.
+reset and the admin's audit (item 23); and the A4 flyer with its URLs and phone screens (item 21) as flyer-a4.png.
 """
 from __future__ import annotations
 
@@ -57,6 +57,19 @@ def walk(page, server: kit.LocalServer, people: kit.People, shoot) -> None:
     page.get_by_role("button", name="設定する").click()
     page.locator(".field__error").first.wait_for()
     shoot(page, "staff-reset-error")
+
+    # an admin sends a colleague the link and sees the audit
+    admin = f"admin-{people.prefix.lower()}@example.jp"
+    make_staff(server, admin, STAFF_PASSWORD, role="admin")
+    page.goto("/staff/login")
+    page.get_by_label("メールアドレス", exact=True).fill(admin)
+    page.get_by_label("パスワード", exact=True).fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="ログイン", exact=True).click()
+    page.get_by_role("heading", name="キャンペーン一覧").wait_for()
+    page.goto("/staff/accounts")
+    page.get_by_role("button", name=f"{email} に再設定メールを送る").click()
+    page.get_by_role("status").wait_for()
+    shoot(page, "staff-accounts-audit")
 
 
 def flyer(folder: Path) -> None:
