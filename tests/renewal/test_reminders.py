@@ -478,3 +478,18 @@ def test_a_three_day_group_period_never_sends_the_halfway_mail_after_the_closing
         mailbox.clear()
     assert got == sorted(got, key=leads.index), got          # never back to an earlier kind
     assert got[-1] == "最終日です"
+
+
+def test_the_reminder_names_whom_to_ask_and_is_signed_like_every_other_mail(prius, taro_id, app, runner, mailbox):
+    # review r21: the reminder, a mail with a login link, gave no contact at all and was signed with
+    # the insurer's bare name, unlike the receipts and one-time passwords: it read like phishing.
+    from clickar.models import Contract
+
+    agency, phone = query(app, lambda: (lambda c: (c.agency_name, c.agency_phone))(
+        Contract.by_policy_number(TARO_CAR)))
+    send(runner, "opened")
+    [mail] = reminders_to(mailbox)
+    text = body(mail)
+    assert f"お問い合わせ先（取扱代理店）：{agency}　電話 {phone}" in text
+    assert "マイページ（団体扱自動車保険WEB更新サービス Clickar）" in text
+    assert "このメールは送信専用です。" in text
