@@ -88,7 +88,7 @@ def stream(issued: Iterable, base_url: str) -> Iterator[bytes]:
     """The letters' PDF, one page per invitation."""
     font = register_japanese_font()
     buffer = io.BytesIO()
-    c = Canvas(buffer, pagesize=A4, pageCompression=1, invariant=1)
+    c = Canvas(buffer, pagesize=A4, pageCompression=1, invariant=1, initialFontName=font)  # no Helvetica
     c.setTitle("マイページ会員登録のご案内")
     for invitation, token in issued:
         draw_letter(c, invitation.contract, core.letter_url(base_url, token), font)
