@@ -907,6 +907,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--due", type=int, default=100_000)
     r.add_argument("--contracts", type=int, default=1_000_000)
     r.add_argument("--folder", default=str(ROOT / "reports"))
+    i = sub.add_parser("invitations", help="one batch of N invitation letters: first bytes, total, peak RSS")
+    i.add_argument("--letters", type=int, default=1_000)
     g = sub.add_parser("generate", help="write a contracts CSV of N synthetic people")
     g.add_argument("rows", type=int)
     g.add_argument("path")
@@ -918,6 +920,10 @@ def main(argv: list[str] | None = None) -> int:
         from .reminders import run
 
         return run(args)
+    if args.command == "invitations":
+        from .invitations import run as run_invitations
+
+        return run_invitations(args)
     if args.command == "generate":
         write_csv(Path(args.path), args.rows)
         return 0
