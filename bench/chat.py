@@ -97,7 +97,7 @@ def bench(app=None) -> list[dict]:
     questions = [r["q"] for r in rows_in]
     before = _one_core()
     try:
-        from .engine import build_engine
+        from clickar.help.engine import build_engine
 
         rss0 = _rss_mb()
         t0 = time.perf_counter()
