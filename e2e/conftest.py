@@ -260,3 +260,12 @@ def open_phone(request, pw, chromium, target, device_name):
 @pytest.fixture
 def phone(open_phone):
     return open_phone(javascript=True)
+
+
+@pytest.fixture(scope="module")
+def staff_account(target):
+    """The marketing staffer the flyer console tests log in as (local mode only)."""
+    from .pages.staff import STAFF_EMAIL, STAFF_PASSWORD, make_staff
+
+    make_staff(target, STAFF_EMAIL, STAFF_PASSWORD)
+    return STAFF_EMAIL, STAFF_PASSWORD

@@ -19,7 +19,6 @@ from playwright.sync_api import expect
 
 from .a11y import Axe, context_options, overflow
 from .pages import ConfirmPage, LoginPage, MyPageTop, OtpPage, Screen, VerifyPage
-from .test_flyer_funnel import staff_account  # noqa: F401 - the fixture
 
 
 @pytest.fixture
@@ -199,7 +198,7 @@ def test_every_public_screen_passes_axe(open_context, people, mailbox):
     page = open_context()
     axe = Axe(page)
     person = people.new()
-    from .test_registration_journeys import register
+    from .pages.journeys import register
 
     register(page, person, mailbox)
     page.context.clear_cookies()

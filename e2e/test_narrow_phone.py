@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from .a11y import Axe, context_options
 
 from .pages import LoginPage
-from .test_registration_journeys import register
+from .pages.journeys import register
 
 SE = "iPhone SE"
 

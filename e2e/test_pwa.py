@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from . import kit
 from .pages import LoginPage, MyPageTop
-from .test_registration_journeys import register
+from .pages.journeys import register
 
 WALK_CACHES = """async () => {
   const out = {};

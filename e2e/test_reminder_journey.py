@@ -19,8 +19,8 @@ import pytest
 from playwright.sync_api import expect
 
 from .pages import LoginPage
-from .test_registration_journeys import register
-from .test_renewal_journey import AFTER, RenewalStep, finish
+from .pages.journeys import register
+from .pages.renewal import AFTER, RenewalStep, finish
 
 REMINDER = "更新のお手続きのご案内"
 LINK = re.compile(r"更新のお手続き：(http\S+)")

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from .a11y import Axe, context_options
 from .pages import Screen
-from .test_flyer_funnel import make_staff
+from .pages.staff import make_staff
 
 OLD = "e2e-reset-old-password"
 NEW = "e2e-reset-new-password"

@@ -6,7 +6,7 @@ import re
 from playwright.sync_api import expect
 
 from .pages import LoginPage, OtpPage
-from .test_registration_journeys import register, sent_mail_opens_verify
+from .pages.journeys import register, sent_mail_opens_verify
 
 
 def _until_sent(page, person):

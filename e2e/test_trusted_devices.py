@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from .pages import LoginPage, MyPageTop, OtpPage
-from .test_registration_journeys import register
+from .pages.journeys import register
 
 
 def log_in(page, person):

@@ -24,7 +24,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from e2e import kit
-from e2e.test_flyer_funnel import STAFF_EMAIL, STAFF_PASSWORD, CampaignList, StaffLogin
+from e2e.pages.staff import STAFF_EMAIL, STAFF_PASSWORD, CampaignList, StaffLogin
 
 
 def shoot(page, folder: Path, name: str) -> Path:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from e2e import kit
 from e2e.pages import LoginPage
-from e2e.test_flyer_funnel import make_staff
-from e2e.test_registration_journeys import register
+from e2e.pages.staff import make_staff
+from e2e.pages.journeys import register
 
 from .common import local_browser, phone_context, snap
 from .journey import close_install_sheet

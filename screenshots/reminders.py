@@ -22,7 +22,7 @@ from playwright.sync_api import expect, sync_playwright
 from e2e import kit
 from e2e.a11y import Axe, context_options
 from e2e.pages import LoginPage
-from e2e.test_registration_journeys import register
+from e2e.pages.journeys import register
 
 WIDTH = 390
 REMINDER = "更新のお手続きのご案内"

@@ -19,7 +19,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from e2e import kit
 from e2e.pages import MyPageTop
-from e2e.test_registration_journeys import register
+from e2e.pages.journeys import register
 
 WIDTH = 390
 
