@@ -57,6 +57,7 @@ class Due:
     closes: dt.date
     agency_name: str = ""
     agency_phone: str = ""
+    member_since: dt.datetime | None = None     # Member.created_at: binds the 配信停止 link (links.py)
 
 
 @dataclass
@@ -90,10 +91,11 @@ def selection(today: dt.date, own_period_groups: list[str], open_groups: list[st
     the default period (90 to 14 days before 保険終期) is a range of insurance_end, walked
     in (insurance_end, id) order through contract_period_end; groups with their own period
     are selected by name when it is open (contract_by_group), walked in id order.
-    A row is (contract id, car, 保険終期, group, member id, mail, agency, agency phone) unless
-    columns are given."""
+    A row is (contract id, car, 保険終期, group, member id, mail, agency, agency phone, member
+    since) unless columns are given."""
     columns = columns or (Contract.id, Contract.car_name, Contract.insurance_end, Contract.group_name,
-                          MemberContract.member, Member.email, Contract.agency_name, Contract.agency_phone)
+                          MemberContract.member, Member.email, Contract.agency_name, Contract.agency_phone,
+                          Member.created_at)
 
     def base():
         return (Contract
@@ -132,13 +134,13 @@ class _Groups:
         return cls(groups, own, [n for n in own if groups[n].renewal_opens <= today <= groups[n].renewal_closes])
 
     def due(self, row: tuple, today: dt.date) -> Due | None:
-        contract_id, car, end, group_name, member_id, email, agency_name, agency_phone = row
+        contract_id, car, end, group_name, member_id, email, agency_name, agency_phone, since = row
         group = self.by_name.get(group_name)
         period = window.window_for(end, group.renewal_opens if group else None,
                                    group.renewal_closes if group else None)
         kind = schedule.due_kind(period.opens, period.closes, today, schedule.Offsets.of_group(group))
         return None if kind is None else Due(contract_id, car, end, member_id, email, kind, period.closes,
-                                                  agency_name, agency_phone)
+                                                  agency_name, agency_phone, since)
 
 
 def due_pages(today: dt.date, page: int = BATCH_MEMBERS):
@@ -217,7 +219,7 @@ def _subject(items: list[Due]) -> str:
 
 def _mail_row(member_id: int, items: list[Due], tokens: dict[int, str]) -> dict:
     base = current_app.config["BASE_URL"]
-    unsubscribe = f"{base}{UNSUBSCRIBE_PATH}{links.unsubscribe_token(member_id)}"
+    unsubscribe = f"{base}{UNSUBSCRIBE_PATH}{links.unsubscribe_token(member_id, items[0].member_since)}"
     urgent = max(items, key=lambda d: schedule.KINDS.index(d.kind)).kind
     entries = [{"car_name": d.car_name, "insurance_end": d.insurance_end, "closes": d.closes, "kind": d.kind,
                 "agency_name": d.agency_name, "agency_phone": d.agency_phone,

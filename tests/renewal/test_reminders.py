@@ -493,3 +493,20 @@ def test_the_reminder_names_whom_to_ask_and_is_signed_like_every_other_mail(priu
     assert f"お問い合わせ先（取扱代理店）：{agency}　電話 {phone}" in text
     assert "マイページ（団体扱自動車保険WEB更新サービス Clickar）" in text
     assert "このメールは送信専用です。" in text
+
+
+def test_a_withdrawn_members_old_unsubscribe_link_does_nothing_to_whoever_gets_their_id(prius, taro, app, runner,
+                                                                                         mailbox):
+    # review r21: the 配信停止 token named only the member id, and SQLite gives a withdrawn member's
+    # id to the next member: the old mail's link switched off (and showed) a stranger's setting.
+    from clickar.models import Member
+
+    send(runner, "opened")
+    path = _unsubscribe_url(mailbox)
+    assert taro.post("/mypage/withdraw", {"understood": "y", "password": PASSWORD}).status_code == 303
+    jiro_id, _ = member_with(app, "jiro@example.jp", TARO_SECOND)       # the next member to register
+    stranger = app.test_client()
+    assert stranger.get(path).status_code == 404
+    assert stranger.post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 404
+    assert query(app, lambda: ReminderOptOut.select().count()) == 0
+    assert query(app, lambda: Member.select().count()) == 1
