@@ -513,3 +513,13 @@ def context_options(playwright, device: str, javascript: bool = True) -> dict:
 def slug(name: str) -> str:
     """A test's name as a folder name: test_x[iPhone 13] → test_x-iPhone-13."""
     return re.sub(r"[^A-Za-z0-9_.]+", "-", name).strip("-")
+
+
+def run_kit(tmp_path, *args, extra_env=None, timeout=180):
+    """Run pytest on e2e/ files in a subprocess with its own reports folder."""
+    environ = {k: v for k, v in os.environ.items()
+               if k not in ("BASE_URL", "CLICKAR_TEST_API_TOKEN", "DEVICE", "DEVICES", "E2E_DELIBERATE_FAILURE")
+               and not k.startswith("PYTEST_")}  # local mode, one device, unless extra_env says otherwise
+    environ.update({"E2E_REPORTS": str(tmp_path / "reports"), **(extra_env or {})})
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+                          cwd=ROOT, env=environ, capture_output=True, text=True, timeout=timeout)

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .pages import VerifyPage
-from .test_flyer_funnel import StaffLogin, make_staff
+from .pages.staff import StaffLogin, make_staff
 
 ADMIN = ("e2e-invitations-admin@example.jp", "e2e-invitations-2026")
 

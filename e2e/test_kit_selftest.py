@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import subprocess
-import sys
 import zipfile
 
 import pytest
 
-from . import kit
+from .kit import run_kit
 from .pages import LoginPage
 
 DELIBERATE = os.environ.get("E2E_DELIBERATE_FAILURE") == "1"
@@ -28,16 +26,6 @@ def test_deliberately_failing_login(phone, people):
     login = LoginPage(phone).open()
     login.field("メールアドレス").fill(person.email)
     assert login.heading == "this heading does not exist", "deliberate failure (E2E_DELIBERATE_FAILURE=1)"
-
-
-def run_kit(tmp_path, *args, extra_env=None, timeout=180):
-    """Run pytest on e2e/ files in a subprocess with its own reports folder."""
-    environ = {k: v for k, v in os.environ.items()
-               if k not in ("BASE_URL", "CLICKAR_TEST_API_TOKEN", "DEVICE", "DEVICES", "E2E_DELIBERATE_FAILURE")
-               and not k.startswith("PYTEST_")}  # local mode, one device, unless extra_env says otherwise
-    environ.update({"E2E_REPORTS": str(tmp_path / "reports"), **(extra_env or {})})
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
-                          cwd=kit.ROOT, env=environ, capture_output=True, text=True, timeout=timeout)
 
 
 def test_a_failing_test_leaves_a_trace_a_screenshot_and_the_server_log(tmp_path):

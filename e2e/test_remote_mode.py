@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 
 from . import kit
-from .test_kit_selftest import run_kit
+from .kit import run_kit
 
 
 def test_the_journey_passes_against_a_staging_server_through_the_test_api(tmp_path):

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from e2e import kit
-from e2e.test_flyer_funnel import StaffLogin, make_staff
+from e2e.pages.staff import StaffLogin, make_staff
 
 from .common import local_browser, phone_context, snap
 

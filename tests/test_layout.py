@@ -137,3 +137,14 @@ def test_every_module_the_makefile_runs_exists():
     assert {"bench", "bench.chat_eval"} <= modules, modules
     missing = [m for m in sorted(modules) if importlib.util.find_spec(m) is None]
     assert not missing, f"the Makefile runs modules that do not exist: {missing}"
+
+
+def test_no_e2e_module_or_screenshot_script_imports_a_test_module():
+    """What several e2e modules share (page objects, journeys, the staff account, run_kit) lives
+    in e2e/pages/, e2e/kit.py or e2e/conftest.py, never inside a test module."""
+    found = []
+    for path in sorted([*(ROOT / "e2e").rglob("*.py"), *(ROOT / "screenshots").rglob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[-1].startswith("test_"):
+                found.append(f"{path.relative_to(ROOT)}: from {'.' * node.level}{node.module}")
+    assert not found, found
