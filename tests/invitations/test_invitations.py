@@ -184,3 +184,21 @@ def test_a_lookup_is_rate_limited_per_token(app, client):
     token = core.new_token()
     codes = [client.get(f"/I/{token}").status_code for _ in range(31)]
     assert codes[:30] == [404] * 30 and codes[30] == 429
+
+
+def test_the_vendor_csv_is_formula_escaped(app):
+    from clickar.invitations import letters
+
+    def make():
+        Contract.update(address='=HYPERLINK("http://evil.example")').where(Contract.policy_number == TARO).execute()
+        contracts, skipped = core.choose("", [TARO])
+        batch = core.create_batch("admin@example.jp", "t", contracts, skipped)
+        return "".join(letters.csv_rows(core.issue(batch, "admin@example.jp", "CSV"), "http://localhost"))
+    text = in_app(app, make)
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+
+
+def test_lookups_are_rate_limited_per_client(app):
+    client = app.test_client()
+    codes = [client.get(f"/I/{core.new_token()}").status_code for _ in range(61)]
+    assert codes[:60] == [404] * 60 and codes[60] == 429
