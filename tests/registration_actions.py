@@ -70,6 +70,13 @@ class RegistrationActions:
         """kwargs go to the test client (environ_base={"REMOTE_ADDR": ...} for another network)."""
         return self.post("/mypage/login", {"email": email, "password": password}, **kwargs)
 
+    def registered_and_asked_for_a_code(self) -> str:
+        """Register, log out, log in again from this (untrusted) browser: the mailed code."""
+        self.register()
+        self.post("/mypage/logout")
+        self.login()
+        return self.otp_code()
+
     def otp_code(self, email=PERSON["email"], count=1) -> str:
         mails = self.mailbox.wait_for(email, "ワンタイムパスワード", count=count)
         assert len(mails) >= count

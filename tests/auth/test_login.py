@@ -41,10 +41,7 @@ def test_full_width_one_time_password_is_accepted(actions, client):
 
 
 def test_wrong_one_time_password_says_so_and_the_fifth_ends_the_attempt(actions, client):
-    actions.register()
-    actions.post("/mypage/logout")
-    actions.login()
-    code = actions.otp_code()
+    code = actions.registered_and_asked_for_a_code()
     wrong = "000000" if code != "000000" else "111111"
     for _ in range(4):
         response = actions.post("/mypage/login/otp", {"code": wrong})
@@ -59,10 +56,7 @@ def test_wrong_one_time_password_says_so_and_the_fifth_ends_the_attempt(actions,
 def test_expired_one_time_password_is_refused(actions, client, app):
     from clickar.models import OneTimePassword, now
 
-    actions.register()
-    actions.post("/mypage/logout")
-    actions.login()
-    code = actions.otp_code()
+    code = actions.registered_and_asked_for_a_code()
     with app.app_context():
         OneTimePassword.update(expires_at=now() - dt.timedelta(seconds=1)).execute()
     response = actions.post("/mypage/login/otp", {"code": code})
@@ -71,10 +65,7 @@ def test_expired_one_time_password_is_refused(actions, client, app):
 
 
 def test_one_time_password_is_bound_to_its_login_attempt(actions, client, mailbox):
-    actions.register()
-    actions.post("/mypage/logout")
-    actions.login()
-    first = actions.otp_code()
+    first = actions.registered_and_asked_for_a_code()
     actions.login()  # a second attempt: the first code no longer fits this browser's attempt
     second = actions.otp_code(count=2)
     if first != second:
@@ -83,10 +74,7 @@ def test_one_time_password_is_bound_to_its_login_attempt(actions, client, mailbo
 
 
 def test_one_time_password_cannot_be_used_twice(actions, client):
-    actions.register()
-    actions.post("/mypage/logout")
-    actions.login()
-    code = actions.otp_code()
+    code = actions.registered_and_asked_for_a_code()
     assert actions.post("/mypage/login/otp", {"code": code}).status_code == 303
     actions.post("/mypage/logout")
     assert actions.post("/mypage/login/otp", {"code": code}).headers["Location"].endswith("/mypage/login")

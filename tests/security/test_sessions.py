@@ -165,10 +165,7 @@ def test_session_cookie_for_another_purpose_is_ignored(actions, client, app):
 
 
 def test_one_time_password_of_another_browser_attempt_is_useless(actions, client, app):
-    actions.register()
-    actions.post("/mypage/logout")
-    actions.login()
-    code = actions.otp_code()
+    code = actions.registered_and_asked_for_a_code()
     other = app.test_client()
     other.get("/mypage/register/")
     from registration_actions import RegistrationActions
