@@ -1,7 +1,7 @@
 """Opt-out of 更新のご案内: the 設定 toggle and the one-click link (RFC 8058).
 
 The one-click link holds a token signed with the app key (itsdangerous, its own
-salt): it names a member id and when that member registered, nothing else, never
+salt): it names a member id and a digest of when that member registered, nothing else, never
 expires (an old mail's link must still work) and can only ever switch reminders
 off. The registration time is there because SQLite gives a withdrawn member's id
 to the next member (see first_session_version): a link from the old member's
@@ -11,6 +11,7 @@ mail must not switch off, or show, the new member's setting. Transactional mail
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -30,7 +31,8 @@ def _signer() -> URLSafeSerializer:
 
 
 def _since(created_at: dt.datetime) -> str:
-    return f"{created_at:%Y%m%d%H%M%S%f}"
+    """The registration time, not readable from the link (base64 is not a secret)."""
+    return hashlib.sha256(f"{created_at:%Y%m%d%H%M%S%f}".encode()).hexdigest()[:16]
 
 
 def unsubscribe_token(member_id: int, created_at: dt.datetime | None = None) -> str:

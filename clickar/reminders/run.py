@@ -217,17 +217,25 @@ def _subject(items: list[Due]) -> str:
     return SUBJECT.format(cars="、".join(d.car_name for d in items))
 
 
-def _mail_row(member_id: int, items: list[Due], tokens: dict[int, str]) -> dict:
+def _lead(items: list[Due], today: dt.date) -> str:
+    """The most urgent kind's first line; 「本日が…最終日です」 only on a listed period's last day
+    (a group's remind_last_day can send the 最終日 reminder days before it)."""
+    urgent = max(items, key=lambda d: schedule.KINDS.index(d.kind)).kind
+    if urgent == "last" and not any(d.kind == "last" and d.closes == today for d in items):
+        urgent = "week"
+    return LEADS[urgent]
+
+
+def _mail_row(member_id: int, items: list[Due], tokens: dict[int, str], today: dt.date) -> dict:
     base = current_app.config["BASE_URL"]
     unsubscribe = f"{base}{UNSUBSCRIBE_PATH}{links.unsubscribe_token(member_id, items[0].member_since)}"
-    urgent = max(items, key=lambda d: schedule.KINDS.index(d.kind)).kind
     entries = [{"car_name": d.car_name, "insurance_end": d.insurance_end, "closes": d.closes, "kind": d.kind,
                 "agency_name": d.agency_name, "agency_phone": d.agency_phone,
                 "url": f"{base}{LINK_PATH}{tokens[d.contract_id]}"} for d in items]
     return mail.row("reminder", items[0].email, _subject(items), "reminder",
                     headers={"List-Unsubscribe": f"<{unsubscribe}>",
                              "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-                    lead=LEADS[urgent], entries=entries, unsubscribe_url=unsubscribe)
+                    lead=_lead(items, today), entries=entries, unsubscribe_url=unsubscribe)
 
 
 def _insert_logs(rows: list[dict]) -> set[tuple[int, int]]:
@@ -243,7 +251,7 @@ def _insert_logs(rows: list[dict]) -> set[tuple[int, int]]:
     return {(member_id, contract_id) for member_id, contract_id in cursor}
 
 
-def _send_batch(batch: list[tuple[int, list[Due]]], report: Report) -> list[int]:
+def _send_batch(batch: list[tuple[int, list[Due]]], report: Report, today: dt.date) -> list[int]:
     tokens = {}
     rows = []
     stamp = now()
@@ -261,7 +269,7 @@ def _send_batch(batch: list[tuple[int, list[Due]]], report: Report) -> list[int]
             if not kept:
                 continue
             mails.append(_mail_row(member_id, kept, {d.contract_id: tokens[(member_id, d.contract_id)]
-                                                     for d in kept}))
+                                                     for d in kept}, today))
             for d in kept:
                 report.kinds[d.kind] += 1
         ids = []
@@ -294,7 +302,7 @@ def send(today: dt.date | None = None, dry_run: bool = False, deliver: bool = Tr
             continue
         if not batch:
             continue
-        ids = _send_batch(batch, report)
+        ids = _send_batch(batch, report, today)
         say(f"reminders: {seen}/{total} members, {report.mails} mails queued")
         if smtp_url and ids:
             mail.send_waiting(smtp_url, current_app.config["MAIL_FROM"], ids)

@@ -441,7 +441,7 @@ def test_a_run_that_selected_before_another_run_inserted_sends_nothing_twice(pri
         assert len(selected_by_a) == 1
         assert run.send(today, progress=lambda text: None).mails == 1      # run B
         late = run.Report()
-        assert run._send_batch(run._by_member(selected_by_a), late) == []  # run A: the unique index refuses
+        assert run._send_batch(run._by_member(selected_by_a), late, today) == []  # run A: the unique index refuses
         assert late.mails == 0 and ReminderLog.select().count() == 1
         database.close()
     assert len(reminders_to(mailbox, count=2, timeout=1)) == 1
@@ -510,3 +510,16 @@ def test_a_withdrawn_members_old_unsubscribe_link_does_nothing_to_whoever_gets_t
     assert stranger.post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 404
     assert query(app, lambda: ReminderOptOut.select().count()) == 0
     assert query(app, lambda: Member.select().count()) == 1
+
+
+def test_a_last_day_reminder_sent_before_the_last_day_does_not_say_today_is_the_last_day(prius, taro_id, runner,
+                                                                                         tmp_path, mailbox):
+    # review r21: with remind_last_day=1 the 最終日 reminder went the day before and began
+    # 「本日が、更新のお手続きの受付期間の最終日です。」: a member believed they had missed a day.
+    csv = tmp_path / "groups.csv"
+    csv.write_text("group_name,installments,remind_last_day\n株式会社クリックカー商事,12,1\n", encoding="utf-8")
+    assert runner.invoke(args=["groups", "import", str(csv)]).exit_code == 0
+    assert re.search(r"last\s.*sent 1", send(runner, DAY["last"] - 1))
+    text = body(reminders_to(mailbox)[0])
+    assert "最終日です" not in text
+    assert "締切が近づいています" in text
