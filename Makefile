@@ -116,6 +116,16 @@ bench: install-test bench-deps
 	@if [ -n "$$CLICKAR_TEST_POSTGRES_URL" ]; then $(MAKE) --no-print-directory bench-reminders; \
 	else echo "make bench: the 更新のご案内 pass (make bench-reminders) needs PostgreSQL: set CLICKAR_TEST_POSTGRES_URL"; fi
 
+# Flyer day (issue 23): Locust against gunicorn + its own PostgreSQL database, Redis, mail worker and
+# SMTP sink, with faults on a schedule, then the consistency audit (exit 1 on any finding).
+# Needs CLICKAR_TEST_POSTGRES_URL (a server where it may create and drop a database) and redis-server.
+DURATION ?= 60
+USERS ?= 30
+.PHONY: loadtest
+loadtest: install-test
+	mkdir -p reports/loadtest
+	DURATION=$(DURATION) USERS=$(USERS) $(PY) -m bench.loadtest
+
 # Production-style serving (issue 10): gunicorn with gunicorn.conf.py; CLICKAR_* from the environment.
 .PHONY: serve bench-scale bench-deps bench-reminders
 BENCH_PACKAGES := wrk
