@@ -89,9 +89,10 @@ def test_the_knowledge_base_holds_all_25_topic_ids():
         ("F06", ["『更新後』", "証券番号", "最大5契約"]),
         ("F07", ["氏名", "住所", "生年月日", "電話番号"]),
         ("F08", ["追加", "最大5契約"]),
-        ("F09", ["確認メールを再送する", "迷惑メール"]),
+        ("F09", ["確認メールを再送する", "迷惑メール", "「メールアドレスを修正する」"]),
         ("F10", ["24時間", "確認メールを再送する", "無効"]),
-        ("F11", ["大文字と小文字を区別", "半角英数字で8〜32文字", "入力したパスワードを表示する"]),
+        ("F11", ["大文字と小文字を区別", "半角英数字で8〜32文字", "入力したパスワードを表示する",
+                 "本登録の画面の「パスワードをお忘れの方」"]),
         ("F12", ["信頼できる端末（ブラウザ等）として登録する", "30日", "不特定多数"]),
         ("F13", ["6桁", "5分", "認証する"]),
         ("F14", ["パスワードをお忘れの方"]),
@@ -106,6 +107,22 @@ def test_answers_tell_how_the_app_behaves(engine, faq_id, facts):
     text = html.unescape(re.sub(r"<[^>]+>", "", engine.answer_for(faq_id).answer_html))
     for fact in facts:
         assert fact in text, f"{faq_id} should mention {fact}"
+
+
+@pytest.mark.parametrize("faq_id, button, template", [
+    ("F09", "メールアドレスを修正する", "partials/registration/sent.html"),
+    ("F11", "パスワードをお忘れの方", "partials/registration/verify.html"),
+])
+def test_a_typo_or_a_forgotten_password_is_not_sent_back_to_the_start(engine, faq_id, button, template):
+    """Issue 19 items 3 and 6 gave 仮登録受付 and 本登録 their own way out; the chat names it
+    (the walkthrough found it still said 「新規登録」から登録をやり直してください)."""
+    from pathlib import Path
+
+    text = html.unescape(re.sub(r"<[^>]+>", "", engine.answer_for(faq_id).answer_html))
+    assert f"「{button}」" in text
+    assert button in (Path(__file__).resolve().parents[2] / "templates" / template).read_text()
+    first_advice = text.split("「新規登録」から登録をやり直して")[0]
+    assert button in first_advice, "the way out comes before starting over"
 
 
 def test_the_insurer_name_is_a_placeholder_filled_in_by_the_caller():
