@@ -113,6 +113,7 @@ eval-chat: install-test
 bench: install-test bench-deps
 	mkdir -p reports
 	$(PY) -m bench | tee reports/bench-latest.txt
+	$(PY) -m bench invitations --letters 1000 | tee reports/bench-invitations-latest.txt
 	@if [ -n "$$CLICKAR_TEST_POSTGRES_URL" ]; then $(MAKE) --no-print-directory bench-reminders; \
 	else echo "make bench: the 更新のご案内 pass (make bench-reminders) needs PostgreSQL: set CLICKAR_TEST_POSTGRES_URL"; fi
 

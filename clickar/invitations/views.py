@@ -128,8 +128,17 @@ def _batch(batch_id: int) -> InvitationBatch:
     return batch
 
 
-DOWNLOADS = {"pdf": ("PDF", "application/pdf", letters.stream),
-             "csv": ("CSV", "text/csv", letters.csv_rows)}
+def _pdf(batch: InvitationBatch, issued, base_url: str):
+    """The font is made from the batch's open letters (read once, row by row) before any token."""
+    def contracts():  # queried when the response starts, not in the view (its connection closes)
+        for invitation in core.open_invitations(batch).iterator():
+            yield invitation.contract
+
+    return letters.stream(issued, base_url, contracts())
+
+
+DOWNLOADS = {"pdf": ("PDF", "application/pdf", _pdf),
+             "csv": ("CSV", "text/csv", lambda batch, issued, base_url: letters.csv_rows(issued, base_url))}
 
 
 @staff.post("/<int:batch_id>/letters.<kind>")
@@ -141,7 +150,7 @@ def download(batch_id: int, kind: str):
     batch = _batch(batch_id)
     what, mimetype, write = DOWNLOADS[kind]
     issued = core.issue(batch, g.staff.email, what)
-    response = Response(stream_with_context(write(issued, current_app.config["BASE_URL"])), mimetype=mimetype)
+    response = Response(stream_with_context(write(batch, issued, current_app.config["BASE_URL"])), mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="invitations-{batch.id}.{kind}"'
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -58,3 +58,39 @@ def test_a_download_leaves_no_letter_file_behind(app, tools, tmp_path, monkeypat
     monkeypatch.setenv("TMPDIR", str(work))
     pdf, _ = make_letters(app, ["SJ24000101"])
     assert pdf.startswith(b"%PDF") and list(work.iterdir()) == []
+
+
+def test_the_batch_pdf_streams_its_first_bytes_before_any_letter_is_drawn(app, tools, monkeypatch):
+    """The route's response is a generator: its first chunk (header and the one subset font)
+    leaves before the first letter's token is issued; the whole is still one valid PDF."""
+    import re
+
+    from clickar.staff.accounts import create_staff
+
+    drawn = []
+    real_draw = letters.draw_letter
+
+    def counting_draw(page, contract, url):
+        drawn.append(url)
+        real_draw(page, contract, url)
+
+    monkeypatch.setattr(letters, "draw_letter", counting_draw)
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        create_staff("admin@example.jp", "Staffpass2026", "admin")
+        contracts, skipped = core.choose("", ["SJ24000101", "SJ24000201"])
+        batch = core.create_batch("admin@example.jp", "t", contracts, skipped)
+        database.close()
+    client = app.test_client()
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/staff/login").get_data(as_text=True)).group(1)
+    client.post("/staff/login", data={"email": "admin@example.jp", "password": "Staffpass2026", "csrf_token": csrf})
+    response = client.post(f"/staff/invitations/{batch.id}/letters.pdf", data={"csrf_token": csrf}, buffered=False)
+    chunks = iter(response.response)
+    first = next(chunks)
+    assert first.startswith(b"%PDF") and drawn == []
+    pdf = first + b"".join(chunks)
+    response.close()
+    assert len(drawn) == 2
+    info = tools.pdf_tool("pdfinfo", pdf)
+    assert re.search(r"Pages:\s+2\b", info) and "Syntax Error" not in info
+    assert "山田" in tools.pdf_tool("pdftotext", pdf)
