@@ -10,9 +10,7 @@ from flask.cli import AppGroup
 from . import contracts, matching
 
 
-@click.group("contracts", help="Contract data from the insurer.", cls=AppGroup)
-def contracts_cli():
-    pass
+contracts_cli = AppGroup("contracts", help="Contract data from the insurer.")
 
 
 @contracts_cli.command("import", help="Upsert contracts by policy_number from a CSV (UTF-8/BOM/CP932).")
@@ -52,9 +50,7 @@ def match_check_command(path):
         click.echo(line)
 
 
-@click.group("demo", help="Demo data.", cls=AppGroup)
-def demo_cli():
-    pass
+demo_cli = AppGroup("demo", help="Demo data.")
 
 
 @demo_cli.command("seed", help="Idempotent demo contracts, printed as a table.")
@@ -76,9 +72,7 @@ def seed_command():
         click.echo(line)
 
 
-@click.group("keys", help="CLICKAR_SECRET_KEY rotation (docs/SECURITY.md).", cls=AppGroup)
-def keys_cli():
-    pass
+keys_cli = AppGroup("keys", help="CLICKAR_SECRET_KEY rotation (docs/SECURITY.md).")
 
 
 @keys_cli.command("reseal", help="Seal every authenticator secret with the newest key (run before dropping an old key).")

@@ -70,9 +70,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
 
 
-@click.group("db", help="Database schema commands.", cls=AppGroup)
-def db_cli():
-    pass
+db_cli = AppGroup("db", help="Database schema commands.")
 
 
 @db_cli.command("upgrade", help="Apply migrations/ in order (idempotent).")

@@ -239,9 +239,7 @@ def dispatch(mails: list[OutboxMail]) -> None:
 
 # ------------------------------------------------------------------ CLI
 
-@click.group("mail", help="Outbox commands.", cls=AppGroup)
-def mail_cli():
-    pass
+mail_cli = AppGroup("mail", help="Outbox commands.")
 
 
 @mail_cli.command("flush", help="Send what waits in the outbox.")

@@ -32,37 +32,20 @@ def recognised(member: Member, cookie_value: str | None) -> TrustedDevice | None
     return device
 
 
+# First match wins: (label, any of these in the user agent). Chrome's own "Chrome/" comes after
+# Chromium, whose user agent also says "Chrome/"; Chrome on iOS says "CriOS".
+_SYSTEMS = (("iPhone", ("iPhone",)), ("iPad", ("iPad",)), ("Android", ("Android",)),
+            ("Windows", ("Windows",)), ("Mac", ("Mac OS X", "Macintosh")), ("Linux", ("Linux",)))
+_BROWSERS = (("Edge", ("Edg/",)), ("Samsung Internet", ("SamsungBrowser",)), ("LINE", ("Line/",)),
+             ("Chrome", ("CriOS",)), ("Chromium", ("Chromium",)), ("Chrome", ("Chrome/",)),
+             ("Firefox", ("FxiOS", "Firefox/")), ("Safari", ("Safari/",)))
+
+
+def _first(ua: str, table, unknown: str) -> str:
+    return next((label for label, needles in table if any(n in ua for n in needles)), unknown)
+
+
 def describe(user_agent: str) -> str:
     """'Safari（iPhone）' style label from a user agent, for the device list."""
     ua = user_agent or ""
-    if "iPhone" in ua:
-        system = "iPhone"
-    elif "iPad" in ua:
-        system = "iPad"
-    elif "Android" in ua:
-        system = "Android"
-    elif "Windows" in ua:
-        system = "Windows"
-    elif "Mac OS X" in ua or "Macintosh" in ua:
-        system = "Mac"
-    elif "Linux" in ua:
-        system = "Linux"
-    else:
-        system = "不明なOS"
-    if "Edg/" in ua:
-        browser = "Edge"
-    elif "SamsungBrowser" in ua:
-        browser = "Samsung Internet"
-    elif "Line/" in ua:
-        browser = "LINE"
-    elif "CriOS" in ua or ("Chrome/" in ua and "Chromium" not in ua):
-        browser = "Chrome"
-    elif "Chromium" in ua:
-        browser = "Chromium"
-    elif "FxiOS" in ua or "Firefox/" in ua:
-        browser = "Firefox"
-    elif "Safari/" in ua:
-        browser = "Safari"
-    else:
-        browser = "ブラウザ"
-    return f"{browser}（{system}）"
+    return f"{_first(ua, _BROWSERS, 'ブラウザ')}（{_first(ua, _SYSTEMS, '不明なOS')}）"

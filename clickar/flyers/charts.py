@@ -38,6 +38,27 @@ def _num(v: float) -> str:
     return s or "0"
 
 
+def _svg_open(css_class: str, height: int, chart_id: str, title: str, summary: str) -> list[str]:
+    """The <svg> tag, its <title> and its <desc> (the summary a screen reader reads)."""
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="{css_class}" viewBox="0 0 {WIDTH} {height}" '
+        f'role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'font-family="sans-serif" font-size="{FONT}">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escape(summary)}</desc>',
+    ]
+
+
+def _svg_close(out: list[str], empty_at: tuple[float, float] | None, summary: str) -> str:
+    """The closed SVG; with nothing to show, the summary centred at empty_at (x, middle y)."""
+    if empty_at is not None:
+        x, y = empty_at
+        out.append(f'<text class="chart__empty" x="{_num(x)}" y="{_num(y + FONT * 0.35)}" '
+                   f'text-anchor="middle" fill="#505a5f">{escape(summary)}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
 def bar_chart(points: Sequence[tuple[str, str, int]], title: str, unit: str = "件",
               chart_id: str = "chart") -> str:
     """Bars for (short label, long label, value) points, e.g. ("4/1", "2026年4月1日", 12).
@@ -59,13 +80,7 @@ def bar_chart(points: Sequence[tuple[str, str, int]], title: str, unit: str = "�
                    f"最も多い日は{points[best_i][1]}の{values[best_i]}{unit}。")
     else:
         summary = "この期間のスキャンはまだありません。" if points else "表示する期間がありません。"
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
-        f'font-family="sans-serif" font-size="{FONT}">',
-        f'<title id="{chart_id}-title">{escape(title)}</title>',
-        f'<desc id="{chart_id}-desc">{escape(summary)}</desc>',
-    ]
+    out = _svg_open("chart", HEIGHT, chart_id, title, summary)
     # grid lines and y axis labels (0, ¼, ½, ¾, top)
     for i in range(5):
         value = top * i // 4
@@ -91,11 +106,7 @@ def bar_chart(points: Sequence[tuple[str, str, int]], title: str, unit: str = "�
                    f'text-anchor="middle" fill="#505a5f">{escape(short_label)}</text>')
     out.append(f'<line class="chart__baseline" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{TOP + plot_h}" '
                f'y2="{TOP + plot_h}" stroke="#505a5f" stroke-width="1.5"/>')
-    if not total:
-        out.append(f'<text class="chart__empty" x="{_num(LEFT + plot_w / 2)}" y="{_num(TOP + plot_h * 0.375 + FONT * 0.35)}" '
-                   f'text-anchor="middle" fill="#505a5f">{escape(summary)}</text>')
-    out.append("</svg>")
-    return "".join(out)
+    return _svg_close(out, None if total else (LEFT + plot_w / 2, TOP + plot_h * 0.375), summary)
 
 
 def daily_scans_chart(days, chart_id: str = "scans-chart") -> str:
@@ -121,13 +132,7 @@ def horizontal_bars(rows: Sequence[tuple[str, int]], title: str, unit: str = "�
         summary = "、".join(f"{label} {value}{unit}" for label, value in rows) + f"（合計{total}{unit}）"
     else:
         summary = "この期間のスキャンはまだありません。"
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart--bars" viewBox="0 0 {WIDTH} {height}" '
-        f'role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
-        f'font-family="sans-serif" font-size="{FONT}">',
-        f'<title id="{chart_id}-title">{escape(title)}</title>',
-        f'<desc id="{chart_id}-desc">{escape(summary)}</desc>',
-    ]
+    out = _svg_open("chart chart--bars", height, chart_id, title, summary)
     for i, (label, value) in enumerate(rows):
         y = gap + i * (bar_h + gap)
         w = plot_w * value / top if top else 0
@@ -139,8 +144,4 @@ def horizontal_bars(rows: Sequence[tuple[str, int]], title: str, unit: str = "�
                    f'height="{bar_h}" fill="#b8001f"><title>{escape(label)}：{value}{unit}{share}</title></rect>')
         out.append(f'<text class="chart__axis" x="{_num(label_w + w + 6)}" y="{_num(y + bar_h / 2 + FONT * 0.35)}" '
                    f'fill="#505a5f">{value}</text>')
-    if not total:
-        out.append(f'<text class="chart__empty" x="{WIDTH / 2:.0f}" y="{_num(height / 2 + FONT * 0.35)}" '
-                   f'text-anchor="middle" fill="#505a5f">{escape(summary)}</text>')
-    out.append("</svg>")
-    return "".join(out)
+    return _svg_close(out, None if total else (WIDTH / 2, height / 2), summary)

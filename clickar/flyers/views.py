@@ -7,18 +7,8 @@ from __future__ import annotations
 
 import functools
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    current_app,
-    g,
-    make_response,
-    redirect,
-    request,
-    session,
-    url_for,
-)
+from flask import (Blueprint, Response, abort, current_app, g, make_response, redirect, request,
+                   session, url_for)
 
 from markupsafe import Markup
 

@@ -11,20 +11,8 @@ from .. import jp
 import json
 import threading
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    current_app,
-    g,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    session,
-    stream_with_context,
-    url_for,
-)
+from flask import (Blueprint, Response, abort, current_app, g, make_response, redirect,
+                   render_template, request, session, stream_with_context, url_for)
 from flask_login import current_user
 
 from ..auth import limits

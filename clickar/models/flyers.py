@@ -8,15 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from peewee import (
-    BooleanField,
-    CharField,
-    DateField,
-    DateTimeField,
-    ForeignKeyField,
-    IntegerField,
-    fn,
-)
+from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
+                    IntegerField, fn)
 
 from .base import BaseModel, now, token_hash
 

@@ -10,14 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from peewee import (
-    BooleanField,
-    CharField,
-    DateField,
-    DateTimeField,
-    ForeignKeyField,
-    IntegerField,
-)
+from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
+                    IntegerField)
 
 from .accounts import Member
 from .base import BaseModel, JSONField, now
@@ -170,18 +164,13 @@ class Renewal(BaseModel):
 
     @classmethod
     def of_contract(cls, contract: Contract):
-        return (cls
-                .select()
-                .where(cls.contract == contract)
+        return (cls.select().where(cls.contract == contract)
                 .order_by(cls.submitted_at.desc(), cls.id.desc()))
 
     @classmethod
     def changed_since(cls, moment: dt.datetime):
         """Renewals submitted or cancelled at or after `moment` (naive UTC), oldest first."""
-        return (cls
-                .select(cls, Contract)
-                .join(Contract)
-                .where(cls.updated_at >= moment)
+        return (cls.select(cls, Contract).join(Contract).where(cls.updated_at >= moment)
                 .order_by(cls.updated_at, cls.id))
 
 
@@ -209,14 +198,10 @@ class ChangeRequest(BaseModel):
 
     @classmethod
     def of_member(cls, member: Member):
-        return (cls
-                .select()
-                .where(cls.member == member)
+        return (cls.select().where(cls.member == member)
                 .order_by(cls.created_at.desc(), cls.id.desc()))
 
     @classmethod
     def made_since(cls, moment: dt.datetime):
-        return (cls
-                .select()
-                .where(cls.created_at >= moment)
+        return (cls.select().where(cls.created_at >= moment)
                 .order_by(cls.created_at, cls.id))

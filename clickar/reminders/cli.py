@@ -9,9 +9,7 @@ from flask.cli import AppGroup
 from . import run, schedule
 
 
-@click.group("reminders", help="更新のご案内 reminder mails.", cls=AppGroup)
-def reminders_cli():
-    pass
+reminders_cli = AppGroup("reminders", help="更新のご案内 reminder mails.")
 
 
 def _date(ctx, param, value):

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import click
+from flask.cli import AppGroup
 
 from . import export, imports
 from .views import bp
@@ -35,20 +36,32 @@ def _decoding(func, *args, **kwargs):
         _fail(["line 1: file: not UTF-8 or CP932 text"])
 
 
-# ------------------------------------------------------------------ groups
-
-@bp.cli.group("groups", help="団体: renewal periods and payment plans.")
-def groups_cli():
-    pass
-
-
-@groups_cli.command("import", help="Upsert groups by group_name from a CSV (UTF-8/BOM/CP932); all or nothing.")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
-def groups_import(path):
-    result = _decoding(imports.import_groups, _read(path))
+def _imported(func, path: str, *args):
+    """func's import result for the file at path; its problems end the command (nothing written)."""
+    result = _decoding(func, _read(path), *args)
     if result.errors:
         _fail(result.errors)
-    click.echo(f"imported {len(result.rows)} group(s): {result.created} new, {result.updated} updated")
+    return result
+
+
+def _upsert_command(name: str, group_help: str, command_help: str, func, noun: str) -> None:
+    """`NAME import FILE.csv`: an all-or-nothing upsert that counts new and updated rows."""
+    group = AppGroup(name, help=group_help)
+    bp.cli.add_command(group)
+
+    @group.command("import", help=command_help)
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    def import_command(path):
+        result = _imported(func, path)
+        click.echo(f"imported {len(result.rows)} {noun}: {result.created} new, {result.updated} updated")
+
+
+_upsert_command("groups", "団体: renewal periods and payment plans.",
+                "Upsert groups by group_name from a CSV (UTF-8/BOM/CP932); all or nothing.",
+                imports.import_groups, "group(s)")
+_upsert_command("conditions", "Current conditions (等級 and options) of contracts.",
+                "Upsert contract conditions by policy_number; all or nothing.",
+                imports.import_conditions, "condition row(s)")
 
 
 # ------------------------------------------------------------------ rates
@@ -64,27 +77,9 @@ def rates_cli():
 @click.option("--illustrative", is_flag=True, help="Label premiums from this table as illustrative (demo).")
 def rates_import(path, name, illustrative):
     name = name or Path(path).stem
-    result = _decoding(imports.import_rates, _read(path), name, illustrative)
-    if result.errors:
-        _fail(result.errors)
+    result = _imported(imports.import_rates, path, name, illustrative)
     click.echo(f"loaded rate table {name!r}: 20 grades, "
                f"{sum(len(v) for v in result.rates.factors.values())} option factors")
-
-
-# ------------------------------------------------------------ conditions
-
-@bp.cli.group("conditions", help="Current conditions (等級 and options) of contracts.")
-def conditions_cli():
-    pass
-
-
-@conditions_cli.command("import", help="Upsert contract conditions by policy_number; all or nothing.")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
-def conditions_import(path):
-    result = _decoding(imports.import_conditions, _read(path))
-    if result.errors:
-        _fail(result.errors)
-    click.echo(f"imported {len(result.rows)} condition row(s): {result.created} new, {result.updated} updated")
 
 
 # ------------------------------------------------------------------ exports

@@ -202,15 +202,24 @@ def _priced_draft(c: Ctx):
     return conditions, priced, error
 
 
+def _premium_step(policy_number: str):
+    """(c, conditions, priced, None), or (…, the response) when the member may not be here
+    or there is no price (back to the options)."""
+    c = _ctx(policy_number)
+    if (away := _guard(c, "premium")) is None:
+        conditions, priced, _error = _priced_draft(c)
+        if priced is not None:
+            return c, conditions, priced, None
+        away = see_other(_url("options_form", c))
+    return c, None, None, away
+
+
 @bp.get("/premium")
 @login_required
 def premium_form(policy_number: str):
-    c = _ctx(policy_number)
-    if (guard := _guard(c, "premium")) is not None:
-        return guard
-    conditions, priced, error = _priced_draft(c)
-    if priced is None:
-        return see_other(_url("options_form", c))
+    c, conditions, priced, away = _premium_step(policy_number)
+    if away is not None:
+        return away
     return _page("premium", c, conditions=conditions, priced=priced,
                  changed=request.args.get("notice") == "changed")
 
@@ -218,12 +227,9 @@ def premium_form(policy_number: str):
 @bp.post("/premium")
 @login_required
 def premium_submit(policy_number: str):
-    c = _ctx(policy_number)
-    if (guard := _guard(c, "premium")) is not None:
-        return guard
-    _conditions, priced, _error = _priced_draft(c)
-    if priced is None:
-        return see_other(_url("options_form", c))
+    c, _conditions, priced, away = _premium_step(policy_number)
+    if away is not None:
+        return away
     wizard.accept_premium(session, c.contract, priced.quote.annual)
     return see_other(_url("disclosure_form", c))
 

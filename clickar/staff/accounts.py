@@ -120,9 +120,7 @@ def signed_in(store: MutableMapping) -> Staff | None:
 
 # -------------------------------------------------------------------- CLI
 
-@click.group("staff", help="Staff accounts for the QR flyer console (/staff/).")
-def staff_cli():
-    pass
+staff_cli = click.Group("staff", help="Staff accounts for the QR flyer console (/staff/).")
 
 
 @staff_cli.command("create", help=f"Create a staff account. The password is asked twice, "
