@@ -182,6 +182,41 @@ class Used(Exception):
 
 # ------------------------------------------------------------------ console
 
+PAGE_SIZE = 100
+STATES = {"revoked": "取消済み", "used": "登録に使用済み", "locked": "ロック中（生年月日5回誤り）",
+          "expired": "期限切れ", "scanned": "読み取り済み", "waiting": "未読み取り"}
+
+
+def masked_policy_number(number: str) -> str:
+    """Only the last 4 characters (enough for the agency to find the contract)."""
+    return "＊" * max(len(number) - 4, 0) + number[-4:]
+
+
+def letter_state(invitation: Invitation, at: dt.datetime | None = None) -> str:
+    if invitation.revoked_at:
+        return "revoked"
+    if invitation.used_at:
+        return "used"
+    if invitation.locked_at:
+        return "locked"
+    if invitation.expires_at <= (at or now()):
+        return "expired"
+    return "scanned" if invitation.scanned_at else "waiting"
+
+
+def letters_of(batch: InvitationBatch, page: int = 1):
+    """One page of the batch's letters (its contract joined), in order."""
+    return (Invitation.select(Invitation, Contract).join(Contract).where(Invitation.batch == batch)
+            .order_by(Invitation.id).paginate(page, PAGE_SIZE))
+
+
+def locked_letters(batch: InvitationBatch):
+    """Letters locked after 5 wrong birth dates: the agency calls the member (newest first)."""
+    return (Invitation.select(Invitation, Contract).join(Contract)
+            .where((Invitation.batch == batch) & Invitation.locked_at.is_null(False))
+            .order_by(Invitation.locked_at.desc()))
+
+
 def batches():
     return InvitationBatch.select().order_by(InvitationBatch.id.desc())
 
@@ -199,5 +234,6 @@ def funnel(batch: InvitationBatch) -> dict:
                       & Renewal.cancelled_at.is_null()).scalar() or 0)
     return {"letters": batch.letters, "scans": rows.where(Invitation.scanned_at.is_null(False)).count(),
             "started": rows.where(Invitation.started_at.is_null(False)).count(),
+            "locked": rows.where(Invitation.locked_at.is_null(False)).count(),
             "registered": registered, "renewed": renewed}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from flask import Blueprint, Response, abort, current_app, g, stream_with_context, url_for
+from flask import Blueprint, Response, abort, current_app, g, request, stream_with_context, url_for
 from peewee import IntegrityError
 
 from ..auth import limits
@@ -156,6 +156,19 @@ def download(batch_id: int, kind: str):
     return response
 
 
+@staff.get("/<int:batch_id>")
+def batch_page(batch_id: int):
+    """The batch's letters, locked ones first and prominent, each revocable by an admin."""
+    batch = _batch(batch_id)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    pages = max((batch.letters + core.PAGE_SIZE - 1) // core.PAGE_SIZE, 1)
+    return render("invitations/batch.html", "partials/invitations/batch.html",
+                  title=f"招待状 #{batch.id}", batch=batch, locked=list(core.locked_letters(batch)),
+                  letters=list(core.letters_of(batch, min(page, pages))), page_no=min(page, pages), pages=pages,
+                  state_of=core.letter_state, states=core.STATES, page_size=core.PAGE_SIZE, mask=core.masked_policy_number,
+                  revoked=request.args.get("revoked", type=int))
+
+
 @staff.post("/<int:batch_id>/revoke")
 @admin_required
 def revoke_batch(batch_id: int):
@@ -166,5 +179,9 @@ def revoke_batch(batch_id: int):
 @staff.post("/letter/<int:invitation_id>/revoke")
 @admin_required
 def revoke_one(invitation_id: int):
+    invitation = Invitation.get_or_none(Invitation.id == invitation_id)
+    if invitation is None:
+        abort(404)
     core.revoke(invitation_id)
-    return see_other("invitations_staff.console")
+    return see_other("invitations_staff.batch_page", batch_id=invitation.batch_id,
+                     page=request.form.get("page", 1, type=int), revoked=invitation_id)

@@ -202,3 +202,39 @@ def test_lookups_are_rate_limited_per_client(app):
     client = app.test_client()
     codes = [client.get(f"/I/{core.new_token()}").status_code for _ in range(61)]
     assert codes[:60] == [404] * 60 and codes[60] == 429
+
+
+def test_an_admin_revokes_one_letter_from_the_batch_page_after_confirming(app, client):
+    token, other = letter_token(app, (TARO, "SJ24000201")), None
+    admin, a_token = staff_client(app, "admin")
+    batch_id = in_app(app, lambda: InvitationBatch.select().get().id)
+    page = admin.get(f"/staff/invitations/{batch_id}").get_data(as_text=True)
+    assert "ロックされた招待状はありません" in page and TARO not in page and "＊＊＊＊＊＊0101" in page
+    # the button is behind a disclosure that says what happens, and the confirming button posts
+    forms = re.findall(r'<summary>取り消す</summary>\s*<p>([^<]+)</p>\s*<form method="post" action="([^"]+)"', page)
+    assert len(forms) == 2 and "使えなくなります" in forms[0][0]
+    action = forms[0][1]
+    marketing, m_token = staff_client(app, "marketing")
+    assert "取り消す" not in marketing.get(f"/staff/invitations/{batch_id}").get_data(as_text=True)
+    assert marketing.post(action, data={"csrf_token": m_token}).status_code == 403
+    assert client.get(f"/I/{token}").status_code == 200
+    done = admin.post(action, data={"csrf_token": a_token, "page": "1"}, follow_redirects=True)
+    text = done.get_data(as_text=True)
+    assert "招待状を取り消しました" in text and "取消済み" in text
+    assert len(re.findall(r"<summary>取り消す</summary>", text)) == 1
+    gone_page(client, f"/I/{token}")
+
+
+def test_a_locked_letter_is_shown_to_staff_with_the_policy_number_masked(app, client):
+    token = letter_token(app)
+    for _ in range(core.MAX_BIRTH_FAILURES):
+        post_letter(client, f"/I/{token}", birth_day="2")
+    marketing, _ = staff_client(app, "marketing")
+    batch_id = in_app(app, lambda: InvitationBatch.select().get().id)
+    console = marketing.get("/staff/invitations/").get_data(as_text=True)
+    assert "ロック 1件" in console
+    page = marketing.get(f"/staff/invitations/{batch_id}").get_data(as_text=True)
+    locked = page[page.index('id="locked"'):page.index('id="letters"')]
+    assert "ロックされた招待状 1件" in locked and "＊＊＊＊＊＊0101" in locked and TARO not in page
+    agency = in_app(app, lambda: Contract.by_policy_number(TARO).agency_phone)
+    assert agency in locked
