@@ -60,3 +60,25 @@ def test_one_time_password_screen_says_where_and_offers_resend(phone, people, ma
     expect(phone.get_by_text(f"{local[0]}***@{domain}")).to_be_visible()
     expect(phone.get_by_role("button", name=re.compile("ワンタイムパスワードを再送する"))).to_be_disabled()
     otp.expect_fits_the_screen()
+
+
+def test_the_did_you_mean_is_one_tap_on_a_phone(phone, people, mailbox):
+    """The walkthrough (w19): the hint named the right address, yet taking it meant retyping it
+    on the phone's keyboard. Its button fills it in and goes on to 確認; the mail goes there."""
+    person = people.new()
+    local = person.email.split("@")[0]
+    person.email = f"{local}@gmial.com"
+    people.emails.append(f"{local}@gmail.com")  # cleaned up in remote mode too
+    phone.goto("/mypage/")
+    info = LoginPage(phone).expect_shown().start_registration().start_registration().agree_to_terms()
+    info.fill(person)
+    info.submit(info.button("次へ"))
+    take = phone.get_by_role("button", name=f"「{local}@gmail.com」に修正する")
+    expect(take).to_be_visible()
+    info.submit(take)
+    expect(phone.get_by_role("heading", level=1)).to_have_text("お客さま情報の確認")
+    expect(phone.locator(".summary__row", has_text="メールアドレス")).to_contain_text(f"{local}@gmail.com")
+    phone.get_by_role("button", name="確定").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("仮登録受付")
+    assert mailbox.verification_url(f"{local}@gmail.com")
+

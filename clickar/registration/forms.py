@@ -29,8 +29,11 @@ class EmailRule:
     """The mail address rule, with its "did you mean docomo.ne.jp?" hint (info step and 修正)."""
 
     email_suggestion = None
+    email_suggested = HiddenField()  # posted only by the 「…」に修正する button under the hint
 
     def validate_email(self, field):
+        if self.email_suggested.data and self.email_suggested.data == suggest_email((field.data or "").strip()):
+            field.data = self.email_suggested.data  # one tap instead of retyping on a phone
         mail_address(self, field)
         value = field.data
         self.email_suggestion = suggest_email(value)

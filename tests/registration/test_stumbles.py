@@ -231,6 +231,31 @@ def test_a_common_domain_typo_gets_a_did_you_mean_once(actions, client):
     assert response.status_code == 303
 
 
+def test_the_did_you_mean_takes_the_suggestion_in_one_tap_and_nothing_else(actions, client):
+    """The walkthrough (w19): the hint named docomo.ne.jp but the only way to take it was to
+    retype the address on a phone. Its button posts the suggestion; a forged one is ignored."""
+    actions.agree_to_terms()
+    response = actions.enter_info(email="taro@docomo.ne.jo")
+    assert '<button class="button button--secondary button--block" type="submit" name="email_suggested" ' \
+           'value="taro@docomo.ne.jp">「taro@docomo.ne.jp」に修正する</button>' in text(response)
+    forged = actions.enter_info(email="taro@docomo.ne.jo", email_suggested="thief@example.jp")
+    assert forged.status_code == 422 and "「taro@docomo.ne.jp」の誤りではありませんか" in text(forged)
+    response = actions.enter_info(email="taro@docomo.ne.jo", email_suggested="taro@docomo.ne.jp")
+    assert response.status_code == 303
+    assert "taro@docomo.ne.jp" in text(client.get("/mypage/register/confirm"))
+
+
+def test_the_did_you_mean_at_provisional_registration_sends_to_the_suggestion(actions, client, mailbox):
+    old_path = actions.register_until_sent()
+    response = actions.post("/mypage/register/sent/email", {"email": "hanako@gmial.com"})
+    assert response.status_code == 422 and "「hanako@gmail.com」に修正する" in text(response)
+    response = actions.post("/mypage/register/sent/email",
+                            {"email": "hanako@gmial.com", "email_suggested": "hanako@gmail.com"})
+    assert response.status_code == 303
+    assert actions.verify(old_path).status_code in (404, 410)
+    assert actions.verify(actions.verification_url("hanako@gmail.com")).status_code == 303
+
+
 def test_fixing_the_address_at_provisional_registration_sends_to_the_new_one(actions, client, mailbox):
     old_path = actions.register_until_sent()
     page = text(client.get("/mypage/register/sent"))
