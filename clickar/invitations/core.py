@@ -221,19 +221,41 @@ def batches():
     return InvitationBatch.select().order_by(InvitationBatch.id.desc())
 
 
-def funnel(batch: InvitationBatch) -> dict:
-    """letters → scans → started → registered → renewed, for one batch."""
+FUNNEL_STEPS = ("scans", "started", "locked", "registered", "renewed")
+
+
+def _counts(batch: InvitationBatch, rows) -> dict:
+    """Funnel steps of these invitation rows of the batch."""
     from ..models import Renewal
 
-    rows = Invitation.select().where(Invitation.batch == batch)
-    contract_ids = Invitation.select(Invitation.contract).where(Invitation.batch == batch)
+    contract_ids = rows.select(Invitation.contract)
     registered = (MemberContract.select().where(MemberContract.contract.in_(contract_ids)
                                                 & (MemberContract.linked_at >= batch.created_at)).count())
     renewed = (Renewal.select(fn.COUNT(fn.DISTINCT(Renewal.contract)))
                .where(Renewal.contract.in_(contract_ids) & (Renewal.submitted_at >= batch.created_at)
                       & Renewal.cancelled_at.is_null()).scalar() or 0)
-    return {"letters": batch.letters, "scans": rows.where(Invitation.scanned_at.is_null(False)).count(),
+    return {"scans": rows.where(Invitation.scanned_at.is_null(False)).count(),
             "started": rows.where(Invitation.started_at.is_null(False)).count(),
             "locked": rows.where(Invitation.locked_at.is_null(False)).count(),
             "registered": registered, "renewed": renewed}
 
+
+def funnel(batch: InvitationBatch) -> dict:
+    """letters → scans → started → registered → renewed (and locked), for one batch: its rows'
+    counts plus those purge kept when it deleted rows past their renewal period."""
+    live = _counts(batch, Invitation.select().where(Invitation.batch == batch))
+    return {"letters": batch.letters, **{step: live[step] + getattr(batch, "purged_" + step) for step in FUNNEL_STEPS}}
+
+
+def purge_expired(cutoff: dt.datetime) -> int:
+    """Delete invitation rows whose letter expired before cutoff (who got a letter, scanned it,
+    mistyped a birth date), adding their funnel counts to the batch first. Rows deleted."""
+    deleted = 0
+    for batch in InvitationBatch.select().where(InvitationBatch.id.in_(
+            Invitation.select(Invitation.batch).where(Invitation.expires_at < cutoff))):
+        rows = Invitation.select().where((Invitation.batch == batch) & (Invitation.expires_at < cutoff))
+        gone = _counts(batch, rows)
+        (InvitationBatch.update({getattr(InvitationBatch, "purged_" + s): getattr(InvitationBatch, "purged_" + s) + gone[s]
+                                 for s in FUNNEL_STEPS}).where(InvitationBatch.id == batch.id).execute())
+        deleted += Invitation.delete().where(Invitation.id.in_(rows.select(Invitation.id))).execute()
+    return deleted

@@ -19,6 +19,12 @@ class InvitationBatch(BaseModel):
     letters = IntegerField(default=0)
     skipped = IntegerField(default=0)  # contracts already registered (or unknown numbers)
     revoked_at = DateTimeField(null=True)
+    # Funnel counts of letters `purge` deleted after their renewal period (migration 0011).
+    purged_scans = IntegerField(default=0)
+    purged_started = IntegerField(default=0)
+    purged_locked = IntegerField(default=0)
+    purged_registered = IntegerField(default=0)
+    purged_renewed = IntegerField(default=0)
 
 
 class Invitation(BaseModel):

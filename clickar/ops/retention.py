@@ -16,6 +16,7 @@ What goes, and when (defaults; each age is an option of the command):
 | flyer visits (raw rows of /r/CODE) | after 365 days |
 | AIチャット log (masked questions) | after 365 days |
 | 更新のご案内 log (who was reminded of which contract, link opened) | 400 days after sending (a term and its renewal period) |
+| invitation letters' rows (who got a letter, scanned it, mistyped a birth date) | 30 days after the letter expired (the end of its renewal period); the batch keeps its funnel counts |
 
 Mail still waiting in the outbox is never deleted. The mail worker runs this
 with `--purge-every`; without the worker, a daily cron line does (README).
@@ -56,6 +57,7 @@ class Ages:
     visit_days: int = 365
     chat_days: int = 365
     reminder_days: int = 400
+    invitation_days: int = 30
 
 
 def _ago(days: int, at: dt.datetime) -> dt.datetime:
@@ -128,6 +130,12 @@ def _reminder_rules(ages: Ages, at: dt.datetime) -> list:
     return [("更新のご案内 log", ReminderLog, ReminderLog.sent_at < _ago(ages.reminder_days, at))]
 
 
+def _purge_invitations(ages: Ages, at: dt.datetime) -> int:
+    from ..invitations.core import purge_expired
+
+    return purge_expired(_ago(ages.invitation_days, at))
+
+
 def purge(ages: Ages | None = None, at: dt.datetime | None = None, dry_run: bool = False) -> dict[str, int]:
     """Delete what is past its age, in one transaction: {rule name: rows}.
     With dry_run the same deletes run and are rolled back, so the counts are exact."""
@@ -137,6 +145,7 @@ def purge(ages: Ages | None = None, at: dt.datetime | None = None, dry_run: bool
     with database.atomic() as transaction:
         for name, model, condition in rules(ages, at):
             counts[name] = model.delete().where(condition).execute()
+        counts["invitation letters (expired; funnel counts kept)"] = _purge_invitations(ages, at)
         if dry_run:
             transaction.rollback()
     return counts

@@ -238,3 +238,28 @@ def test_a_locked_letter_is_shown_to_staff_with_the_policy_number_masked(app, cl
     assert "ロックされた招待状 1件" in locked and "＊＊＊＊＊＊0101" in locked and TARO not in page
     agency = in_app(app, lambda: Contract.by_policy_number(TARO).agency_phone)
     assert agency in locked
+
+
+def test_purge_deletes_letters_past_their_renewal_period_and_keeps_the_funnel(app, client):
+    from clickar.ops.retention import purge
+
+    old = letter_token(app, (TARO,))
+    young = letter_token(app, ("SJ24000201",))
+    client.get(f"/I/{old}")  # scanned
+    post_letter(client, f"/I/{old}", birth_day="2")  # started, one wrong birth date
+    client.get(f"/I/{young}")
+
+    def expire_and_purge():
+        Invitation.update(expires_at=dt.datetime(2020, 1, 1)).where(Invitation.token_hash == core.hash_of(old)).execute()
+        Invitation.update(expires_at=dt.datetime(2020, 2, 20)).where(Invitation.token_hash == core.hash_of(young)).execute()
+        before = [core.funnel(b) for b in core.batches()]
+        dry = purge(at=dt.datetime(2020, 3, 1), dry_run=True)["invitation letters (expired; funnel counts kept)"]
+        deleted = purge(at=dt.datetime(2020, 3, 1))["invitation letters (expired; funnel counts kept)"]
+        after = [core.funnel(b) for b in core.batches()]
+        hashes = [i.token_hash for i in Invitation.select()]
+        return before, dry, deleted, after, hashes
+
+    before, dry, deleted, after, hashes = in_app(app, expire_and_purge)
+    assert dry == deleted == 1  # 30 days after expiry: the letter expired 2020-01-01 goes, 2020-02-20 stays
+    assert hashes == [core.hash_of(young)]
+    assert after == before and {"scans": 1, "started": 1}.items() <= after[1].items()
