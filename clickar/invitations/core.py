@@ -153,11 +153,18 @@ def mark(invitation: Invitation, column) -> None:
 
 
 def birth_date_matches(invitation: Invitation, born: dt.date) -> bool:
-    """The proof the letter reached its owner. A miss counts; the fifth locks the letter."""
-    if invitation.contract.birth_date == born:
-        return True
+    """The proof the letter reached its owner. Each try takes one of the letter's 5 before
+    the comparison (atomically, so posts sent at once never get more); a right one gives
+    it back, the fifth miss locks the letter."""
     with database.atomic():
-        Invitation.update(failures=Invitation.failures + 1).where(Invitation.id == invitation.id).execute()
+        counted = (Invitation.update(failures=Invitation.failures + 1)
+                   .where((Invitation.id == invitation.id) & (Invitation.failures < MAX_BIRTH_FAILURES)
+                          & Invitation.locked_at.is_null()).execute())
+        if not counted:
+            return False
+        if invitation.contract.birth_date == born:
+            Invitation.update(failures=Invitation.failures - 1).where(Invitation.id == invitation.id).execute()
+            return True
         failures = Invitation.get_by_id(invitation.id).failures
         if failures >= MAX_BIRTH_FAILURES:
             locked = (Invitation.update(locked_at=now())
@@ -169,9 +176,12 @@ def birth_date_matches(invitation: Invitation, born: dt.date) -> bool:
 
 
 def use(invitation: Invitation) -> None:
-    """Single use: the 仮登録 made with this letter takes it (inside make_pending's transaction)."""
+    """Single use: the 仮登録 made with this letter takes it (inside make_pending's transaction),
+    only while it is still the open letter that was looked up (not revoked, locked or reissued meanwhile)."""
     claimed = (Invitation.update(used_at=now())
-               .where((Invitation.id == invitation.id) & Invitation.used_at.is_null()).execute())
+               .where((Invitation.id == invitation.id) & Invitation.used_at.is_null()
+                      & Invitation.revoked_at.is_null() & Invitation.locked_at.is_null()
+                      & (Invitation.token_hash == invitation.token_hash)).execute())
     if claimed != 1:
         raise Used()
 

@@ -10,36 +10,8 @@ import pytest
 from clickar.db import database
 from clickar.invitations import core
 from clickar.models import Contract, Invitation, InvitationBatch, Member, StaffAudit
-from demo_people import PERSON, born
-
-TARO = "SJ24000101"
-ANSWER = {**born("1970-04-01"), "email": "taro@example.jp", "password": "Clickar2026",
-          "password_confirm": "Clickar2026", "agree": "y"}
-
-
-def in_app(app, fn):
-    with app.app_context():
-        database.connect(reuse_if_open=True)
-        try:
-            return fn()
-        finally:
-            database.close()
-
-
-def letter_token(app, numbers=(TARO,)) -> str:
-    """A batch for these contracts, downloaded: the one token printed on the first letter."""
-    def make():
-        contracts, skipped = core.choose("", numbers)
-        batch = core.create_batch("admin@example.jp", "test", contracts, skipped)
-        return [token for _, token in core.issue(batch, "admin@example.jp", "PDF")]
-    return in_app(app, make)[0]
-
-
-def post_letter(client, path, **changes):
-    page = client.get(path).get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    return client.post(path, data={**ANSWER, **changes, "csrf_token": token})
-
+from demo_people import PERSON
+from invitation_support import ANSWER, TARO, in_app, letter_token, post_letter, staff_client
 
 def test_a_letter_registers_with_birth_date_mail_and_password_only(app, client, mailbox, actions):
     token = letter_token(app)
@@ -133,19 +105,6 @@ def test_registered_contracts_are_skipped_and_counted(app, actions):
     actions.register(PERSON)
     contracts, skipped = in_app(app, lambda: core.choose("", [TARO, "SJ24000201", "ZZ0000000"]))
     assert [c.policy_number for c in contracts] == ["SJ24000201"] and skipped == 2
-
-
-def staff_client(app, role):
-    from clickar.staff.accounts import create_staff
-
-    email = f"{role}@example.jp"
-    in_app(app, lambda: create_staff(email, "Staffpass2026", role))
-    client = app.test_client()
-    page = client.get("/staff/login").get_data(as_text=True)
-    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-    assert client.post("/staff/login", data={"email": email, "password": "Staffpass2026",
-                                             "csrf_token": token}).status_code in (302, 303)
-    return client, token
 
 
 def test_marketing_is_refused_and_admin_downloads_are_audited(app):

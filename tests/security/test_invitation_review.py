@@ -1,0 +1,84 @@
+"""Review r22: an outsider's attack on the personal invitation letters (issue 22).
+
+Each test named for a finding failed on main before its fix (the commit says so);
+docs/SECURITY.md §6 "Invitation letters review" lists every finding and what was
+found sound. The helpers are the invitation tests' own.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+
+import pytest
+
+from clickar.invitations import core
+from clickar.models import Invitation, InvitationBatch
+from invitation_support import ANSWER, in_app, letter_token
+
+RIGHT = dt.date(1970, 4, 1)  # PERSON's birth date (demo_people)
+
+
+def csrf_of(client, path) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+
+
+def letter_row(app, token) -> Invitation:
+    return in_app(app, lambda: Invitation.get(Invitation.token_hash == core.hash_of(token)))
+
+
+# ------------------------- V1. birth dates sent at once: every post past the lookup was compared
+
+def test_posts_already_past_the_lookup_get_five_birth_dates_in_all(app):
+    """Six posts that all found the letter open: five wrong birth dates lock it, and the
+    sixth, with the right date, must not be compared any more (it was: a 仮登録)."""
+    token = letter_token(app)
+
+    def six_at_once():
+        opened = [core.lookup(token)[1] for _ in range(6)]
+        misses = [core.birth_date_matches(inv, RIGHT + dt.timedelta(days=1 + i)) for i, inv in enumerate(opened[:5])]
+        return misses, core.birth_date_matches(opened[5], RIGHT)
+    misses, sixth = in_app(app, six_at_once)
+    assert misses == [False] * 5 and sixth is False
+    assert letter_row(app, token).locked_at is not None
+
+
+def test_twelve_birth_dates_posted_at_once_are_not_twelve_guesses(app):
+    """Over HTTP: twelve browsers post at the same moment, eleven wrong dates and the right one.
+    At most five wrong ones are compared (on main all eleven were, and the right one still made a 仮登録)."""
+    token = letter_token(app)
+    path = f"/I/{token}"
+    browsers = [app.test_client() for _ in range(12)]
+    forms = [csrf_of(b, path) for b in browsers]
+    start = threading.Barrier(len(browsers))
+
+    def post(i):
+        day = "1" if i == len(browsers) - 1 else str(2 + i)
+        start.wait()
+        browsers[i].post(path, data={**ANSWER, "birth_day": day, "csrf_token": forms[i]})
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(browsers))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    row = letter_row(app, token)
+    assert row.failures <= core.MAX_BIRTH_FAILURES, f"{row.failures} wrong birth dates compared"
+
+
+# ------------------------- V2. a letter revoked or reissued between its lookup and its 仮登録
+
+@pytest.mark.parametrize("meanwhile", ["revoked", "reissued"])
+def test_a_letter_revoked_or_reissued_after_its_lookup_makes_no_registration(app, meanwhile):
+    token = letter_token(app)
+
+    def race():
+        state, invitation = core.lookup(token)
+        assert state == "open"
+        if meanwhile == "revoked":
+            core.revoke(invitation.id)
+        else:
+            list(core.issue(InvitationBatch.get_by_id(invitation.batch_id), "admin@example.jp", "PDF"))
+        assert core.birth_date_matches(invitation, RIGHT)
+        with pytest.raises(core.Used):
+            core.use(invitation)
+    in_app(app, race)
