@@ -178,43 +178,37 @@ def test_banchi_with_building_and_no_separator_matches():
 # -------------------------------------------------------- must NOT match
 
 @pytest.mark.parametrize("typed", [
-    "東京都新宿区西新宿2-8",
-    "東京都新宿区西新宿2丁目8番",
-    "東京都新宿区西新宿2-8-2",
-    "東京都新宿区西新宿2-9-1",
-    "東京都新宿区西新宿3-8-1",
-    "東京都新宿区西新宿2-8-11",
-    "東京都新宿区西新宿2-81",
-    "東京都新宿区西新宿28-1",
-    "東京都新宿区西新宿12-8-1",
-    "東京都新宿区西新宿2丁目8番地",
-    "東京都新宿区西新宿二丁目九番一号",
-], ids=lambda s: s.removeprefix("東京都新宿区西新宿"))
-def test_different_or_missing_house_number_does_not_match(typed):
-    assert not address_matches(typed)
-
-
-@pytest.mark.parametrize("typed", [
-    "新宿区西新宿2-8-1 新宿ビル1204号室",
-    "新宿区西新宿2-8-1-1204",
-    "新宿区西新宿2-8-1 #1204",
-    "新宿区西新宿2-8-1 1204",
-    "新宿区西新宿2-8-1 新宿ビル203号室",
-], ids=lambda s: s.removeprefix("新宿区西新宿2-8-1"))
-def test_different_room_does_not_match(typed):
-    assert not address_matches(typed)
-
-
-@pytest.mark.parametrize("typed", [
-    "東京都新宿区東新宿2-8-1",
-    "東京都新宿区新宿2-8-1",
-    "東京都渋谷区西新宿2-8-1",
-    "東京都西新宿2-8-1",
-    "大阪府新宿区西新宿2-8-1",
-    "東京都新宿区西新宿町2-8-1",
-    "",
-], ids=["another town", "shorter town", "another ward", "no ward", "another prefecture", "town with 町", "empty"])
-def test_different_town_ward_or_prefecture_does_not_match(typed):
+    *(pytest.param(t, id="house " + t.removeprefix("東京都新宿区西新宿")) for t in (
+        "東京都新宿区西新宿2-8",
+        "東京都新宿区西新宿2丁目8番",
+        "東京都新宿区西新宿2-8-2",
+        "東京都新宿区西新宿2-9-1",
+        "東京都新宿区西新宿3-8-1",
+        "東京都新宿区西新宿2-8-11",
+        "東京都新宿区西新宿2-81",
+        "東京都新宿区西新宿28-1",
+        "東京都新宿区西新宿12-8-1",
+        "東京都新宿区西新宿2丁目8番地",
+        "東京都新宿区西新宿二丁目九番一号",
+    )),
+    *(pytest.param(t, id="room " + t.removeprefix("新宿区西新宿2-8-1")) for t in (
+        "新宿区西新宿2-8-1 新宿ビル1204号室",
+        "新宿区西新宿2-8-1-1204",
+        "新宿区西新宿2-8-1 #1204",
+        "新宿区西新宿2-8-1 1204",
+        "新宿区西新宿2-8-1 新宿ビル203号室",
+    )),
+    *(pytest.param(t, id=name) for t, name in (
+        ("東京都新宿区東新宿2-8-1", "another town"),
+        ("東京都新宿区新宿2-8-1", "shorter town"),
+        ("東京都渋谷区西新宿2-8-1", "another ward"),
+        ("東京都西新宿2-8-1", "no ward"),
+        ("大阪府新宿区西新宿2-8-1", "another prefecture"),
+        ("東京都新宿区西新宿町2-8-1", "town with 町"),
+        ("", "empty"),
+    )),
+])
+def test_different_or_missing_house_number_room_town_ward_or_prefecture_does_not_match(typed):
     assert not address_matches(typed)
 
 

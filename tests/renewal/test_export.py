@@ -68,16 +68,21 @@ def test_cp932_export_names_the_character_it_cannot_write(seeded, taro, runner):
 
 # ------------------------------------------------------------------ imports
 
+def _import(runner, tmp_path, command: str, content: str | bytes, *options: str):
+    """`flask COMMAND import FILE.csv [options]` on content (text is written as UTF-8)."""
+    f = tmp_path / f"{command}.csv"
+    f.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return runner.invoke(args=[command, "import", str(f), *options])
+
+
 @also_on_postgres
 def test_groups_import_is_all_or_nothing_with_line_column_reason(seeded, runner, tmp_path):
-    f = tmp_path / "groups.csv"
-    f.write_text("group_name,renewal_opens,renewal_closes,installments,agency_email\n"
-                 "新しい団体,2027-01-05,2027-02-20,12,desk@agency.example.jp\n"
-                 "日付だけの団体,2027-01-05,,12,\n"
-                 "逆の団体,2027-03-01,2027-02-01,12,\n"
-                 "回数の団体,,,13,\n"
-                 "メールの団体,,,1,not-an-address\n", encoding="utf-8")
-    result = runner.invoke(args=["groups", "import", str(f)])
+    result = _import(runner, tmp_path, "groups", "group_name,renewal_opens,renewal_closes,installments,agency_email\n"
+                     "新しい団体,2027-01-05,2027-02-20,12,desk@agency.example.jp\n"
+                     "日付だけの団体,2027-01-05,,12,\n"
+                     "逆の団体,2027-03-01,2027-02-01,12,\n"
+                     "回数の団体,,,13,\n"
+                     "メールの団体,,,1,not-an-address\n")
     assert result.exit_code == 1
     for expected in ("line 3: renewal_closes: give both", "line 4: renewal_closes: before renewal_opens",
                      "line 5: installments: a whole number 1-12", "line 6: agency_email: not a mail address"):
@@ -86,10 +91,8 @@ def test_groups_import_is_all_or_nothing_with_line_column_reason(seeded, runner,
 
 
 def test_groups_import_reads_cp932_and_upserts(seeded, runner, tmp_path):
-    f = tmp_path / "groups.csv"
-    f.write_bytes("group_name,renewal_opens,renewal_closes,installments,agency_email\r\n"
-                  "株式会社クリックカー商事,2027-01-05,2027-02-20,6,Desk@Agency.example.jp\r\n".encode("cp932"))
-    result = runner.invoke(args=["groups", "import", str(f)])
+    result = _import(runner, tmp_path, "groups", "group_name,renewal_opens,renewal_closes,installments,agency_email\r\n"
+                     "株式会社クリックカー商事,2027-01-05,2027-02-20,6,Desk@Agency.example.jp\r\n".encode("cp932"))
     assert result.exit_code == 0, result.output
     assert "0 new, 1 updated" in result.output
     group = in_app(seeded, lambda: Group.by_name("株式会社クリックカー商事"))
@@ -99,9 +102,7 @@ def test_groups_import_reads_cp932_and_upserts(seeded, runner, tmp_path):
 
 def test_rates_import_makes_the_new_table_current_and_prices_with_it(seeded, taro, runner, tmp_path, client):
     text = plans.DEMO_RATES.read_text(encoding="utf-8").replace("base,16,38400", "base,16,40000")
-    f = tmp_path / "rates-2027.csv"
-    f.write_text(text, encoding="utf-8")
-    result = runner.invoke(args=["rates", "import", str(f), "--name", "2027年度料率"])
+    result = _import(runner, tmp_path, "rates", text, "--name", "2027年度料率")
     assert result.exit_code == 0, result.output
     assert in_app(seeded, lambda: RateTable.current().name) == "2027年度料率"
     taro.contract()
@@ -112,9 +113,7 @@ def test_rates_import_makes_the_new_table_current_and_prices_with_it(seeded, tar
 
 
 def test_rates_import_refuses_a_bad_table_and_keeps_the_current_one(seeded, runner, tmp_path):
-    f = tmp_path / "rates.csv"
-    f.write_text("item,code,value\nbase,1,100\n", encoding="utf-8")
-    result = runner.invoke(args=["rates", "import", str(f)])
+    result = _import(runner, tmp_path, "rates", "item,code,value\nbase,1,100\n")
     assert result.exit_code == 1
     assert "code: missing row base,2" in result.output and "nothing was written" in result.output
     assert "例示用" in in_app(seeded, lambda: RateTable.current().name)
@@ -123,9 +122,7 @@ def test_rates_import_refuses_a_bad_table_and_keeps_the_current_one(seeded, runn
 def test_a_changed_rate_table_before_confirm_sends_the_customer_back_to_the_premium(seeded, taro, client, runner, tmp_path):
     taro.until_review()
     text = plans.DEMO_RATES.read_text(encoding="utf-8").replace("base,16,38400", "base,16,40000")
-    f = tmp_path / "rates.csv"
-    f.write_text(text, encoding="utf-8")
-    assert runner.invoke(args=["rates", "import", str(f)]).exit_code == 0
+    assert _import(runner, tmp_path, "rates", text).exit_code == 0
     r = taro.confirm()
     assert r.status_code == 303 and "/renewal/premium" in r.headers["Location"]
     page = client.get(r.headers["Location"]).get_data(as_text=True)
@@ -135,19 +132,15 @@ def test_a_changed_rate_table_before_confirm_sends_the_customer_back_to_the_prem
 
 @also_on_postgres
 def test_conditions_import_checks_codes_and_contracts(seeded, runner, tmp_path):
-    f = tmp_path / "conditions.csv"
-    f.write_text("policy_number,grade,claims,driver_scope,driver_age,vehicle,deductible,purpose,mileage\n"
-                 "SJ24000101,21,0,family,35,general,5-10,commute,10000\n"
-                 "SJ99999999,10,0,family,35,general,5-10,commute,10000\n"
-                 "SJ24000102,10,0,family,18,general,5-10,commute,10000\n", encoding="utf-8")
-    result = runner.invoke(args=["conditions", "import", str(f)])
+    header = "policy_number,grade,claims,driver_scope,driver_age,vehicle,deductible,purpose,mileage\n"
+    result = _import(runner, tmp_path, "conditions", header + "SJ24000101,21,0,family,35,general,5-10,commute,10000\n"
+                     "SJ99999999,10,0,family,35,general,5-10,commute,10000\n"
+                     "SJ24000102,10,0,family,18,general,5-10,commute,10000\n")
     assert result.exit_code == 1
     assert "line 2: grade: a whole number 1-20" in result.output
     assert "line 3: policy_number: no such contract" in result.output
     assert "line 4: driver_age: unknown code" in result.output
-    f.write_text("policy_number,grade,claims,driver_scope,driver_age,vehicle,deductible,purpose,mileage\n"
-                 "SJ24000101,20,0,self,all,none,,business,over\n", encoding="utf-8")
-    assert runner.invoke(args=["conditions", "import", str(f)]).exit_code == 0
+    assert _import(runner, tmp_path, "conditions", header + "SJ24000101,20,0,self,all,none,,business,over\n").exit_code == 0
     row = in_app(seeded, lambda: ContractConditions.for_contract(Contract.by_policy_number(TARO_CAR)))
     assert (row.grade, row.vehicle, row.deductible) == (20, "none", "")
 
