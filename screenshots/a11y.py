@@ -7,15 +7,15 @@ and chat, each from the kit's local server with prefers-color-scheme set.
 """
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from e2e import kit
 from e2e.pages import LoginPage, Screen, VerifyPage
+
+from .common import local_browser
 
 WIDTH = 390
 
@@ -72,20 +72,10 @@ def walk(pw, browser, server: kit.LocalServer, people: kit.People, folder: Path,
 def main(argv: list[str]) -> None:
     out = Path(argv[0] if argv else "docs/screenshots")
     out.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix="clickar-a11y-shots-"))
-    server = kit.LocalServer(workdir, workdir / "server.log").start()
-    people = kit.People(server.api, "A11Y")
-    try:
-        with sync_playwright() as pw:
-            browser = kit.launch_chromium(pw)
-            try:
-                for scheme in ("light", "dark"):
-                    walk(pw, browser, server, people, out, scheme)
-            finally:
-                browser.close()
-    finally:
-        server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+    with local_browser("clickar-a11y-shots-") as (server, pw, browser):
+        people = kit.People(server.api, "A11Y")
+        for scheme in ("light", "dark"):
+            walk(pw, browser, server, people, out, scheme)
 
 
 if __name__ == "__main__":

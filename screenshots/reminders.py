@@ -12,17 +12,17 @@ and exits 1 if axe-core finds anything on any of them.
 from __future__ import annotations
 
 import re
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from e2e import kit
 from e2e.a11y import Axe, context_options
 from e2e.pages import LoginPage
 from e2e.pages.journeys import register
+
+from .common import local_browser
 
 WIDTH = 390
 REMINDER = "更新のお手続きのご案内"
@@ -87,21 +87,11 @@ def walk(pw, browser, server: kit.LocalServer, people: kit.People, folder: Path,
 def main(argv: list[str]) -> int:
     out = Path(argv[0] if argv else "docs/screenshots")
     out.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix="clickar-reminder-shots-"))
-    server = kit.LocalServer(workdir, workdir / "server.log").start()
     found = []
-    try:
+    with local_browser("clickar-reminder-shots-") as (server, pw, browser):
         people = kit.People(server.api, "REMIND")
-        with sync_playwright() as pw:
-            browser = kit.launch_chromium(pw)
-            try:
-                for scheme in ("light", "dark"):
-                    found += walk(pw, browser, server, people, out, scheme).found
-            finally:
-                browser.close()
-    finally:
-        server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        for scheme in ("light", "dark"):
+            found += walk(pw, browser, server, people, out, scheme).found
     print("\n".join(found) if found else "axe-core: 0 violations on every screen, light and dark")
     return 1 if found else 0
 

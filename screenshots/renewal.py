@@ -10,16 +10,16 @@ mypage-<screen>.png.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from e2e import kit
 from e2e.pages import MyPageTop
 from e2e.pages.journeys import register
+
+from .common import local_browser
 
 WIDTH = 390
 
@@ -71,6 +71,13 @@ def heading(page, text: str) -> None:
     expect(page.get_by_role("heading", level=1, name=text, exact=True)).to_be_visible()
 
 
+def onward(page, shoot: Camera, control, title: str, name: str) -> None:
+    """Press control, wait for the page titled `title`, take shot `name`."""
+    click(page, control)
+    heading(page, title)
+    shoot(page, name)
+
+
 def button(page, name: str):
     return page.get_by_role("button", name=name, exact=True)
 
@@ -95,20 +102,15 @@ def walk(pw, browser, server: kit.LocalServer, shoot: Camera) -> None:
     heading(page, "ご契約の追加")
     page.get_by_label("証券番号", exact=True).fill(far["policy_number"])
     shoot(page, "mypage-add", numbered=False)
-    click(page, button(page, "追加"))
-    heading(page, "マイページトップ")
-    shoot(page, "top")
+    onward(page, shoot, button(page, "追加"), "マイページトップ", "top")
     # outside the period
     click(page, top.card("フィット").get_by_role("link", name="更新のお手続き", exact=True))
     shoot(page, "closed")
     click(page, link(page, "マイページトップへ"))
 
-    click(page, top.card("プリウス").get_by_role("link", name="更新のお手続き", exact=True))
-    heading(page, "ご契約内容の確認")
-    shoot(page, "contract")
-    click(page, button(page, "次へ"))
-    heading(page, "更新内容の選択")
-    shoot(page, "options")
+    onward(page, shoot, top.card("プリウス").get_by_role("link", name="更新のお手続き", exact=True),
+           "ご契約内容の確認", "contract")
+    onward(page, shoot, button(page, "次へ"), "更新内容の選択", "options")
     before = page.locator("#premium").inner_text()
     page.get_by_label("年齢を問わず補償", exact=True).check()
     expect(page.locator("#premium")).not_to_have_text(before)
@@ -117,28 +119,17 @@ def walk(pw, browser, server: kit.LocalServer, shoot: Camera) -> None:
     shoot(page, "options-changed")
     page.get_by_label("1回目0万円・2回目以降10万円", exact=True).scroll_into_view_if_needed()
     shoot(page, "options-scrolled", full_page=False)  # the premium stays in sight
-    click(page, button(page, "次へ"))
-    heading(page, "保険料の確認")
-    shoot(page, "premium")
-    click(page, button(page, "次へ"))
-    heading(page, "重要事項説明・意向確認")
-    shoot(page, "disclosure")
+    onward(page, shoot, button(page, "次へ"), "保険料の確認", "premium")
+    onward(page, shoot, button(page, "次へ"), "重要事項説明・意向確認", "disclosure")
     click(page, button(page, "次へ"))
     shoot(page, "disclosure-error")
     page.get_by_label("重要事項説明書の内容を確認しました。", exact=True).check()
     page.get_by_label("更新後のご契約内容が、私の意向に沿っていることを確認しました。", exact=True).check()
-    click(page, button(page, "次へ"))
-    heading(page, "最終確認")
-    shoot(page, "review")
-    click(page, button(page, "確定"))
-    heading(page, "更新のお手続き完了")
-    shoot(page, "done")
-    click(page, link(page, "マイページトップへ"))
-    heading(page, "マイページトップ")
-    shoot(page, "top-done")
-    click(page, top.card("プリウス").get_by_role("link", name="お手続き内容を確認する", exact=True))
-    heading(page, "更新のお手続き内容")
-    shoot(page, "receipt")
+    onward(page, shoot, button(page, "次へ"), "最終確認", "review")
+    onward(page, shoot, button(page, "確定"), "更新のお手続き完了", "done")
+    onward(page, shoot, link(page, "マイページトップへ"), "マイページトップ", "top-done")
+    onward(page, shoot, top.card("プリウス").get_by_role("link", name="お手続き内容を確認する", exact=True),
+           "更新のお手続き内容", "receipt")
     click(page, link(page, "このお手続きを取り消す"))
     shoot(page, "cancel")
     click(page, link(page, "取り消さずに戻る"))
@@ -188,18 +179,8 @@ def walk(pw, browser, server: kit.LocalServer, shoot: Camera) -> None:
 def main(argv: list[str]) -> None:
     out = Path(argv[0] if argv else "docs/screenshots")
     out.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix="clickar-renewal-shots-"))
-    server = kit.LocalServer(workdir, workdir / "server.log").start()
-    try:
-        with sync_playwright() as pw:
-            browser = kit.launch_chromium(pw)
-            try:
-                walk(pw, browser, server, Camera(out))
-            finally:
-                browser.close()
-    finally:
-        server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+    with local_browser("clickar-renewal-shots-") as (server, pw, browser):
+        walk(pw, browser, server, Camera(out))
 
 
 if __name__ == "__main__":
