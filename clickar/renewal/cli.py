@@ -103,34 +103,23 @@ def _export(func, since: str, encoding: str, output: str | None, what: str):
     click.echo(f"exported {count} {what} since {day.isoformat()} ({encoding})", err=True)
 
 
-ENCODING = click.option("--encoding", type=click.Choice(export.ENCODINGS), default="utf-8-sig",
-                        show_default=True, help="utf-8-sig = UTF-8 with BOM; cp932 = Shift_JIS (Windows).")
-OUTPUT = click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
-                      help="Write to this file instead of stdout.")
-SINCE = click.option("--since", required=True, help="Japan date YYYY-MM-DD (from 00:00 JST).")
+def _export_command(name: str, group_help: str, command_help: str, func, what: str) -> None:
+    """`NAME export --since DATE [--encoding] [--output]`: a CSV for the insurer."""
+    group = AppGroup(name, help=group_help)
+    bp.cli.add_command(group)
+
+    @group.command("export", help=command_help)
+    @click.option("--since", required=True, help="Japan date YYYY-MM-DD (from 00:00 JST).")
+    @click.option("--encoding", type=click.Choice(export.ENCODINGS), default="utf-8-sig",
+                  show_default=True, help="utf-8-sig = UTF-8 with BOM; cp932 = Shift_JIS (Windows).")
+    @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+                  help="Write to this file instead of stdout.")
+    def export_command(since, encoding, output):
+        _export(func, since, encoding, output, what)
 
 
-@bp.cli.group("renewals", help="Renewals for the insurer's back office.")
-def renewals_cli():
-    pass
-
-
-@renewals_cli.command("export", help="Renewals submitted or cancelled since DATE, as CSV.")
-@SINCE
-@ENCODING
-@OUTPUT
-def renewals_export(since, encoding, output):
-    _export(export.export_renewals, since, encoding, output, "renewal(s)")
-
-
-@bp.cli.group("changes", help="お客さま情報 change requests for the insurer.")
-def changes_cli():
-    pass
-
-
-@changes_cli.command("export", help="Address/phone change requests made since DATE, as CSV (one line per contract).")
-@SINCE
-@ENCODING
-@OUTPUT
-def changes_export(since, encoding, output):
-    _export(export.export_changes, since, encoding, output, "change request line(s)")
+_export_command("renewals", "Renewals for the insurer's back office.",
+                "Renewals submitted or cancelled since DATE, as CSV.", export.export_renewals, "renewal(s)")
+_export_command("changes", "お客さま情報 change requests for the insurer.",
+                "Address/phone change requests made since DATE, as CSV (one line per contract).",
+                export.export_changes, "change request line(s)")
