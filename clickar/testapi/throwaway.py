@@ -8,16 +8,8 @@ import re
 
 from .. import contracts
 from ..db import database
-from ..models import (
-    Contract,
-    Member,
-    MemberContract,
-    OneTimePassword,
-    OutboxMail,
-    PendingRegistration,
-    TrustedDevice,
-    VerificationToken,
-)
+from ..models import (Contract, Member, MemberContract, OneTimePassword, OutboxMail,
+                      PendingRegistration, TrustedDevice, VerificationToken)
 
 PREFIX = re.compile(r"[A-Za-z0-9]{6,20}")
 
