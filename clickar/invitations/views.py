@@ -31,10 +31,14 @@ def _page(state: str, status: int = 200, **ctx):
 
 
 def _lookup(token: str):
-    """Counted per client and per letter (its hash, never the token) before any query."""
+    """Counted per client and per letter (its hash, never the token) before any query.
+    A malformed one is refused without a query: per client only (one shared bucket for all
+    of them let 30 requests from anywhere turn every mistyped URL into 429 for an hour)."""
     value = core.normalise(token)
-    limits.hit_all([("invite-client", limits.client_address()),
-                    ("invite-token", core.hash_of(value or "malformed"))])
+    events = [("invite-client", limits.client_address())]
+    if value is not None:
+        events.append(("invite-token", core.hash_of(value)))
+    limits.hit_all(events)
     return core.lookup(value)
 
 

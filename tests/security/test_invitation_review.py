@@ -14,7 +14,7 @@ import pytest
 
 from clickar.invitations import core
 from clickar.models import Invitation, InvitationBatch
-from invitation_support import ANSWER, in_app, letter_token
+from invitation_support import ANSWER, TARO, in_app, letter_token, staff_client
 
 RIGHT = dt.date(1970, 4, 1)  # PERSON's birth date (demo_people)
 
@@ -82,3 +82,58 @@ def test_a_letter_revoked_or_reissued_after_its_lookup_makes_no_registration(app
         with pytest.raises(core.Used):
             core.use(invitation)
     in_app(app, race)
+
+
+# ------------------------- V3. every malformed letter URL shared one per-token bucket
+
+def test_mistyped_letter_urls_from_many_phones_do_not_share_one_limit(app):
+    """A script sending 30 malformed URLs from 30 addresses (an hour's per-token share of
+    the one bucket "malformed") made every phone that mistyped its letter's URL get 429
+    instead of the page that leads to the normal registration."""
+    client = app.test_client()
+    for n in range(30):
+        client.get("/I/NOT-A-TOKEN", environ_overrides={"REMOTE_ADDR": f"198.51.100.{n + 1}"})
+    holder = client.get("/i/abcdefgh0ijklmnop", environ_overrides={"REMOTE_ADDR": "203.0.113.7"})
+    assert holder.status_code == 404 and "新規登録へ進む" in holder.get_data(as_text=True)
+
+
+# ------------------------- checked and found sound (kept as tests)
+
+ADMIN_ONLY = [("post", "/staff/invitations/"), ("post", "/staff/invitations/{b}/letters.pdf"),
+              ("post", "/staff/invitations/{b}/letters.csv"), ("post", "/staff/invitations/{b}/revoke"),
+              ("post", "/staff/invitations/letter/{i}/revoke")]
+
+
+def test_marketing_reaches_no_admin_route_of_the_letters(app):
+    token = letter_token(app)
+    row = letter_row(app, token)
+    marketing, csrf = staff_client(app, "marketing")
+    for method, path in ADMIN_ONLY:
+        url = path.format(b=row.batch_id, i=row.id)
+        assert getattr(marketing, method)(url, data={"policy_numbers": TARO, "csrf_token": csrf}).status_code == 403
+        assert marketing.get(url).status_code in (405, 200 if url.endswith("/invitations/") else 405)
+    after = letter_row(app, token)
+    assert after.revoked_at is None and after.token_hash == row.token_hash  # nothing revoked or reissued
+    assert in_app(app, lambda: InvitationBatch.select().count()) == 1
+    console = marketing.get("/staff/invitations/").get_data(as_text=True)
+    assert "letters.pdf" not in console and "revoke" not in console
+
+
+def test_a_letter_post_without_the_form_token_is_refused_and_not_counted(app):
+    token = letter_token(app)
+    r = app.test_client().post(f"/I/{token}", data={**ANSWER, "birth_day": "2"})
+    assert r.status_code == 400
+    assert letter_row(app, token).failures == 0
+
+
+def test_a_forwarded_for_chosen_by_the_client_does_not_escape_the_per_client_limit(database_url, smtp):
+    from app_support import close_app, make_app
+
+    app = make_app(database_url, smtp.port, TRUSTED_PROXIES=1)
+    try:
+        client = app.test_client()
+        codes = [client.get(f"/I/{core.new_token()}", headers={"X-Forwarded-For": f"10.0.0.{n}, 192.0.2.9"},
+                            environ_overrides={"REMOTE_ADDR": "127.0.0.1"}).status_code for n in range(61)]
+        assert codes[:60] == [404] * 60 and codes[60] == 429
+    finally:
+        close_app(app)
