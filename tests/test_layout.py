@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TOOLING = ("bench", "tests", "e2e", "screenshots")
+TOOLING = ("bench", "tests", "e2e", "screenshots", "scripts", "tools")
 
 
 def app_modules() -> dict[str, tuple[Path, bool]]:
@@ -110,17 +110,18 @@ def test_the_cycle_finder_finds_a_cycle():
 
 
 def test_every_app_module_imports_alone_and_none_pulls_in_bench_tests_or_e2e():
-    """A fresh interpreter imports each module of clickar/; the tooling packages stay out."""
+    """A fresh interpreter imports each module of clickar/; the tooling packages (TOOLING) stay out."""
     script = """
 import importlib, json, sys
 names = json.loads(sys.argv[1])
 for name in names:
     importlib.import_module(name)
-tooling = sorted(m for m in sys.modules if m.split(".")[0] in ("bench", "tests", "e2e", "screenshots"))
+tooling = sorted(m for m in sys.modules if m.split(".")[0] in json.loads(sys.argv[2]))
 print(json.dumps(tooling))
 """
     names = sorted(app_modules())
-    done = subprocess.run([sys.executable, "-c", script, json.dumps(names)], cwd=ROOT, capture_output=True,
+    done = subprocess.run([sys.executable, "-c", script, json.dumps(names), json.dumps(TOOLING)], cwd=ROOT,
+                          capture_output=True,
                           text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "CLICKAR_ENV": "testing"})
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
@@ -148,3 +149,15 @@ def test_no_e2e_module_or_screenshot_script_imports_a_test_module():
             if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[-1].startswith("test_"):
                 found.append(f"{path.relative_to(ROOT)}: from {'.' * node.level}{node.module}")
     assert not found, found
+
+
+def test_every_app_package_and_tooling_folder_is_on_the_architecture_map():
+    """docs/ARCHITECTURE.md's table names each package under clickar/ and each top-level tooling
+    folder; a new package that is not on the map fails here."""
+    table = [line for line in (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8").splitlines()
+             if line.startswith("| ")]
+    first_cells = " ".join(line.split("|")[1] for line in table)
+    packages = sorted(path.parent.name for path in (ROOT / "clickar").glob("*/__init__.py"))
+    assert len(packages) > 10, packages
+    missing = [f"{p}/" for p in [*packages, *TOOLING] if f"`{p}/`" not in first_cells]
+    assert not missing, f"not on docs/ARCHITECTURE.md's map: {missing}"
