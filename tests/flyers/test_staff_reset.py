@@ -141,6 +141,21 @@ def test_an_admin_sends_the_link_and_sees_the_audit(staff, client, mailbox, db):
     assert "再設定メールを送信（管理者の操作）" in row and "boss@example.jp" in row and "someone@example.jp" in row
 
 
+def test_the_accounts_page_shows_japan_time_like_the_rest_of_the_console(staff, client, db):
+    """The walkthrough (w19): 最終ログイン and the audit read '2026-12-04 21:11 (UTC)' at 06:11
+    on the 5th in Tokyo, while every other staff page counts Japan days."""
+    staff.login("boss@example.jp", "admin")
+    someone = staff.account("someone@example.jp", "marketing")
+    assert staff.post(f"/staff/accounts/{someone.id}/reset").status_code == 303
+    late = dt.datetime(2026, 12, 4, 21, 11)  # stored naive UTC: 2026-12-05 06:11 in Japan
+    Staff.update(last_login_at=late).where(Staff.email == "boss@example.jp").execute()
+    StaffAudit.update(at=late).execute()
+    page = client.get("/staff/accounts").get_data(as_text=True)
+    accounts, audit = page.split('id="audit"', 1)
+    assert "2026年12月5日 06:11" in accounts and "2026年12月5日 06:11" in audit
+    assert "UTC" not in page and "21:11" not in page
+
+
 def test_marketing_cannot_send_reset_links(staff, client, outbox):
     boss = staff.account("boss@example.jp", "admin")
     staff.login()
