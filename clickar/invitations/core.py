@@ -171,7 +171,8 @@ def birth_date_matches(invitation: Invitation, born: dt.date) -> bool:
                       .where((Invitation.id == invitation.id) & Invitation.locked_at.is_null()).execute())
             if locked:  # the agency sees it in the console's audit
                 audit("invitation_locked", "system",
-                      f"batch {invitation.batch_id}: {invitation.contract.agency_name} {invitation.contract.policy_number}")
+                      f"batch {invitation.batch_id}: {invitation.contract.agency_name} "
+                      f"{masked_policy_number(invitation.contract.policy_number)}")
     return False
 
 
@@ -198,8 +199,8 @@ STATES = {"revoked": "取消済み", "used": "登録に使用済み", "locked": 
 
 
 def masked_policy_number(number: str) -> str:
-    """Only the last 4 characters (enough for the agency to find the contract)."""
-    return "＊" * max(len(number) - 4, 0) + number[-4:]
+    """Only the last 4 characters (enough for the agency to find the contract); not its length."""
+    return "＊＊＊＊" + number[-4:]
 
 
 def letter_state(invitation: Invitation, at: dt.datetime | None = None) -> str:

@@ -12,7 +12,7 @@ from ..auth.passwords import hash_password
 from ..models import Invitation, InvitationBatch, StaffAudit
 from ..registration import wizard
 from ..staff.guard import admin_required, guard
-from ..web import render, see_other
+from ..web import hx_redirect, is_htmx, render, see_other
 from . import core, letters
 from .forms import BatchForm, InviteForm
 
@@ -62,12 +62,18 @@ def letter(token: str):
     return _page("open", form=InviteForm(formdata=None), contract=masked(invitation), token=token)
 
 
+def _gone_after_post():
+    """The one page of a letter that no longer works. htmx swaps no 404 (base.html's
+    responseHandling), so a phone that posted is sent to the letter's URL, which shows it."""
+    return hx_redirect(request.path) if is_htmx() else _page("gone", 404)
+
+
 @bp.post("/I/<token>")
 @bp.post("/i/<token>")
 def letter_submit(token: str):
     state, invitation = _lookup(token)
     if state != "open":
-        return _page(state, 200 if state == "registered" else 404)
+        return _page(state) if state == "registered" else _gone_after_post()
     core.mark(invitation, Invitation.started_at)
     form = InviteForm()
     contract = masked(invitation)
@@ -77,7 +83,7 @@ def letter_submit(token: str):
     if not core.birth_date_matches(invitation, born):
         state, invitation = core.lookup(token)
         if state != "open":  # the fifth miss: the letter is locked, the normal route remains
-            return _page("gone", 404, locked=True)
+            return _gone_after_post()
         form.birth_year.errors = ["生年月日がご契約情報と一致しません。入力内容をご確認ください。"]
         return _page("open", 422, form=form, contract=contract, token=token)
     password_hash = hash_password(form.password.data)
@@ -86,7 +92,7 @@ def letter_submit(token: str):
                             password_hash, [invitation.contract.policy_number], _verify_url,
                             before_mail=lambda: core.use(invitation))
     except (core.Used, IntegrityError):
-        return _page("gone", 404)
+        return _gone_after_post()
     return _page("sent", email=form.email.data.strip().lower())
 
 

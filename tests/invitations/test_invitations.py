@@ -168,7 +168,7 @@ def test_an_admin_revokes_one_letter_from_the_batch_page_after_confirming(app, c
     admin, a_token = staff_client(app, "admin")
     batch_id = in_app(app, lambda: InvitationBatch.select().get().id)
     page = admin.get(f"/staff/invitations/{batch_id}").get_data(as_text=True)
-    assert "ロックされた招待状はありません" in page and TARO not in page and "＊＊＊＊＊＊0101" in page
+    assert "ロックされた招待状はありません" in page and TARO not in page and "＊＊＊＊0101" in page
     # the button is behind a disclosure that says what happens, and the confirming button posts
     forms = re.findall(r'<summary>取り消す</summary>\s*<p>([^<]+)</p>\s*<form method="post" action="([^"]+)"', page)
     assert len(forms) == 2 and "使えなくなります" in forms[0][0]
@@ -194,7 +194,7 @@ def test_a_locked_letter_is_shown_to_staff_with_the_policy_number_masked(app, cl
     assert "ロック 1件" in console
     page = marketing.get(f"/staff/invitations/{batch_id}").get_data(as_text=True)
     locked = page[page.index('id="locked"'):page.index('id="letters"')]
-    assert "ロックされた招待状 1件" in locked and "＊＊＊＊＊＊0101" in locked and TARO not in page
+    assert "ロックされた招待状 1件" in locked and "＊＊＊＊0101" in locked and TARO not in page
     agency = in_app(app, lambda: Contract.by_policy_number(TARO).agency_phone)
     assert agency in locked
 
@@ -222,3 +222,19 @@ def test_purge_deletes_letters_past_their_renewal_period_and_keeps_the_funnel(ap
     assert dry == deleted == 1  # 30 days after expiry: the letter expired 2020-01-01 goes, 2020-02-20 stays
     assert hashes == [core.hash_of(young)]
     assert after == before and {"scans": 1, "started": 1}.items() <= after[1].items()
+
+
+def test_the_fifth_wrong_birth_date_on_a_phone_leads_to_the_letters_page(app, client):
+    """htmx swaps no 404: the phone that posted is sent (HX-Redirect) to the letter's URL,
+    which shows the one page of a letter that no longer works (it showed nothing before)."""
+    token = letter_token(app)
+    for _ in range(core.MAX_BIRTH_FAILURES - 1):
+        post_letter(client, f"/I/{token}", birth_day="2")
+    page = client.get(f"/I/{token}").get_data(as_text=True)
+    csrf_token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    r = client.post(f"/I/{token}", data={**ANSWER, "birth_day": "2", "csrf_token": csrf_token},
+                    headers={"HX-Request": "true"})
+    assert r.headers.get("HX-Redirect") == f"/I/{token}"
+    assert "通常の新規登録" in client.get(r.headers["HX-Redirect"]).get_data(as_text=True)
+    audit = in_app(app, lambda: StaffAudit.get(StaffAudit.action == "invitation_locked").subject_email)
+    assert TARO not in audit and audit.endswith("＊＊＊＊0101")
