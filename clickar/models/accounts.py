@@ -67,8 +67,16 @@ class Member(BaseModel):
     def uses_authenticator(self) -> bool:
         return bool(self.totp_secret)
 
+    def contract_list(self) -> list:
+        """contracts() as a list, read once per request: the member is loaded per request,
+        and My Page top and the footer (primary_agency) both need them."""
+        cached = self.__dict__.get("_contract_list")
+        if cached is None:
+            cached = self.__dict__["_contract_list"] = list(self.contracts())
+        return cached
+
     def primary_agency(self) -> tuple[str, str] | None:
-        first = self.contracts().first()
+        first = next(iter(self.contract_list()), None)
         return (first.agency_name, first.agency_phone) if first else None
 
     # Flask-Login

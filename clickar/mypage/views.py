@@ -42,7 +42,7 @@ def _agency_default() -> str:
 @bp.get("/")
 @login_required
 def top():
-    contracts = list(current_user.contracts())
+    contracts = current_user.contract_list()
     rows = plans.statuses(contracts, jp.today(), _agency_default())
     return _page("top", "マイページトップ", contracts=contracts, rows=rows,
                  can_add=len(contracts) < MAX_CONTRACTS, max_contracts=MAX_CONTRACTS,

@@ -254,3 +254,16 @@ def test_the_address_search_button_works_on_adding_a_contract_without_javascript
     page = taro.post("/mypage/contracts/add", {"policy_number": "SJ24000102", "name": "山田 太郎",
                                                      "postal_code": "100-0001", "address": "", "action": "postal"}).get_data(as_text=True)
     assert 'value="東京都千代田区千代田"' in page and 'value="SJ24000102"' in page
+
+
+def test_my_page_top_reads_the_members_contracts_once(seeded, taro, client, caplog):
+    """Issue 23: the footer's 取扱代理店 asked for the contracts again (one query more per page)."""
+    import logging
+
+    client.get("/mypage/")  # warm up
+    with caplog.at_level(logging.DEBUG, logger="peewee"):
+        page = client.get("/mypage/").get_data(as_text=True)
+    statements = [r.getMessage() for r in caplog.records if r.name == "peewee"]
+    reads = [s for s in statements if 'FROM "contract"' in s]
+    assert len(reads) == 1, reads
+    assert TARO_CAR in page and "クリック保険サービス株式会社" in page  # the card and the footer's 取扱代理店
