@@ -1,78 +1,300 @@
 """Virtual users of `make loadtest` (issue 23), run by Locust in its own process.
 
-First slice: people who scan the flyer (/r/CODE, each from an address of its own, so every
-scan is one the funnel must count) and people who only open the login page. Every scan the
-client saw answered (302) is written to LOADTEST_SCANS, one line each, for the audit.
+- Journey: the flyer's whole path for one person whose contract was imported before the run:
+  scan /r/CODE → 会員規定 → お客さま情報の入力 → 確認 → the 仮登録 mail from the sink → 本登録 →
+  logout → login → the ワンタイムパスワード mail → My Page top → 更新のお手続き to 確定 (受付番号).
+- Scanner: scans the flyer and goes no further (most people on the day).
+- LoginOnly: opens the login page. Chat: asks the AIチャット one question (GET /help/chat/api).
+
+Every virtual user speaks from an address of its own (X-Forwarded-For; the app trusts one proxy
+in the load test), in a /24 of its own, so per-client rate limits meet one phone each and the
+audit can check each scan. The load generator is the proxy: it speaks http to gunicorn and says
+X-Forwarded-Proto: https, so the session cookie (__Host-, Secure) is kept as a phone keeps it.
+
+Files for the audit (paths from the environment):
+  LOADTEST_SCANS     "ok|refused|unanswered ADDRESS" per scan attempt (302 / 503 / broken)
+  LOADTEST_JOURNEYS  one JSON line per journey: complete (email, policy, receipt) or where it stopped
+  LOADTEST_EVENTS    one JSON line per retry or failure: when, step, kind (503, broken, HTTP 4xx…)
+  LOADTEST_MAILDIR   read here: the sink writes each delivered mail to <recipient>.jsonl
 """
 from __future__ import annotations
 
 import itertools
+import json
 import os
+import re
+import time
+from pathlib import Path
 
 import gevent
 from locust import HttpUser, between, task
+from locust.exception import StopUser
+
+from people import policy_number, renewal_open, typed_identity
 
 CODE = os.environ.get("LOADTEST_CAMPAIGN", "")
-SCANS = os.environ.get("LOADTEST_SCANS", os.devnull)
+PEOPLE = int(os.environ.get("LOADTEST_PEOPLE", "0"))
+MAILDIR = Path(os.environ.get("LOADTEST_MAILDIR", os.devnull))
+MAIL_WAIT = float(os.environ.get("LOADTEST_MAIL_WAIT", "180"))  # covers the sink's outage + worker backoff
+PASSWORD = "Clickar2026"
 PHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 "
          "(KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1")
+CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
+RECEIPT = re.compile(r'id="receipt-number">(R\d{6}-[A-Z0-9]{6})<')
+QUESTIONS = ["仮登録メールが届きません", "パスワードを忘れました", "更新の手続きはいつまでですか",
+             "ワンタイムパスワードとは", "登録に必要なものは"]
 _numbers = itertools.count(1)
-_scans = open(SCANS, "a", buffering=1, encoding="utf-8")  # one line per scan, flushed at once
+_people = itertools.count(0)
+
+
+def _lines(env: str):
+    return open(os.environ.get(env, os.devnull), "a", buffering=1, encoding="utf-8")  # flushed per line
+
+
+_scans, _journeys, _events = _lines("LOADTEST_SCANS"), _lines("LOADTEST_JOURNEYS"), _lines("LOADTEST_EVENTS")
 
 
 def _address() -> str:
-    """A phone's address of its own (10.pid.n): the app trusts one proxy in the load test."""
+    """A phone's address of its own, in a /24 of its own (the funnel keeps a keyed hash of the
+    /24, so the audit can check each scan). One Locust process makes them all, so the counter
+    alone keeps them apart (62,500 of them)."""
     n = next(_numbers)
-    return f"10.{os.getpid() % 250}.{n // 250 % 250}.{n % 250 + 1}"
+    return f"10.{n // 250 % 250}.{n % 250}.1"
 
 
-class Scanner(HttpUser):
-    """Scans the flyer. After a 503 (メンテナンス中) or a broken connection (a fault window) the
-    person taps again a moment later, up to three times: only the last failure is an error.
-    LOADTEST_SCANS gets "ok ADDRESS" per answered scan and "unanswered ADDRESS" per attempt whose
-    connection broke (the server may have counted it before it died)."""
+def _event(step: str, kind: str, final: bool):
+    _events.write(json.dumps({"at": time.time(), "step": step, "kind": kind, "final": final}) + "\n")
+
+
+def _kind(status: int) -> str:
+    return "broken connection" if status == 0 else f"HTTP {status}"
+
+
+class JourneyStopped(Exception):
+    pass
+
+
+TRIES = 4  # taps before the person gives up: pauses of 1, 2 and 3 s outlast Redis's 5 s restart
+MAINTENANCE = "HTTP 503 メンテナンス中"
+
+
+def _settle(response, name: str, attempt: int):
+    """An unexpected answer: tap again later (503 メンテナンス中, broken connection) or stop.
+    A 503 メンテナンス中 at the last tap is what a fault may do (issue 23): not a failure."""
+    status = response.status_code
+    maintenance = status == 503 and "メンテナンス中" in response.text
+    if (maintenance or status == 0) and attempt < TRIES:
+        response.success()
+        _event(name, _kind(status), final=False)
+        return
+    if maintenance:
+        response.success()
+        _event(name, MAINTENANCE, final=False)
+        raise JourneyStopped(f"{name}: {MAINTENANCE}")
+    response.failure(_kind(status))
+    _event(name, _kind(status), final=True)
+    raise JourneyStopped(f"{name}: {_kind(status)}")
+
+
+class Phone(HttpUser):
+    abstract = True
+
+    def on_start(self):
+        self.address = _address()
+        self.client.headers.update({"User-Agent": PHONE, "X-Forwarded-For": self.address,
+                                    "X-Forwarded-Proto": "https"})
+
+    def cookies(self) -> dict:
+        """The jar keeps the Secure session cookie but requests sends it over https only; the load
+        generator stands where the TLS proxy stands, so it sends the jar itself."""
+        jar = "; ".join(f"{c.name}={c.value}" for c in self.client.cookies)
+        return {"Cookie": jar} if jar else {}
+
+    def call(self, method: str, path: str, name: str, expect=(200,), data=None):
+        """One tap, tapped again after a 503 (メンテナンス中) or a broken connection, as a person would.
+        Anything else unexpected stops the journey; only the last failure counts as an error."""
+        for attempt in range(1, TRIES + 1):
+            with self.client.request(method, path, name=name, data=data, allow_redirects=False,
+                                     headers=self.cookies(), catch_response=True) as response:
+                if response.status_code in expect:
+                    response.success()
+                    return response
+                _settle(response, name, attempt)
+            gevent.sleep(attempt)  # the person's pause before tapping again
+        raise AssertionError("unreachable")
+
+    def page(self, path: str, name: str) -> str:
+        """GET a form page (following the app's own redirects); its CSRF token."""
+        for _ in range(3):
+            response = self.call("GET", path, name, expect=(200, 302, 303))
+            if response.status_code == 200:
+                match = CSRF.search(response.text)
+                if not match:
+                    raise JourneyStopped(f"{name}: no CSRF token")
+                return match.group(1)
+            path = response.headers["Location"]
+        raise JourneyStopped(f"{name}: redirected too often")
+
+    def post(self, path: str, label: str, token: str, **fields) -> str:
+        """POST a form; the Location of its 303 (the next page)."""
+        response = self.call("POST", path, label, expect=(303,), data={"csrf_token": token, **fields})
+        return response.headers["Location"]
+
+
+def scan_flyer(user: Phone) -> str:
+    """The flyer's QR code; where it leads. LOADTEST_SCANS gets each attempt: ok (302), refused
+    (503: it reached the app and may be counted), unanswered (connection broken: it may have been
+    counted). Raises JourneyStopped when the person gives up."""
+    for attempt in range(1, TRIES + 1):
+        with user.client.get(f"/r/{CODE}", allow_redirects=False, name="/r/CODE", headers=user.cookies(),
+                             catch_response=True) as response:
+            status = response.status_code
+            if status == 302:
+                response.success()
+                _scans.write(f"ok {user.address}\n")
+                return response.headers["Location"]
+            if status in (0, 503):
+                _scans.write(f"{'unanswered' if status == 0 else 'refused'} {user.address}\n")
+            _settle(response, "/r/CODE", attempt)
+        gevent.sleep(attempt)
+    raise AssertionError("unreachable")
+
+
+def wait_for_mail(to: str, subject: str, count: int = 1) -> dict:
+    """The count-th mail to `to` whose subject holds `subject`, as the sink wrote it down. Polls
+    the recipient's file until it is there (the event is the mail's arrival)."""
+    path = MAILDIR / f"{to}.jsonl"
+    deadline = time.monotonic() + MAIL_WAIT
+    while time.monotonic() < deadline:
+        if path.exists():
+            mails = [m for m in map(json.loads, path.read_text(encoding="utf-8").splitlines())
+                     if subject in m["subject"]]
+            if len(mails) >= count:
+                return mails[-1]
+        gevent.sleep(0.5)
+    _event(f"mail {subject}", "mail never arrived", final=True)
+    raise JourneyStopped(f"no {subject} mail for {to}")
+
+
+class Journey(Phone):
+    """One person, one journey, then the next person (each contract is walked once)."""
+    weight = 2
+    wait_time = between(0.5, 1.5)
+
+    @task
+    def journey(self):
+        n = next(_people)
+        if n >= PEOPLE:
+            raise StopUser()
+        i = renewal_open(n)
+        email, policy = f"lt{i}@example.jp", policy_number(i)
+        self.client.cookies.clear()
+        step = "scan"
+        try:
+            target = scan_flyer(self)
+            step = "register"
+            self.page(target, "登録のご案内")
+            self.register(i, email)
+            step = "login"
+            self.login(email)
+            step = "renewal"
+            receipt = self.renew(policy)
+        except Exception as stopped:  # noqa: BLE001 - a harness error too is reported, never lost
+            _journeys.write(json.dumps({"at": time.time(), "email": email, "policy": policy,
+                                        "outcome": "stopped", "step": step,
+                                        "why": f"{type(stopped).__name__}: {stopped}"}) + "\n")
+            return
+        _journeys.write(json.dumps({"at": time.time(), "email": email, "policy": policy,
+                                    "outcome": "complete", "receipt": receipt}) + "\n")
+
+    def register(self, i: int, email: str):
+        typed = typed_identity(i)
+        year, month, day = typed.pop("birth_date").split("-")
+        token = self.page("/mypage/register/terms", "会員規定")
+        nxt = self.post("/mypage/register/terms", "会員規定 同意", token, agree="y")
+        token = self.page(nxt, "お客さま情報の入力")
+        nxt = self.post("/mypage/register/info", "お客さま情報の入力 次へ", token, **typed,
+                        birth_year=year, birth_month=str(int(month)), birth_day=str(int(day)),
+                        email=email, password=PASSWORD, password_confirm=PASSWORD)
+        token = self.page(nxt, "入力内容の確認")
+        self.post("/mypage/register/confirm", "入力内容の確認 送信", token)
+        body = wait_for_mail(email, "仮登録")["body"]
+        match = re.search(r"http://localhost(/mypage/register/verify/[A-Za-z0-9_\-]+)", body)
+        if not match:
+            raise JourneyStopped("仮登録 mail without its link")
+        token = self.page(match.group(1), "本登録")
+        nxt = self.post(match.group(1), "本登録 パスワード", token, password=PASSWORD)
+        token = self.page(nxt, "本登録 完了")
+        self.post("/mypage/logout", "ログアウト", token)
+
+    def login(self, email: str):
+        token = self.page("/mypage/login", "/mypage/login")
+        nxt = self.post("/mypage/login", "ログイン", token, email=email, password=PASSWORD)
+        token = self.page(nxt, "ワンタイムパスワードの入力")
+        body = wait_for_mail(email, "ワンタイムパスワード")["body"]
+        code = re.search(r"ワンタイムパスワード：(\d{6})", body)
+        if not code:
+            raise JourneyStopped("ワンタイムパスワード mail without its code")
+        self.post("/mypage/login/otp", "ワンタイムパスワード 送信", token, code=code.group(1))
+
+    def renew(self, policy: str) -> str:
+        base = f"/mypage/contracts/{policy}/renewal"
+        self.page("/mypage/", "My Page top")
+        token = self.page(f"{base}/contract", "更新 契約内容")
+        self.post(f"{base}/contract", "更新 契約内容 次へ", token)
+        self.post(f"{base}/options", "更新 補償内容 次へ", token, driver_scope="family", driver_age="35",
+                  vehicle="general", deductible="5-10", purpose="commute", mileage="10000", action="next")
+        self.post(f"{base}/premium", "更新 保険料 次へ", token)
+        self.post(f"{base}/disclosure", "更新 重要事項 次へ", token, read_disclosure="y", intent_confirmed="y")
+        done = self.post(f"{base}/review", "更新 確定", token)
+        page = self.call("GET", done, "更新 完了").text
+        match = RECEIPT.search(page)
+        if not match:
+            raise JourneyStopped("完了 without its 受付番号")
+        return match.group(1)
+
+
+class Scanner(Phone):
+    """Scans the flyer and goes no further; a new phone each time."""
     weight = 3
     wait_time = between(0.2, 1.0)
 
     @task
     def scan(self):
-        address = _address()
-        headers = {"X-Forwarded-For": address, "User-Agent": PHONE}
-        for attempt in (1, 2, 3):
-            with self.client.get(f"/r/{CODE}", headers=headers, allow_redirects=False,
-                                 name="/r/CODE", catch_response=True) as response:
-                if response.status_code == 302:
-                    response.success()
-                    _scans.write(f"ok {address}\n")
-                    return
-                if response.status_code == 0:
-                    _scans.write(f"unanswered {address}\n")
-                if response.status_code == 503 and "メンテナンス中" in response.text and attempt == 3:
-                    response.success()  # a fault window said so plainly: allowed (issue 23)
-                    _scans.write(f"maintenance {address}\n")
-                    return
-                if response.status_code in (0, 503) and attempt < 3:
-                    response.success()  # retried below, as a person would tap again
-                else:
-                    response.failure(f"HTTP {response.status_code}")
-                    return
-            gevent.sleep(attempt)  # the person's pause before tapping again
+        self.address = _address()
+        self.client.headers["X-Forwarded-For"] = self.address
+        try:
+            scan_flyer(self)
+        except JourneyStopped:
+            pass  # counted by _settle()
 
 
-class LoginOnly(HttpUser):
+class LoginOnly(Phone):
     """Opens the login page from the flyer's link and goes no further."""
     weight = 1
     wait_time = between(0.5, 2.0)
 
     @task
     def login_page(self):
-        for attempt in (1, 2):  # a connection broken by a fault: the person reloads once
-            with self.client.get("/mypage/login", headers={"User-Agent": PHONE}, name="/mypage/login",
-                                 catch_response=True) as response:
-                if response.status_code == 200 and "ログイン" in response.text:
-                    response.success()
-                    return
-                if response.status_code in (0, 503) and attempt == 1:
-                    response.success()
-                    continue
-                response.failure(f"HTTP {response.status_code}")
+        try:
+            response = self.call("GET", "/mypage/login", "/mypage/login")
+        except JourneyStopped:
+            return  # counted by call()
+        if "ログイン" not in response.text:
+            _event("/mypage/login", "page without ログイン", final=True)
+
+
+class Chat(Phone):
+    """Asks the AIチャット one question."""
+    weight = 1
+    wait_time = between(1.0, 3.0)
+
+    @task
+    def ask(self):
+        q = QUESTIONS[next(_numbers) % len(QUESTIONS)]
+        try:
+            response = self.call("GET", f"/help/chat/api?q={q}", "/help/chat/api")
+        except JourneyStopped:
+            return  # counted by call()
+        if response.json().get("kind") not in ("answer", "suggest", "handoff"):
+            _event("/help/chat/api", "answer without its kind", final=True)

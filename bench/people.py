@@ -74,6 +74,12 @@ def contract_row(i: int, today: dt.date | None = None) -> dict:
     }
 
 
+def renewal_open(n: int) -> int:
+    """The n-th person whose 保険終期 is 30–79 days away (contract_row: 30 + i % 300 days), so
+    更新のお手続き is open for them (it opens 90 days before): make loadtest's journeys."""
+    return (n // 50) * 300 + n % 50
+
+
 def typed_identity(i: int) -> dict:
     """What person i types at お客さま情報の入力: no spaces, hiragana, a short address."""
     p = _parts(i)
@@ -93,14 +99,15 @@ CSV_COLUMNS = ("policy_number", "name", "name_kana", "birth_date", "postal_code"
                "agency_phone")
 
 
-def write_csv(path: Path, n: int, start: int = 0) -> None:
+def write_csv(path: Path, n: int, start: int = 0, indices=None) -> None:
+    """People start … start+n-1, or the given indices (make loadtest picks people whose renewal is open)."""
     import csv
 
     today = dt.date.today()
     with open(path, "w", encoding="utf-8", newline="") as fh:
         out = csv.writer(fh, lineterminator="\n")
         out.writerow(CSV_COLUMNS)
-        for i in range(start, start + n):
+        for i in (range(start, start + n) if indices is None else indices):
             row = contract_row(i, today)
             out.writerow([row[c] for c in CSV_COLUMNS])
 
