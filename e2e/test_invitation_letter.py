@@ -72,7 +72,7 @@ def test_a_letter_registers_with_four_typed_fields_and_reaches_my_page(
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_letter_pages_and_the_console_have_no_axe_violations(pw, chromium, target, admin_account, people,
                                                                  base_url, scheme):
-    """The console, an open letter (after a wrong 生年月日) and the page of an unknown letter;
+    """The console, a batch's page, an open letter (after a wrong 生年月日) and the page of an unknown letter;
     axe finds nothing, light and dark (iPhone 13, 390 px, emulated in Chromium)."""
     from .a11y import Axe, context_options
     from clickar.invitations.core import new_token
@@ -86,6 +86,10 @@ def test_the_letter_pages_and_the_console_have_no_axe_violations(pw, chromium, t
         path = letter_path(page, base_url, people.new().policy_numbers[0])
         axe = Axe(page, scheme)
         axe.check("invitations console")
+        page.locator(".campaign-card__title a").first.click()
+        page.locator("summary", has_text="取り消す").first.click()
+        expect(page.get_by_role("button", name="取り消しを確定する").first).to_be_visible()
+        axe.check("a batch's letters, a 取り消す disclosure open")
         page.goto(path)
         page.get_by_label("年", exact=True).fill("1901")
         page.get_by_role("button", name="会員規定に同意して登録する").click()

@@ -194,7 +194,7 @@ class Used(Exception):
 # ------------------------------------------------------------------ console
 
 PAGE_SIZE = 100
-STATES = {"revoked": "取消済み", "used": "登録に使用済み", "locked": "ロック中（生年月日5回誤り）",
+STATES = {"revoked": "取消済み", "used": "登録に使用済み", "locked": "ロック中",
           "expired": "期限切れ", "scanned": "読み取り済み", "waiting": "未読み取り"}
 
 
