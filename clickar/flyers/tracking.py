@@ -9,6 +9,8 @@ Nothing here touches `request`; views hand in the address and user agent.
 """
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -18,7 +20,7 @@ import re
 from peewee import DatabaseError, IntegrityError
 
 from ..db import database
-from ..models import Campaign, FunnelEvent, PendingRegistration, Visit
+from ..models import Campaign, FunnelEvent, PendingRegistration, Visit, now
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +43,14 @@ def anonymise_address(address: str | None, secret: str | bytes) -> str:
             ip = ip.ipv4_mapped
         prefix = 24 if ip.version == 4 else 48
         network = str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+    return hmac.new(_address_key(secret), network.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+@functools.lru_cache(maxsize=8)
+def _address_key(secret: str | bytes) -> bytes:
     if isinstance(secret, str):
         secret = secret.encode()
-    key = hmac.new(secret, b"clickar-visit-address-v1", hashlib.sha256).digest()
-    return hmac.new(key, network.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(secret, b"clickar-visit-address-v1", hashlib.sha256).digest()
 
 
 # --------------------------------------------------------------- user agent
@@ -113,6 +119,51 @@ def record_visit(campaign: Campaign, address: str | None, user_agent: str | None
         client=anonymise_address(address, secret),
         **user_agent_summary(user_agent),
     )
+
+
+# A scan of a campaign this process has seen live: its id and target, by code. The insert
+# below checks both against the campaign row itself, so an edited, ended or deleted campaign
+# is never trusted from here: the statement inserts nothing and the view looks it up afresh.
+_live: dict[str, tuple[int, str]] = {}
+_LIVE_MAX = 1000
+
+
+def remember_live(campaign: Campaign) -> None:
+    if len(_live) >= _LIVE_MAX:
+        _live.clear()
+    _live[campaign.code] = (campaign.id, campaign.target)
+
+
+def live_campaign(code: str) -> tuple[int, str] | None:
+    """(id, target) of a campaign seen live here before, unchecked (see record_scan)."""
+    return _live.get(code)
+
+
+_SCAN_SQL: dict[type, str] = {}
+
+
+def record_scan(campaign_id: int, code: str, target: str, today: dt.date, address: str | None,
+                user_agent: str | None, secret: str | bytes) -> bool:
+    """The visit of a scan in one statement, written only while the campaign is still live with
+    this target (code, dates and target checked by the same INSERT … SELECT). False: nothing
+    written, because the campaign changed — look it up again (and forget what was remembered)."""
+    db = database.obj
+    sql = _SCAN_SQL.get(type(db))
+    if sql is None:
+        p = db.param
+        sql = _SCAN_SQL[type(db)] = (
+            f'INSERT INTO "visit" ("campaign_id", "created_at", "client", "device", "browser", "is_bot") '
+            f'SELECT "id", {p}, {p}, {p}, {p}, {p} FROM "campaign" '
+            f'WHERE "id" = {p} AND "code" = {p} AND "target" = {p} AND "valid_from" <= {p} '
+            f'AND ("valid_until" IS NULL OR "valid_until" >= {p})')
+    ua = user_agent_summary(user_agent)
+    params = [Visit.created_at.db_value(now()), anonymise_address(address, secret), ua["device"], ua["browser"],
+              Visit.is_bot.db_value(ua["is_bot"]), campaign_id, code, target,
+              Campaign.valid_from.db_value(today), Campaign.valid_from.db_value(today)]
+    written = database.execute_sql(sql, params).rowcount == 1  # one statement: atomic by itself
+    if not written:
+        _live.pop(code, None)
+    return written
 
 
 # ------------------------------------------------------------------ funnel

@@ -43,19 +43,45 @@ def _link_problem(state: str, status: int, campaign: Campaign | None = None):
 @links.get("/r/<code>")
 @links.get("/R/<code>")
 def follow(code: str):
-    """A flyer's QR code: count the scan, remember the campaign, go to the target."""
+    """A flyer's QR code: count the scan, remember the campaign, go to the target.
+
+    The first hit does the lookup; later hits of a campaign this process has seen live go
+    straight to one INSERT … SELECT that checks the campaign while it writes the visit
+    (tracking.record_scan), so a scan costs one statement."""
     code = campaigns.normalise_code(code)
+    today = jst_today()
+    known = tracking.live_campaign(code) if code else None
+    counted = None
+    if known is not None:
+        counted = _scan_counted(code)
+        campaign_id, target = known
+        if counted and tracking.record_scan(campaign_id, code, target, today, request.remote_addr,
+                                            request.user_agent.string, current_app.secret_key):
+            return _to_target(code, target)
+        # over this client's share, or the campaign changed meanwhile: the lookup below
     campaign = Campaign.by_code(code) if code else None
     if campaign is None:
         return _link_problem("unknown", 404)
-    state = campaign.state(jst_today())
+    state = campaign.state(today)
     if state != "live":
         return _link_problem(state, 410 if state == "expired" else 404, campaign)
-    if limits.allowed_once("visit-client", f"{campaign.code}:{limits.client_address()}"):
+    tracking.remember_live(campaign)
+    if counted is None:
+        counted = _scan_counted(campaign.code)
+    if counted:
         tracking.record_visit(campaign, request.remote_addr, request.user_agent.string,
                               current_app.secret_key)
-    session[SESSION_CAMPAIGN] = campaign.code
-    response = redirect(campaigns.target_path(campaign.target), code=302)
+    return _to_target(campaign.code, campaign.target)
+
+
+def _scan_counted(code: str) -> bool:
+    """This client's scans of this campaign within its share (limits: visit-client)."""
+    return limits.allowed_once("visit-client", f"{code}:{limits.client_address()}")
+
+
+def _to_target(code: str, target: str):
+    session[SESSION_CAMPAIGN] = code
+    response = redirect(campaigns.target_path(target), code=302)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -50,14 +50,43 @@ def test_the_upper_case_path_in_the_qr_code_routes_too(client, make_campaign, db
     assert Visit.select().count() == 2
 
 
-def test_a_scan_costs_one_lookup_and_one_insert(client, make_campaign, caplog):
+def _statements(client, path, caplog, **kwargs) -> list[str]:
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="peewee"):
+        client.get(path, **kwargs)
+    statements = [r.getMessage() for r in caplog.records if r.name == "peewee"]
+    return [s.split("'", 2)[1].split()[0] if "'" in s else s.split()[0] for s in statements]
+
+
+def test_a_scan_costs_one_statement_once_the_campaign_was_seen(client, make_campaign, caplog, db):
+    """Issue 23: the first scan looks the campaign up and inserts; later ones are one INSERT … SELECT
+    that checks the campaign as it writes the visit."""
     campaign = make_campaign()
     client.get("/healthz")  # warm up
-    with caplog.at_level(logging.DEBUG, logger="peewee"):
-        client.get(f"/r/{campaign.code}", headers={"User-Agent": IPHONE})
-    statements = [r.getMessage() for r in caplog.records if r.name == "peewee"]
-    kinds = [s.split("'", 2)[1].split()[0] if "'" in s else s.split()[0] for s in statements]
-    assert kinds == ["SELECT", "INSERT"], statements
+    assert _statements(client, f"/r/{campaign.code}", caplog, headers={"User-Agent": IPHONE}) == ["SELECT", "INSERT"]
+    for address in ("203.0.113.1", "203.0.113.2"):
+        kinds = _statements(client, f"/r/{campaign.code}", caplog, headers={"User-Agent": IPHONE},
+                            environ_base={"REMOTE_ADDR": address})
+        assert kinds == ["INSERT"]
+    visits = list(Visit.select().order_by(Visit.id))
+    assert [(v.campaign_id, v.device, v.browser, v.is_bot) for v in visits] == [(campaign.id, "iPhone", "Safari", False)] * 3
+    assert len({v.client for v in visits}) == 2  # 127.0.0.1 (the first) is not 203.0.113.0/24
+
+
+def test_a_campaign_changed_after_it_was_seen_is_followed_as_it_is_now(client, make_campaign, db):
+    """A target changed, an end date moved into the past by another process: the next scan sees it."""
+    from clickar.models import Campaign
+
+    campaign = make_campaign(target="register")
+    assert client.get(f"/r/{campaign.code}", headers={"User-Agent": IPHONE}).headers["Location"] == "/mypage/register/"
+    Campaign.update(target="login").where(Campaign.id == campaign.id).execute()
+    assert client.get(f"/r/{campaign.code}", headers={"User-Agent": IPHONE}).headers["Location"] == "/mypage/login"
+    assert client.get(f"/r/{campaign.code}", headers={"User-Agent": IPHONE}).headers["Location"] == "/mypage/login"
+    assert campaign.scans().count() == 3  # each scan once, the one that found the change too
+    Campaign.update(valid_until=jst_today() - dt.timedelta(days=1)).where(Campaign.id == campaign.id).execute()
+    r = client.get(f"/r/{campaign.code}", headers={"User-Agent": IPHONE})
+    assert r.status_code == 410 and "このページは有効期限が切れています" in r.get_data(as_text=True)
+    assert campaign.scans().count() == 3
 
 
 @pytest.mark.parametrize("code", ["ZZZZZZZZ", "nothing", "A1B2C3D4", "%F0%9F%98%80", "x" * 300])
