@@ -39,7 +39,7 @@ def main(argv: list[str]) -> int:
         desk.goto(StaffLogin.path)
         StaffLogin(desk).expect_shown().log_in(*ADMIN)
         desk.goto("/staff/invitations/")
-        desk.get_by_label(re.compile("^証券番号リスト")).fill(person.policy_numbers[0] + "," + locked.policy_numbers[0])
+        desk.get_by_label(re.compile("^証券番号リスト")).fill(person.policy_numbers[0] + "\n" + locked.policy_numbers[0])
         desk.get_by_role("button", name="招待状を作成する").click()
         form = desk.locator(".campaign-card").first.locator("form[action$='letters.csv']")
         csrf = form.locator("input[name=csrf_token]").get_attribute("value")

@@ -238,3 +238,15 @@ def test_the_fifth_wrong_birth_date_on_a_phone_leads_to_the_letters_page(app, cl
     assert "通常の新規登録" in client.get(r.headers["HX-Redirect"]).get_data(as_text=True)
     audit = in_app(app, lambda: StaffAudit.get(StaffAudit.action == "invitation_locked").subject_email)
     assert TARO not in audit and audit.endswith("＊＊＊＊0101")
+
+
+def test_the_policy_number_list_is_typed_one_per_line(app):
+    """証券番号リスト says 1行に1件: a textarea (a one-line input drops the newlines a pasted list has)."""
+    admin, a_token = staff_client(app, "admin")
+    console = admin.get("/staff/invitations/").get_data(as_text=True)
+    assert re.search(r'<textarea[^>]*name="policy_numbers"', console)
+    r = admin.post("/staff/invitations/", data={"policy_numbers": f"{TARO}\r\nSJ24000201\r\n", "csrf_token": a_token})
+    assert r.status_code == 303
+    assert in_app(app, lambda: InvitationBatch.select().get().letters) == 2
+    refused = admin.post("/staff/invitations/", data={"policy_numbers": " \r\n", "group_name": "", "csrf_token": a_token})
+    assert refused.status_code == 422 and "団体名または証券番号リストを入力してください" in refused.get_data(as_text=True)
