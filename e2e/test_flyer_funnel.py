@@ -47,3 +47,21 @@ def test_a_flyer_scan_that_ends_in_a_registration_shows_in_the_funnel(
     expect(desk.get_by_role("img", name=re.compile("^スキャンした端末（OS）"))).to_be_visible()
     expect(desk.locator("#devices")).to_be_visible()
     expect(desk.locator("#compare")).to_be_visible()
+
+
+def test_a_new_campaigns_results_read_well_on_a_1280_px_screen(open_phone, staff_account):
+    """The walkthrough (w19): in the half-width column the 端末（OS） chart shrank to a stamp,
+    its table broke 端末（OS） one letter per line, and the empty charts' message ran over
+    their row labels. Now the chart sits above its table there, at a readable size."""
+    desk = open_phone(device="Desktop Chrome")
+    desk.goto(StaffLogin.path)
+    campaigns = StaffLogin(desk).expect_shown().log_in(*staff_account)
+    results = campaigns.new_campaign().create("E2E 結果の見た目", "新規登録（会員登録のはじめ）").results()
+    chart = results.page.get_by_role("img", name=re.compile("^スキャンした端末（OS）"))
+    expect(chart).to_be_visible()
+    assert chart.bounding_box()["width"] >= 300
+    header = results.page.locator("#devices th", has_text="端末（OS）")
+    one_line = header.evaluate("th => th.getBoundingClientRect().height < 2 * parseFloat(getComputedStyle(th).lineHeight)")
+    assert one_line, "端末（OS） should sit on one line"
+    texts = chart.locator("text").all_text_contents()  # no scans of this campaign yet
+    assert texts == ["この期間のスキャンはまだありません。"], texts

@@ -133,6 +133,8 @@ def horizontal_bars(rows: Sequence[tuple[str, int]], title: str, unit: str = "�
     else:
         summary = "この期間のスキャンはまだありません。"
     out = _svg_open("chart chart--bars", height, chart_id, title, summary)
+    if not total:  # only the message: labels beside it collided with it (the table names the rows)
+        return _svg_close(out, (WIDTH / 2, height / 2), summary)
     for i, (label, value) in enumerate(rows):
         y = gap + i * (bar_h + gap)
         w = plot_w * value / top if top else 0
@@ -144,4 +146,4 @@ def horizontal_bars(rows: Sequence[tuple[str, int]], title: str, unit: str = "�
                    f'height="{bar_h}" fill="#b8001f"><title>{escape(label)}：{value}{unit}{share}</title></rect>')
         out.append(f'<text class="chart__axis" x="{_num(label_w + w + 6)}" y="{_num(y + bar_h / 2 + FONT * 0.35)}" '
                    f'fill="#505a5f">{value}</text>')
-    return _svg_close(out, None if total else (WIDTH / 2, height / 2), summary)
+    return _svg_close(out, None, summary)

@@ -144,6 +144,17 @@ def test_chart_axis_is_round_and_empty_chart_says_so():
     assert empty.count("<rect") == 1
 
 
+def test_an_empty_bar_chart_holds_only_its_message_so_nothing_collides_with_it():
+    """The walkthrough (w19): a new campaign's 端末（OS） and 比較 charts printed
+    「この期間のスキャンはまだありません。」 across the row labels; the table beside names the rows."""
+    empty = charts.horizontal_bars([("iPhone（iOS）", 0), ("Android", 0)], "スキャンした端末（OS）")
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", empty)
+    assert texts == ["この期間のスキャンはまだありません。"]
+    assert "<rect" not in empty
+    full = charts.horizontal_bars([("iPhone（iOS）", 3), ("Android", 1)], "スキャンした端末（OS）")
+    assert re.findall(r"<text[^>]*>([^<]*)</text>", full)[1:] == ["3", "Android", "1"]
+
+
 def test_campaign_list_counts_come_from_two_queries(make_campaign, db):
     a, b = make_campaign(), make_campaign()
     tracking.record_visit(a, "192.0.2.1", IPHONE, "k")
