@@ -95,6 +95,9 @@ class InfoPage(Screen):
             if key in ("address",):
                 continue
             self.field(label).fill(getattr(person, key))
+            if key == "postal_code" and self.page.evaluate("!!window.htmx"):
+                # the lookup answers (and may fill 住所) before 住所 is typed, as a person would see it
+                expect(self.page.locator("#address-status")).not_to_be_empty()
             if key == "name_kana":
                 self.fill_birth_date(person.birth_date)
         # 住所 last: a 郵便番号 lookup may fill it; what the person types wins.
