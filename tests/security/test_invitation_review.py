@@ -13,7 +13,7 @@ import threading
 import pytest
 
 from clickar.invitations import core
-from clickar.models import Invitation, InvitationBatch
+from clickar.models import Contract, Invitation, InvitationBatch
 from invitation_support import ANSWER, TARO, in_app, letter_token, staff_client
 
 RIGHT = dt.date(1970, 4, 1)  # PERSON's birth date (demo_people)
@@ -137,3 +137,64 @@ def test_a_forwarded_for_chosen_by_the_client_does_not_escape_the_per_client_lim
         assert codes[:60] == [404] * 60 and codes[60] == 429
     finally:
         close_app(app)
+
+
+@pytest.mark.parametrize("state", ["open", "wrong", "sent", "registered", "gone"])
+def test_every_letter_page_sends_no_referrer(app, actions, state):
+    token = letter_token(app)
+    client = app.test_client()
+    if state == "registered":
+        actions.register()
+    if state == "gone":
+        in_app(app, lambda: core.revoke(letter_row(app, token).id))
+    if state in ("wrong", "sent"):
+        r = client.post(f"/I/{token}", data={**ANSWER, "birth_day": "2" if state == "wrong" else "1",
+                                             "csrf_token": csrf_of(client, f"/I/{token}")})
+    else:
+        r = client.get(f"/I/{token}")
+    assert r.status_code == {"open": 200, "wrong": 422, "sent": 200, "registered": 200, "gone": 404}[state]
+    assert r.headers["Referrer-Policy"] == "no-referrer" and r.headers["Cache-Control"] == "no-store"
+
+
+# ------------------------- found and left open (docs/SECURITY.md): strict xfail until decided
+
+@pytest.mark.xfail(strict=True, reason="V4 open: a revoked letter of a registered contract says it was real")
+def test_a_revoked_letter_of_a_registered_contract_looks_like_an_unknown_one(app, actions):
+    token = letter_token(app)
+    in_app(app, lambda: core.revoke(letter_row(app, token).id))
+    actions.register()
+    assert app.test_client().get(f"/I/{token}").status_code == 404
+
+
+@pytest.mark.xfail(strict=True, reason="V5 open: no way in the console to revoke the one letter a holder lost")
+def test_an_admin_can_revoke_one_letter_from_the_console(app):
+    token = letter_token(app)
+    admin, _ = staff_client(app, "admin")
+    console = admin.get("/staff/invitations/").get_data(as_text=True)
+    assert f"/staff/invitations/letter/{letter_row(app, token).id}/revoke" in console
+
+
+@pytest.mark.xfail(strict=True, reason="V6 open: the console shows locked letters' policy numbers to marketing")
+def test_marketing_does_not_see_the_policy_numbers_of_locked_letters(app):
+    token = letter_token(app)
+    client = app.test_client()
+    for day in range(2, 7):
+        client.post(f"/I/{token}", data={**ANSWER, "birth_day": str(day), "csrf_token": csrf_of(client, f"/I/{token}")})
+    assert letter_row(app, token).locked_at is not None
+    marketing, _ = staff_client(app, "marketing")
+    assert TARO not in marketing.get("/staff/invitations/").get_data(as_text=True)
+
+
+def test_a_letter_and_its_birth_date_are_the_whole_proof(app, actions, mailbox):
+    """V7 (open, by design): whoever holds the letter and knows the birth date (a housemate)
+    makes the contract theirs under their own address; the holder's normal registration is
+    then refused, and nothing tells the holder or shows staff which letter was used."""
+    token = letter_token(app)
+    thief = app.test_client()
+    r = thief.post(f"/I/{token}", data={**ANSWER, "email": "thief@example.jp",
+                                        "csrf_token": csrf_of(thief, f"/I/{token}")})
+    assert r.status_code == 200
+    assert actions.verify(actions.verification_url("thief@example.jp"), ANSWER["password"]).status_code == 303
+    assert in_app(app, lambda: Contract.by_policy_number(TARO).is_linked())
+    assert [m["To"] for m in mailbox.messages] == ["thief@example.jp"] * len(mailbox.messages)
+    assert "すでにご登録済みです" in app.test_client().get(f"/I/{token}").get_data(as_text=True)
