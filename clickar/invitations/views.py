@@ -12,7 +12,7 @@ from ..auth.passwords import hash_password
 from ..models import Invitation, InvitationBatch, StaffAudit
 from ..registration import wizard
 from ..staff.guard import admin_required, guard
-from ..web import hx_redirect, is_htmx, render, see_other
+from ..web import hx_redirect, is_htmx, local_path, render, see_other
 from . import core, letters
 from .forms import BatchForm, InviteForm
 
@@ -65,7 +65,10 @@ def letter(token: str):
 def _gone_after_post():
     """The one page of a letter that no longer works. htmx swaps no 404 (base.html's
     responseHandling), so a phone that posted is sent to the letter's URL, which shows it."""
-    return hx_redirect(request.path) if is_htmx() else _page("gone", 404)
+    if not is_htmx():
+        return _page("gone", 404)
+    # as ASCII; a line break or backslash in it (a 500, a raw header) → the path url_for builds
+    return hx_redirect(local_path(request.path) or url_for("invitations.letter", token=request.view_args["token"]))
 
 
 @bp.post("/I/<token>")
