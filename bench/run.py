@@ -366,7 +366,7 @@ def make_targets(server: Server, seeds: dict) -> dict[str, Target]:
     status, text, _ = reg.go("/mypage/register/terms")
     _check(status, (200,), "GET /mypage/register/terms", text)
     _check(reg.go("/mypage/register/terms", {"agree": "y"})[0], (303,), "POST terms")
-    first = {**typed_identity(2), "email": "bench-first@example.invalid", "password": PASSWORD,
+    first = {**as_form(typed_identity(2)), "email": "bench-first@example.invalid", "password": PASSWORD,
              "password_confirm": PASSWORD}
     status, text, _ = reg.go("/mypage/register/info", first)
     _check(status, (303,), "POST info (first 次へ, password typed)", text)
@@ -432,7 +432,7 @@ local function body_for(i)
   local year, month, day = 1950 + i %% 50, 1 + math.floor(i / 50) %% 12, 1 + math.floor(i / 600) %% 28
   if MISMATCH then year = year + 1 end
   return string.format(
-    "%%s&policy_numbers-0=%(prefix)s%%08d&name=%%s%%s&name_kana=%%s+%%s&birth_date=%%04d-%%02d-%%02d" ..
+    "%%s&policy_numbers-0=%(prefix)s%%08d&name=%%s%%s&name_kana=%%s+%%s&birth_year=%%04d&birth_month=%%d&birth_day=%%d" ..
     "&postal_code=%%s&address=%%s%%d-%%d-%%d&phone=%%s&email=bench%%d%%%%40example.invalid" ..
     "&password=&password_confirm=",
     FIXED, i, pick(i, 1, SURNAMES), pick(i, 11, GIVEN), pick(i, 1, SURNAME_KANA), pick(i, 11, GIVEN_KANA),
@@ -507,6 +507,13 @@ def wrk_script(target: Target, n_contracts: int) -> str:
                          else "false", "identity": identity, "request": request}
 
 
+def as_form(typed: dict) -> dict:
+    """typed_identity() as the form posts it: 生年月日 in three fields (年・月・日)."""
+    fields = dict(typed)
+    birth = dt.date.fromisoformat(fields.pop("birth_date"))
+    return {**fields, "birth_year": str(birth.year), "birth_month": str(birth.month), "birth_day": str(birth.day)}
+
+
 def body_for(target: Target, i: int) -> str:
     """The body wrk's script sends for contract i (the Python client and the checks use it)."""
     if not target.identity:
@@ -515,7 +522,7 @@ def body_for(target: Target, i: int) -> str:
     if target.identity == "mismatch":
         birth = dt.date.fromisoformat(typed["birth_date"])
         typed["birth_date"] = birth.replace(year=birth.year + 1).isoformat()
-    fields = {**typed, "email": f"bench{random.randint(1, 10**9)}@example.invalid", "password": "",
+    fields = {**as_form(typed), "email": f"bench{random.randint(1, 10**9)}@example.invalid", "password": "",
               "password_confirm": ""}
     return target.body + "&" + urllib.parse.urlencode(fields)
 
