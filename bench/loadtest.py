@@ -361,27 +361,44 @@ def _journey_findings(journeys: list[dict]) -> list[str]:
     return findings
 
 
-def _mail_findings(sink: MailSink) -> tuple[list[str], list[float]]:
+CUTS = ("SMTP sink stopped", "pg_terminate_backend")  # faults that cut the sender between send and "sent"
+CUT_WINDOW_S = 3.0
+
+
+def _mail_findings(sink: MailSink, timeline: list[dict]) -> tuple[list[str], list[float], list[str]]:
     """Every mail the outbox holds was delivered exactly once, and the sink got nothing else
-    (outbox rows against the sink by recipient + subject + body hash); the delivery lags."""
+    (outbox rows against the sink by recipient + subject + body hash); the delivery lags.
+
+    One exception, reported apart: a second copy whose first one arrived just before a fault that
+    cuts the sender (the sink stopped, the backends terminated). The sink took the message but its
+    250 never reached the worker, or the worker could not write "sent": SMTP has no exactly-once
+    there (RFC 1047), and the outbox sends again rather than lose the mail."""
     from clickar.models import OutboxMail
 
+    cuts = [e["at"] for e in timeline if any(c in e["event"] for c in CUTS)]
     delivered: dict[str, list[float]] = {}
     for record in sink.received:
         delivered.setdefault(record["key"], []).append(record["at"])
-    findings, lags, known = [], [], set()
+    findings, lags, at_cuts, known = [], [], [], set()
+    t0 = timeline[0]["at"] if timeline else 0.0
     for mail in OutboxMail.select():
         key = mail_key(mail.recipient, mail.subject, mail.body)
         known.add(key)
-        times = delivered.get(key, [])
-        if len(times) != 1:
-            findings.append(f"mail {mail.id} ({mail.kind} to {mail.recipient}): delivered {len(times)} times")
-        else:
-            lags.append(times[0] - mail.created_at.replace(tzinfo=dt.timezone.utc).timestamp())
+        times = sorted(delivered.get(key, []))
+        label = f"mail {mail.id} ({mail.kind} to {mail.recipient})"
+        if not times:
+            findings.append(f"{label}: delivered 0 times")
+            continue
+        lags.append(times[0] - mail.created_at.replace(tzinfo=dt.timezone.utc).timestamp())
+        seen = ", ".join(f"{t - t0:.1f} s" for t in times)
+        if len(times) == 2 and any(0 <= cut - times[0] <= CUT_WINDOW_S for cut in cuts):
+            at_cuts.append(f"{label}: delivered twice ({seen}), the first just before a fault cut the sender")
+        elif len(times) != 1:
+            findings.append(f"{label}: delivered {len(times)} times ({seen})")
     strays = [k for k in delivered if k not in known]
     if strays:
         findings.append(f"{len(strays)} mails at the sink that the outbox never held")
-    return findings, lags
+    return findings, lags, at_cuts
 
 
 def _read_jsonl(path: Path | None) -> list[dict]:
@@ -401,7 +418,7 @@ def audit(stack: Stack, scans_file: Path, stats_csv: Path, journeys_file: Path |
     with app.app_context():
         database.connect(reuse_if_open=True)
         findings += _journey_findings(_read_jsonl(journeys_file))
-        mail_findings, stack.mail_lags = _mail_findings(stack.sink)
+        mail_findings, stack.mail_lags, stack.mail_at_cuts = _mail_findings(stack.sink, stack.timeline)
         findings += mail_findings
         database.close()
     for journey in _read_jsonl(journeys_file):
@@ -524,7 +541,8 @@ def _report(args, stack: Stack, stats_csv: Path, files: dict, findings: list[str
                          "complete_per_minute": round(len(complete) * 60 / args.duration, 1),
                          "complete_by_minute": per_minute},
             "errors_by_kind": errors_by_kind(_read_jsonl(files["events"]), fault_windows(stack.timeline)),
-            "mail": {"delivered": len(stack.sink.received), "lag_p95_s": _p95(getattr(stack, "mail_lags", []))},
+            "mail": {"delivered": len(stack.sink.received), "lag_p95_s": _p95(getattr(stack, "mail_lags", [])),
+                     "twice_at_a_fault": getattr(stack, "mail_at_cuts", [])},
             "findings": findings, "load_average": os.getloadavg()}
 
 
@@ -538,7 +556,8 @@ def _summary(args, report: dict) -> list[str]:
     j = report["journeys"]
     lines += ["", f"journeys: {j['complete']} complete ({j['complete_per_minute']} per minute), "
                   f"{j['stopped']} stopped; by minute {j['complete_by_minute']}",
-              f"mail: {report['mail']['delivered']} delivered, lag p95 {report['mail']['lag_p95_s']} s",
+              f"mail: {report['mail']['delivered']} delivered, lag p95 {report['mail']['lag_p95_s']} s; "
+              f"twice at a fault (SMTP's known duplicate, not a finding): {report['mail']['twice_at_a_fault']}",
               "errors by kind (inside / outside the fault windows):"]
     for outcome, kinds in sorted(report["errors_by_kind"].items()):
         lines += [f"  {outcome}: {kind}: {n['inside']} / {n['outside']}" for kind, n in sorted(kinds.items())]

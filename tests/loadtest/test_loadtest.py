@@ -70,3 +70,73 @@ def test_the_audit_finds_a_scan_the_funnel_lost_or_counted_too_often(postgres_an
         assert any("500" in f for f in loadtest.audit(stack, scans, tmp_path / "none_stats.csv"))
     finally:
         stack.drop_database()
+
+
+def test_the_audit_finds_lost_and_doubled_mail_and_half_written_journeys(postgres_and_redis, tmp_path):
+    """Each kind of finding the flyer-day audit exists for, one at a time on a clean base."""
+    import datetime as dt
+
+    from bench import loadtest
+    from clickar import create_app
+    from clickar.db import database
+    from clickar.models import Contract, Member, MemberContract, OutboxMail, Renewal
+
+    stack = loadtest.Stack(POSTGRES_URL, tmp_path)
+    stack.make_database("LTAUDIT3")
+    stack.import_people(stack.env(), [0, 1])
+    scans, journeys = tmp_path / "scans.txt", tmp_path / "journeys.jsonl"
+    scans.write_text("")
+    (tmp_path / "app.log").write_text("")
+    done = {"outcome": "complete", "email": "lt0@example.jp", "policy": "BN00000000", "receipt": "R000001-AAAAAA"}
+
+    def findings(*lines: dict) -> list[str]:
+        journeys.write_text("".join(json.dumps(line) + "\n" for line in lines))
+        return loadtest.audit(stack, scans, tmp_path / "none_stats.csv", journeys)
+
+    def renewal(member, contract, receipt):
+        return Renewal.create(receipt_number=receipt, contract=contract, term_start=dt.date(2027, 1, 1),
+                              member=member, grade_current=10, grade_next=11, driver_scope="family",
+                              driver_age="35", vehicle="general", purpose="commute", mileage="10000",
+                              annual_premium=60000, installments=12, first_installment=5000,
+                              other_installment=5000)
+
+    app = create_app({"DATABASE_URL": stack.db_url})
+    try:
+        with app.app_context():
+            database.connect(reuse_if_open=True)
+            first, second = (Contract.get(Contract.policy_number == p) for p in ("BN00000000", "BN00000001"))
+            member = Member.create(email="lt0@example.jp", password_hash="x")
+            MemberContract.create(member=member, contract=first)
+            renewal(member, first, "R000001-AAAAAA")
+            mail = OutboxMail.create(recipient="lt0@example.jp", subject="【損保ジャパン】仮登録", body="本文\n",
+                                     kind="verify", sent_at=dt.datetime(2026, 1, 1))
+            sent = {"at": 0.0, "key": loadtest.mail_key(mail.recipient, mail.subject, "本文")}
+            stack.sink.received.append(sent)
+            stopped = {"outcome": "stopped", "email": "lt5@example.jp", "step": "login",
+                       "why": "JourneyStopped: ログイン: HTTP 503 メンテナンス中"}
+            assert findings(done, stopped) == []  # a journey a fault stopped with 503 メンテナンス中 is allowed
+
+            stack.sink.received.append(sent)
+            assert any("delivered 2 times" in f for f in findings(done)), "a mail delivered twice"
+            stack.sink.received.clear()
+            assert any("delivered 0 times" in f for f in findings(done)), "a lost mail"
+            stack.sink.received.append({"at": 0.0, "key": "an-unknown-mail"})
+            assert any("the outbox never held" in f for f in findings(done)), "a mail from nowhere"
+            stack.sink.received[:] = [{**sent, "at": 9.0}, {**sent, "at": 45.0}]
+            stack.timeline.append({"at": 10.0, "event": "fault: SMTP sink stopped (30 s)"})
+            assert findings(done) == [], "the first copy's 250 was lost when the sink stopped: sent again"
+            stack.timeline.clear()
+            stack.sink.received[:] = [sent]
+
+            assert any("stopped at login" in f for f in findings({**stopped, "why": "ログイン: HTTP 400"}))
+            assert any("no member or contract" in f
+                       for f in findings({**done, "email": "lt1@example.jp", "policy": "BN00000001"}))
+            assert any("the client saw R000009" in f for f in findings({**done, "receipt": "R000009-ZZZZZZ"}))
+            lonely = Member.create(email="lt9@example.jp", password_hash="x")
+            assert any("members without a contract" in f for f in findings(done)), "a half-written member"
+            lonely.delete_instance()
+            renewal(member, second, "R000002-BBBBBB")  # a contract the member does not hold
+            assert any("renewals of a contract their member does not hold" in f for f in findings(done))
+            database.close()
+    finally:
+        stack.drop_database()
