@@ -65,3 +65,15 @@ def test_a_new_campaigns_results_read_well_on_a_1280_px_screen(open_phone, staff
     assert one_line, "端末（OS） should sit on one line"
     texts = chart.locator("text").all_text_contents()  # no scans of this campaign yet
     assert texts == ["この期間のスキャンはまだありません。"], texts
+
+
+def test_the_campaign_comparison_names_each_campaign_on_a_phone(open_phone, staff_account):
+    """The walkthrough (w19): at 390 px the comparison table broke キャンペーン and each
+    campaign's name one letter per line; the table scrolls sideways instead."""
+    phone = open_phone(device="iPhone 13")
+    phone.goto(StaffLogin.path)
+    campaigns = StaffLogin(phone).expect_shown().log_in(*staff_account)
+    results = campaigns.new_campaign().create("E2E 比較の名前", "新規登録（会員登録のはじめ）").results()
+    name = results.page.locator("#compare th", has_text="E2E 比較の名前")
+    expect(name).to_be_visible()
+    assert name.bounding_box()["width"] >= 100
