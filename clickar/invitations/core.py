@@ -16,7 +16,7 @@ from typing import Iterable, Iterator
 
 from peewee import JOIN, fn
 
-from .. import identity
+from .. import identity, mail
 from ..db import database
 from ..models import (Contract, Invitation, InvitationBatch, MemberContract, StaffAudit, now,
                       token_hash)
@@ -156,6 +156,7 @@ def birth_date_matches(invitation: Invitation, born: dt.date) -> bool:
     """The proof the letter reached its owner. Each try takes one of the letter's 5 before
     the comparison (atomically, so posts sent at once never get more); a right one gives
     it back, the fifth miss locks the letter."""
+    notice = None
     with database.atomic():
         counted = (Invitation.update(failures=Invitation.failures + 1)
                    .where((Invitation.id == invitation.id) & (Invitation.failures < MAX_BIRTH_FAILURES)
@@ -169,11 +170,30 @@ def birth_date_matches(invitation: Invitation, born: dt.date) -> bool:
         if failures >= MAX_BIRTH_FAILURES:
             locked = (Invitation.update(locked_at=now())
                       .where((Invitation.id == invitation.id) & Invitation.locked_at.is_null()).execute())
-            if locked:  # the agency sees it in the console's audit
+            if locked:  # the agency sees it in the console's audit, and is told by mail
                 audit("invitation_locked", "system",
                       f"batch {invitation.batch_id}: {invitation.contract.agency_name} "
                       f"{masked_policy_number(invitation.contract.policy_number)}")
+                notice = _lock_notice(invitation)
+    if notice is not None:
+        mail.dispatch([notice])
     return False
+
+
+def _lock_notice(invitation: Invitation):
+    """The agency of the contract's group (groups import's agency_email, else the renewal
+    notices' address) hears that the letter is locked: they call the member, who registers
+    the normal way."""
+    from flask import current_app
+
+    from ..renewal import plans
+
+    contract = invitation.contract
+    default = current_app.config.get("RENEWAL_AGENCY_EMAIL", plans.DEFAULT_AGENCY_EMAIL)
+    return mail.queue("invitation_locked_agency", plans.plan_of(contract, default).agency_email,
+                      f"【Clickar】招待状のロック（証券番号 {contract.policy_number}）",
+                      "invitation_locked_agency", contract=contract, invitation=invitation,
+                      tries=MAX_BIRTH_FAILURES)
 
 
 def use(invitation: Invitation) -> None:

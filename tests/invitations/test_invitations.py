@@ -30,7 +30,7 @@ def test_a_letter_registers_with_birth_date_mail_and_password_only(app, client, 
     assert "すでにご登録済みです" in again and "ログイン" in again
 
 
-def test_a_wrong_birth_date_is_refused_and_the_fifth_locks_the_letter(app, client):
+def test_a_wrong_birth_date_is_refused_and_the_fifth_locks_the_letter(app, client, mailbox):
     token = letter_token(app)
     for attempt in range(4):
         r = post_letter(client, f"/I/{token}", birth_day="2")
@@ -44,6 +44,10 @@ def test_a_wrong_birth_date_is_refused_and_the_fifth_locks_the_letter(app, clien
     assert client.get(f"/I/{token}").status_code == 404
     locks = in_app(app, lambda: StaffAudit.select().where(StaffAudit.action == "invitation_locked").count())
     assert locks == 1
+    # and the agency is told by mail (the group's agency_email, else the renewal notices' address)
+    notice = mailbox.last_body("agency@example.jp", "招待状のロック")
+    assert TARO in notice and "新規登録" in notice and "5回" in notice
+    assert len(mailbox.wait_for("agency@example.jp", "招待状のロック")) == 1
 
 
 def test_a_letter_works_once(app, client):
