@@ -131,7 +131,8 @@ def revoke_batch(batch: InvitationBatch) -> int:
 
 def lookup(token: str | None) -> tuple[str, Invitation | None]:
     """'open', 'registered' (its contract has a member) or 'gone' (unknown, expired, revoked,
-    used, locked: one answer that never says which)."""
+    used, locked: one answer that never says which). A revoked, locked or expired letter is
+    'gone' even when its contract is registered: only a letter still valid or used says 登録済み."""
     value = normalise(token)
     if value is None:
         return "gone", None
@@ -139,12 +140,11 @@ def lookup(token: str | None) -> tuple[str, Invitation | None]:
                   .where(Invitation.token_hash == hash_of(value)).first())
     if invitation is None:
         return "gone", None
+    if invitation.revoked_at or invitation.locked_at or invitation.expires_at <= now():
+        return "gone", invitation
     if invitation.contract.is_linked():
         return "registered", invitation
-    if (invitation.revoked_at or invitation.used_at or invitation.locked_at
-            or invitation.expires_at <= now()):
-        return "gone", invitation
-    return "open", invitation
+    return ("gone" if invitation.used_at else "open"), invitation
 
 
 def mark(invitation: Invitation, column) -> None:

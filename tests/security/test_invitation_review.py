@@ -158,8 +158,9 @@ def test_every_letter_page_sends_no_referrer(app, actions, state):
 
 # ------------------------- found and left open (docs/SECURITY.md): strict xfail until decided
 
-@pytest.mark.xfail(strict=True, reason="V4 open: a revoked letter of a registered contract says it was real")
 def test_a_revoked_letter_of_a_registered_contract_looks_like_an_unknown_one(app, actions):
+    """V4: it said 「すでにご登録済みです」, telling whoever holds an old letter that it was real
+    (the issue: nothing on a revoked or expired letter's page says whether it existed)."""
     token = letter_token(app)
     in_app(app, lambda: core.revoke(letter_row(app, token).id))
     actions.register()
