@@ -361,7 +361,7 @@ def _journey_findings(journeys: list[dict]) -> list[str]:
     return findings
 
 
-CUTS = ("SMTP sink stopped", "pg_terminate_backend")  # faults that cut the sender between send and "sent"
+CUTS = ("SMTP sink stopped",)  # a fault that can cut the sink's 250 off from the sender
 CUT_WINDOW_S = 3.0
 
 
@@ -369,10 +369,11 @@ def _mail_findings(sink: MailSink, timeline: list[dict]) -> tuple[list[str], lis
     """Every mail the outbox holds was delivered exactly once, and the sink got nothing else
     (outbox rows against the sink by recipient + subject + body hash); the delivery lags.
 
-    One exception, reported apart: a second copy whose first one arrived just before a fault that
-    cuts the sender (the sink stopped, the backends terminated). The sink took the message but its
-    250 never reached the worker, or the worker could not write "sent": SMTP has no exactly-once
-    there (RFC 1047), and the outbox sends again rather than lose the mail."""
+    One exception, reported apart: a second copy whose first one arrived just before the sink
+    stopped. The sink took the message but its 250 never reached the worker: SMTP has no
+    exactly-once there (RFC 1047), and the outbox sends again rather than lose the mail. (A copy
+    sent again because the database dropped before "sent" was written is a finding: the worker
+    writes it on a fresh connection, clickar/mail.py.)"""
     from clickar.models import OutboxMail
 
     cuts = [e["at"] for e in timeline if any(c in e["event"] for c in CUTS)]

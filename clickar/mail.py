@@ -96,6 +96,22 @@ def _mark_sent(mail_id: int, stamp: dt.datetime) -> bool:
             .execute()) == 1
 
 
+def _mark_sent_after_sending(mail_id: int, stamp: dt.datetime) -> bool:
+    """The mail is out: write "sent", on a fresh connection when the database dropped this one
+    meanwhile (a restart, pg_terminate_backend). Without it the claim's lease runs out and the
+    mail goes out a second time (found by make loadtest, issue 23)."""
+    from peewee import InterfaceError, OperationalError
+
+    from .db import forget_connection
+
+    try:
+        return _mark_sent(mail_id, stamp)
+    except (OperationalError, InterfaceError):
+        forget_connection()
+        database.connect(reuse_if_open=True)
+        return _mark_sent(mail_id, stamp)
+
+
 def retry_delay(attempts: int, first: float = RETRY_FIRST_SECONDS) -> dt.timedelta:
     """Backoff after a refused mail: first, 2×, 4×, … at most RETRY_MAX."""
     seconds = first * (2 ** max(0, attempts - 1))
@@ -201,7 +217,7 @@ def send_waiting(smtp_url: str, sender: str, ids: list[int] | None = None,
                 result.unreachable = True
                 client = None
                 break
-            if not _mark_sent(mail_id, stamp):
+            if not _mark_sent_after_sending(mail_id, stamp):
                 log.warning("outbox mail %s was sent after its lease ran out", mail_id)
             result.sent += 1
     finally:

@@ -28,6 +28,26 @@ class RefusingSink(Sink):
         return "250 OK"
 
 
+class CuttingSink(Sink):
+    """Takes the first message, then terminates the sender's PostgreSQL backend (pid set by the
+    test): the sender's "sent" write meets a dead connection, as under pg_terminate_backend."""
+
+    def __init__(self, database_url: str):
+        super().__init__()
+        self.database_url, self.pid = database_url, None
+
+    async def handle_DATA(self, server, session, envelope):
+        answer = await super().handle_DATA(server, session, envelope)
+        if self.pid is not None:
+            from clickar.db import open_database
+            admin = open_database(self.database_url)
+            admin.connect()
+            admin.execute_sql("SELECT pg_terminate_backend(%s)", (self.pid,))
+            admin.close()
+            self.pid = None
+        return answer
+
+
 class SmtpServer:
     """An SMTP sink that can be stopped and started again on the same port."""
 
@@ -154,6 +174,33 @@ def test_smtp_down_mails_wait_and_go_out_once_each_when_it_returns(outbox_app, d
     assert subjects_received(sink) == collections.Counter(before + during)
     assert all(m.sent_at is not None for m in outbox(outbox_app))
     assert "mail_worker_stopped" in err  # a clean stop, logged as JSON
+
+
+def test_a_mail_sent_as_the_database_connection_drops_is_marked_sent_not_sent_again(outbox_app, database_url):
+    """make loadtest (issue 23) saw a 仮登録 mail delivered twice: sent, then the backend was
+    terminated before "sent" was written, and the claim's lease ran out. Fails on the old main."""
+    from clickar import mail
+    from clickar.db import database
+
+    if not database_url.startswith("postgres"):
+        pytest.skip("terminates a PostgreSQL backend")
+    queue(outbox_app, ["切断の直前"])
+    sink = CuttingSink(database_url)
+    server = SmtpServer(sink)
+    server.start()
+    try:
+        with outbox_app.app_context():
+            database.connect(reuse_if_open=True)
+            sink.pid = database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+            result = mail.send_waiting(f"smtp://127.0.0.1:{server.port}", "noreply@example.jp")
+            database.close()
+        flush_once(database_url, server.port)  # another round: nothing goes out twice
+    finally:
+        server.stop()
+    assert sink.pid is None, "the sink never cut the connection"
+    assert result.sent == 1
+    assert all(m.sent_at is not None for m in outbox(outbox_app))
+    assert subjects_received(sink) == collections.Counter(["切断の直前"])
 
 
 def test_two_workers_at_once_never_send_a_mail_twice(outbox_app, database_url):
