@@ -36,7 +36,9 @@ def test_short_loadtest_with_faults_passes_its_audit(postgres_and_redis):
         assert fault in events, events
     steps = {s["step"]: s["requests"] for s in report["steps"]}
     assert steps.get("/r/CODE", 0) > 0 and steps.get("/help/chat/api", 0) > 0, steps
-    assert report["journeys"]["complete"] > 0 and steps.get("更新 確定", 0) > 0, report["journeys"]
+    # Journeys from the client's own record (checked against the database by the audit): Locust's step
+    # table stops when the load does, and the journeys that waited out the sink's outage finish after it.
+    assert report["journeys"]["complete"] > 0, report["journeys"]
     assert report["mail"]["lag_p95_s"] is not None and report["findings"] == []
 
 
