@@ -92,7 +92,7 @@ def _otp_page(member: Member, form: OtpForm, status: int = 200, resent: str | No
 
 
 @bp.post("/login/otp/resend")
-@limiter.limit(lambda: limits.RULES["otp-client"])
+@limiter.limit(lambda: limits.rule("otp-client"))
 def otp_resend():
     member = otp.attempt_member(session.get("otp_attempt"))
     if member is None:

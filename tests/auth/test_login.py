@@ -178,3 +178,20 @@ def test_htmx_login_success_reloads_the_whole_page(actions, client):
     response = actions.post("/mypage/login", {"email": PERSON["email"], "password": PERSON["password"]}, htmx=True)
     assert response.status_code == 200
     assert response.headers["HX-Redirect"].endswith("/mypage/")
+
+
+def test_resending_the_one_time_password_obeys_the_apps_own_otp_limit(database_url):
+    """/login/otp/resend reads the app's rule table (RATE_LIMIT_RULES), like /login/otp: the
+    module table is only the default, so a deployment or bench mode that sets it is obeyed."""
+    from app_support import close_app, make_app
+    from clickar.auth.limitpolicy import RULES
+
+    app = make_app(database_url, WTF_CSRF_ENABLED=False,
+                   RATE_LIMIT_RULES={**RULES, "otp-client": "2 per hour"})
+    try:
+        client = app.test_client()
+        for _ in range(2):  # no one-time password asked yet: back to ログイン
+            assert client.post("/mypage/login/otp/resend").status_code == 303
+        assert client.post("/mypage/login/otp/resend").status_code == 429
+    finally:
+        close_app(app)
