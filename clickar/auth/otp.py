@@ -12,11 +12,10 @@ import datetime as dt
 import hmac
 import re
 import secrets
-import unicodedata
 
 import pyotp
 
-from .. import mail
+from .. import jp, mail
 from ..db import database
 from ..models import Member, OneTimePassword, now, token_hash
 from . import authenticator, limits
@@ -109,7 +108,7 @@ def check(attempt: str | None, code: str) -> tuple[str, Member | None]:
                .execute())
     if counted != 1:
         return "locked", None
-    code = re.sub(r"[^0-9]", "", unicodedata.normalize("NFKC", code or ""))
+    code = re.sub(r"[^0-9]", "", jp.nfkc(code))
     if member.uses_authenticator():
         how = authenticator.verify(member, code)
         right = how is not None

@@ -17,6 +17,7 @@ from typing import Iterable, Iterator
 from peewee import JOIN, fn
 
 from .. import identity, mail
+from ..jp import JST
 from ..db import database
 from ..models import (Contract, Invitation, InvitationBatch, MemberContract, StaffAudit, now,
                       token_hash)
@@ -25,7 +26,6 @@ TOKEN_BYTES = 20  # 160 bits
 TOKEN_RE = re.compile(r"[A-Z2-7]{32}")
 MAX_BIRTH_FAILURES = 5
 CHUNK = 200
-JST = dt.timezone(dt.timedelta(hours=9))
 
 
 def new_token() -> str:
