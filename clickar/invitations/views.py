@@ -9,6 +9,7 @@ from peewee import IntegrityError
 
 from ..auth import limits
 from ..auth.passwords import hash_password
+from ..flyer_words import STEPS
 from ..models import Invitation, InvitationBatch, StaffAudit
 from ..registration import wizard
 from ..staff.guard import admin_required, guard
@@ -19,7 +20,7 @@ from .forms import BatchForm, InviteForm
 bp = Blueprint("invitations", __name__)
 
 TITLES = {"open": "かんたん会員登録", "registered": "すでにご登録済みです",
-          "gone": "このURLはご利用いただけません", "sent": "仮登録受付"}
+          "gone": "このURLはご利用いただけません", "sent": STEPS[7]}
 
 
 def _page(state: str, status: int = 200, **ctx):

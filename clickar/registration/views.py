@@ -9,6 +9,7 @@ from ..auth.passwords import password_problem
 from ..auth.limits import limiter
 from ..auth.signin import sign_in
 from .. import lookup
+from ..flyer_words import STEPS
 from ..flyers import tracking
 from ..models import Campaign
 from ..web import hx_redirect, render, see_other
@@ -32,13 +33,13 @@ def _guard(step: str):
 
 TITLES = {
     "overview": "マイページご利用までの流れ",
-    "terms": "会員規定への同意",
-    "info": "お客さま情報の入力",
-    "confirm": "お客さま情報の確認",
-    "sent": "仮登録受付",
-    "verify": "本登録",
+    "terms": STEPS[4],
+    "info": STEPS[5],
+    "confirm": STEPS[6],
+    "sent": STEPS[7],
+    "verify": STEPS[9],
     "link_invalid": "本登録URLをご確認ください",
-    "done": "登録完了",
+    "done": STEPS[10],
     "forgot": "本登録のパスワードをお忘れの方",
     "new_password": "パスワードを設定して本登録",
 }
