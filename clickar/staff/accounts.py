@@ -25,6 +25,7 @@ from ..models import Staff, now
 STAFF_KEY = "staff"
 PASSWORD_ENV = "CLICKAR_STAFF_PASSWORD"
 MIN_PASSWORD = 12
+MAX_PASSWORD = 128
 SESSION_LIFETIME = dt.timedelta(hours=12)  # absolute: counted from sign-in, never renewed by use
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,8 @@ class StaffError(ValueError):
 def password_problem(password: str) -> str | None:
     if len(password or "") < MIN_PASSWORD:
         return f"the password needs at least {MIN_PASSWORD} characters"
-    if len(password) > 128:
-        return "the password is longer than 128 characters"
+    if len(password) > MAX_PASSWORD:
+        return f"the password is longer than {MAX_PASSWORD} characters"
     return None
 
 
