@@ -5,7 +5,8 @@ every contract exists, has no member yet, and its holder matches the four
 fields 氏名・住所・生年月日・電話番号 (フリガナ too when both sides give it;
 clickar.matching). It is rate-limited per client and per policy number, whether
 or not the number exists, and a miss is one message that never says which field
-or which rule failed. No Flask, no `request`: callers hand in what was typed.
+or which rule failed. No `request`: callers hand in what was typed (the counting goes
+through auth.limits, so it reads the app's rule table and needs an app context).
 """
 from __future__ import annotations
 
