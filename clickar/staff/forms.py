@@ -21,6 +21,7 @@ class StaffForgotForm(Form):
 
 
 class StaffNewPasswordForm(Form):
+    hint = f"{MIN_PASSWORD}文字以上、{MAX_PASSWORD}文字以内。"  # shown under 新しいパスワード
     password = PasswordField("新しいパスワード", validators=[
         DataRequired("新しいパスワードを入力してください。"),
         Length(min=MIN_PASSWORD, max=MAX_PASSWORD,
