@@ -497,7 +497,7 @@ def main(argv=None) -> int:
              "-u", str(args.users), "-r", str(max(1, args.users // 5)), "-t", f"{args.duration}s",
              "--host", f"http://127.0.0.1:{stack.app_port}", "--csv", str(csv_prefix), "--only-summary",
              "--stop-timeout", str(STOP_TIMEOUT_S), "--exit-code-on-error", "0"],
-            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT / "bench"), "LOADTEST_CAMPAIGN": code,
+            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), "LOADTEST_CAMPAIGN": code,
                            "LOADTEST_PEOPLE": str(people), "LOADTEST_MAILDIR": str(stack.sink.maildir),
                            "LOADTEST_SCANS": str(files["scans"]), "LOADTEST_JOURNEYS": str(files["journeys"]),
                            "LOADTEST_EVENTS": str(files["events"])},

@@ -26,11 +26,10 @@ import re
 import time
 from pathlib import Path
 
-import gevent
 from locust import HttpUser, between, task
 from locust.exception import StopUser
 
-from people import policy_number, renewal_open, typed_identity
+from bench.people import policy_number, renewal_open, typed_identity
 
 CODE = os.environ.get("LOADTEST_CAMPAIGN", "")
 PEOPLE = int(os.environ.get("LOADTEST_PEOPLE", "0"))
@@ -120,7 +119,7 @@ class Phone(HttpUser):
                     response.success()
                     return response
                 _settle(response, name, attempt)
-            gevent.sleep(attempt)  # the person's pause before tapping again
+            time.sleep(attempt)  # the person's pause before tapping again
         raise AssertionError("unreachable")
 
     def page(self, path: str, name: str) -> str:
@@ -156,7 +155,7 @@ def scan_flyer(user: Phone) -> str:
             if status in (0, 503):
                 _scans.write(f"{'unanswered' if status == 0 else 'refused'} {user.address}\n")
             _settle(response, "/r/CODE", attempt)
-        gevent.sleep(attempt)
+        time.sleep(attempt)
     raise AssertionError("unreachable")
 
 
@@ -171,7 +170,7 @@ def wait_for_mail(to: str, subject: str, count: int = 1) -> dict:
                      if subject in m["subject"]]
             if len(mails) >= count:
                 return mails[-1]
-        gevent.sleep(0.5)
+        time.sleep(0.5)
     _event(f"mail {subject}", "mail never arrived", final=True)
     raise JourneyStopped(f"no {subject} mail for {to}")
 

@@ -96,6 +96,15 @@ def _worker_database(url: str) -> str:
 
 
 @pytest.fixture
+def postgres_url():
+    """This worker's PostgreSQL database, emptied (a fixture: `from conftest import …` may find
+    another folder's conftest under xdist)."""
+    if not POSTGRES_URL:
+        pytest.skip("CLICKAR_TEST_POSTGRES_URL is not set")
+    return _worker_database(POSTGRES_URL)
+
+
+@pytest.fixture
 def damaged_schema():
     """For a test that drops a table: the next test on this worker gets a schema made afresh."""
     yield

@@ -14,12 +14,8 @@ POSTGRES_URL = os.environ.get("CLICKAR_TEST_POSTGRES_URL")
 
 
 @pytest.fixture
-def pooled_app(smtp):
-    if not POSTGRES_URL:
-        pytest.skip("CLICKAR_TEST_POSTGRES_URL is not set")
-    from conftest import _worker_database
-
-    url = _worker_database(POSTGRES_URL).replace("postgresql://", "postgresql+pool://", 1) + "?max_connections=2"
+def pooled_app(smtp, postgres_url):
+    url = postgres_url.replace("postgresql://", "postgresql+pool://", 1) + "?max_connections=2"
     app = make_app(url, smtp.port)
     yield app
     close_app(app)
