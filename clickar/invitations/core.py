@@ -184,13 +184,10 @@ def _lock_notice(invitation: Invitation):
     """The agency of the contract's group (groups import's agency_email, else the renewal
     notices' address) hears that the letter is locked: they call the member, who registers
     the normal way."""
-    from flask import current_app
-
     from ..renewal import plans
 
     contract = invitation.contract
-    default = current_app.config.get("RENEWAL_AGENCY_EMAIL", plans.DEFAULT_AGENCY_EMAIL)
-    return mail.queue("invitation_locked_agency", plans.plan_of(contract, default).agency_email,
+    return mail.queue("invitation_locked_agency", plans.plan_of(contract, plans.default_agency_email()).agency_email,
                       f"【Clickar】招待状のロック（証券番号 {contract.policy_number}）",
                       "invitation_locked_agency", contract=contract, invitation=invitation,
                       tries=MAX_BIRTH_FAILURES)

@@ -33,17 +33,13 @@ def _settings_url() -> str | None:
         return None
 
 
-def _agency_default() -> str:
-    return current_app.config.get("RENEWAL_AGENCY_EMAIL", plans.DEFAULT_AGENCY_EMAIL)
-
-
 # ------------------------------------------------------------------ top
 
 @bp.get("/")
 @login_required
 def top():
     contracts = current_user.contract_list()
-    rows = plans.statuses(contracts, jp.today(), _agency_default())
+    rows = plans.statuses(contracts, jp.today(), plans.default_agency_email())
     return _page("top", "マイページトップ", contracts=contracts, rows=rows,
                  can_add=len(contracts) < MAX_CONTRACTS, max_contracts=MAX_CONTRACTS,
                  notice=request.args.get("notice"), settings_url=_settings_url())
@@ -54,7 +50,7 @@ def top():
 def renewal_start():
     """Where the flyer's 更新のお手続き code leads (after login when needed): the renewal itself
     when one contract is open for it, else My Page top with the first open card in focus."""
-    rows = plans.statuses(current_user.contracts(), jp.today(), _agency_default())
+    rows = plans.statuses(current_user.contracts(), jp.today(), plans.default_agency_email())
     open_ = [row.contract.policy_number for row in rows if row.status == "open"]
     if len(open_) == 1:
         return see_other(url_for("renewal.entry", policy_number=open_[0]))
@@ -77,7 +73,7 @@ def _own(policy_number: str):
 def contract(policy_number: str):
     """Detail of one of the member's contracts (404 for anyone else's)."""
     row = _own(policy_number)
-    status = plans.statuses([row], jp.today(), _agency_default())[0]
+    status = plans.statuses([row], jp.today(), plans.default_agency_email())[0]
     return _page("contract", f"ご契約内容（{row.car_name}）", contract=row, row=status,
                  conditions=plans.conditions_of(row), history=list(Renewal.of_contract(row)))
 
@@ -170,7 +166,7 @@ def change_submit():
 @login_required
 def withdraw_form():
     return _page("withdraw", "退会", form=WithdrawForm(),
-                 live=[r for r in plans.statuses(current_user.contracts(), jp.today(), _agency_default())
+                 live=[r for r in plans.statuses(current_user.contracts(), jp.today(), plans.default_agency_email())
                        if r.live is not None])
 
 

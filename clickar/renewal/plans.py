@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from flask import current_app
+
 from ..models import Contract, ContractConditions, Group, RateTable, Renewal
 from . import rating, window
 
@@ -75,6 +77,11 @@ def _plan(contract: Contract, group: Group | None, agency_email_default: str) ->
                 installments=group.installments,
                 agency_email=group.agency_email or agency_email_default,
                 group_loaded=True)
+
+
+def default_agency_email() -> str:
+    """Where agency notices go when the contract's group names no agency_email."""
+    return current_app.config.get("RENEWAL_AGENCY_EMAIL", DEFAULT_AGENCY_EMAIL)
 
 
 def plan_of(contract: Contract, agency_email_default: str = DEFAULT_AGENCY_EMAIL) -> Plan:

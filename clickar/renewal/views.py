@@ -39,8 +39,7 @@ def yen(amount: int) -> str:
     return f"{int(amount):,}円"
 
 
-def agency_email_default() -> str:
-    return current_app.config.get("RENEWAL_AGENCY_EMAIL", plans.DEFAULT_AGENCY_EMAIL)
+agency_email_default = plans.default_agency_email
 
 
 @dataclass
