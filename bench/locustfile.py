@@ -39,6 +39,8 @@ PASSWORD = "Clickar2026"
 PHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 "
          "(KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1")
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
+# The used link's page, when the tap whose answer a fault lost had already completed 本登録
+ALREADY_REGISTERED = (404, "本登録がお済みの方はログインしてください")
 RECEIPT = re.compile(r'id="receipt-number">(R\d{6}-[A-Z0-9]{6})<')
 QUESTIONS = ["仮登録メールが届きません", "パスワードを忘れました", "更新の手続きはいつまでですか",
              "ワンタイムパスワードとは", "登録に必要なものは"]
@@ -109,14 +111,21 @@ class Phone(HttpUser):
         jar = "; ".join(f"{c.name}={c.value}" for c in self.client.cookies)
         return {"Cookie": jar} if jar else {}
 
-    def call(self, method: str, path: str, name: str, expect=(200,), data=None):
+    def call(self, method: str, path: str, name: str, expect=(200,), data=None, done_before=None):
         """One tap, tapped again after a 503 (メンテナンス中) or a broken connection, as a person would.
-        Anything else unexpected stops the journey; only the last failure counts as an error."""
+        Anything else unexpected stops the journey; only the last failure counts as an error.
+        done_before: (status, words) of the page that says an earlier tap went through after all
+        (its answer was lost to the fault); on a tap after the first it is accepted and returned."""
         for attempt in range(1, TRIES + 1):
             with self.client.request(method, path, name=name, data=data, allow_redirects=False,
                                      headers=self.cookies(), catch_response=True) as response:
                 if response.status_code in expect:
                     response.success()
+                    return response
+                if (done_before and attempt > 1 and response.status_code == done_before[0]
+                        and done_before[1] in response.text):
+                    response.success()
+                    _event(name, "done by an earlier tap", final=False)
                     return response
                 _settle(response, name, attempt)
             time.sleep(attempt)  # the person's pause before tapping again
@@ -222,8 +231,11 @@ class Journey(Phone):
         if not match:
             raise JourneyStopped("仮登録 mail without its link")
         token = self.page(match.group(1), "本登録")
-        nxt = self.post(match.group(1), "本登録 パスワード", token, password=PASSWORD)
-        token = self.page(nxt, "本登録 完了")
+        response = self.call("POST", match.group(1), "本登録 パスワード", expect=(303,),
+                             data={"csrf_token": token, "password": PASSWORD}, done_before=ALREADY_REGISTERED)
+        if response.status_code != 303:
+            return  # the tap whose answer was lost registered them: they log in, as the page says
+        token = self.page(response.headers["Location"], "本登録 完了")
         self.post("/mypage/logout", "ログアウト", token)
 
     def login(self, email: str):

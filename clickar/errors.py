@@ -66,6 +66,15 @@ UNREACHABLE = _unreachable_errors()
 DATABASE_FREE_ENDPOINTS = {"static", "pwa.manifest", "pwa.service_worker", "pwa.offline", "ops.healthz"}
 
 
+def rollback_session() -> None:
+    """A request that failed half-way leaves the browser's session as it came (clickar/session.py)."""
+    from flask import g, session
+
+    if hasattr(session, "rollback"):
+        session.rollback()
+    g.pop("_login_user", None)  # signed in (or out) by the failed request: load again from the cookie
+
+
 def maintenance_page():
     """503 メンテナンス中, rendered without touching the database (nobody is signed in)."""
     from flask import g
@@ -84,6 +93,7 @@ def init_app(app) -> None:
         forget_connection()
         database_unreachable()
         app.logger.error("dependency unreachable: %s", type(exc).__name__)
+        rollback_session()
         if request.endpoint in DATABASE_FREE_ENDPOINTS:  # the 503 page keeps its stylesheet
             return app.view_functions[request.endpoint](**(request.view_args or {}))
         return maintenance_page()
@@ -108,6 +118,7 @@ def init_app(app) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         app.logger.exception("unhandled error")
+        rollback_session()
         return render_error(500)
 
     @app.get("/mypage/session-expired")

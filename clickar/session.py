@@ -39,6 +39,18 @@ class EncryptedSession(CallbackDict, SessionMixin):
         self.new = new
         self.modified = False
         self.accessed = False
+        self.loaded = json.dumps(initial or {})  # what the cookie held: rollback() returns to it
+
+    def rollback(self) -> None:
+        """Forget what this request changed: the cookie stays as the browser sent it.
+
+        A request that fails half-way (a dependency gone, an unexpected error) rolled its
+        database work back; a session already switched (a member signed in, a wizard step
+        recorded) must not go out with the error page, or the browser's next tap finds a
+        session that no longer matches its form (CSRF) or the database."""
+        self.clear()
+        self.update(json.loads(self.loaded))
+        self.modified = False
 
 
 def derive_key(secret: str | bytes, purpose: bytes = b"clickar-session-v1") -> bytes:
