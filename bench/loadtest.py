@@ -38,6 +38,7 @@ from bench.people import renewal_open, write_csv  # noqa: E402
 
 REPORTS = ROOT / "reports" / "loadtest"
 SMTP_OUTAGE_S = 30
+POOL_QUERY = "max_connections=10&stale_timeout=300&connect_timeout=3"  # compose.yaml's
 GRACE_S = 10  # a fault's window runs this long past its end: the retries it caused land there
 
 
@@ -73,11 +74,14 @@ class MailSink(Sink):
 class Stack:
     """The processes of one run; every one of them started here and stopped here."""
 
-    def __init__(self, admin_url: str, work: Path):
+    def __init__(self, admin_url: str, work: Path, masters: int = 1):
         self.admin_url, self.work = admin_url, work
         self.db_name = f"clickar_loadtest_{os.getpid()}_{secrets.token_hex(4)}"
         self.db_url = urlunsplit(urlsplit(admin_url)._replace(path="/" + self.db_name))
-        self.redis_port, self.app_port, self.smtp_port = free_port(), free_port(), free_port()
+        self.redis_port, self.smtp_port = free_port(), free_port()
+        self.app_ports = [free_port() for _ in range(masters)]  # one gunicorn master each ("hosts")
+        self.app_port = self.app_ports[0]
+        self.apps: list[subprocess.Popen] = []
         self.redis = self.app = self.worker = self.smtp = None
         self.sink = MailSink(work / "mail")
         self.secret = "loadtest-" + secrets.token_hex(16)  # the app's key: the audit hashes addresses with it
@@ -135,11 +139,19 @@ class Stack:
         admin.execute_sql(f'DROP DATABASE IF EXISTS "{self.db_name}"')
         admin.close()
 
+    def app_db_url(self) -> str:
+        """The app's database as compose.yaml deploys it: a pool per process (postgresql+pool://),
+        so the backends live as long as the workers (and the CPU meter can follow them)."""
+        parts = urlsplit(self.db_url)
+        scheme = "postgresql+pool" if parts.scheme in ("postgresql", "postgres") else parts.scheme
+        query = "&".join(q for q in (parts.query, POOL_QUERY) if q)
+        return urlunsplit(parts._replace(scheme=scheme, query=query))
+
     def env(self) -> dict:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CLICKAR_")}
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         env.update(CLICKAR_ENV="production", CLICKAR_SECRET_KEY=self.secret,
-                   CLICKAR_DATABASE_URL=self.db_url,
+                   CLICKAR_DATABASE_URL=self.app_db_url(),
                    CLICKAR_REDIS_URL=f"redis://127.0.0.1:{self.redis_port}/0",
                    CLICKAR_SMTP_URL=f"smtp://127.0.0.1:{self.smtp_port}",
                    CLICKAR_BASE_URL="http://localhost", CLICKAR_TRUSTED_PROXIES="1",
@@ -148,10 +160,15 @@ class Stack:
         return env
 
     def start_app(self, env: dict):
-        self.app = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-                                    cwd=ROOT, env=env, stdout=open(self.work / "app.log", "ab"),
-                                    stderr=subprocess.STDOUT)
-        wait_until_healthy(self.app_port, self.app, 120)
+        """One gunicorn master per port of app_ports (--masters: two stand for two machines behind
+        one load balancer; they share only PostgreSQL, Redis and the outbox), then the mail worker."""
+        for port in self.app_ports:
+            app = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+                                   cwd=ROOT, env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
+                                   stdout=open(self.work / "app.log", "ab"), stderr=subprocess.STDOUT)
+            self.apps.append(app)
+            wait_until_healthy(port, app, 120)
+        self.app = self.apps[0]
         self.worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "mail", "worker"],
                                        cwd=ROOT, env=env, stdout=open(self.work / "worker.log", "ab"),
                                        stderr=subprocess.STDOUT)
@@ -194,7 +211,7 @@ class Stack:
                 self.smtp.stop()
             except (AssertionError, RuntimeError):
                 pass  # already stopped (an outage under way when the run ended)
-        for proc in (self.worker, self.app, self.redis):
+        for proc in (self.worker, *self.apps, self.redis):
             if proc is not None and proc.poll() is None:
                 proc.terminate()
                 try:
@@ -202,6 +219,89 @@ class Stack:
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait()
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """utime + stime of one process so far (/proc/PID/stat), None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far (/proc/stat), all cores."""
+    with open("/proc/stat", encoding="ascii") as fh:
+        values = [int(v) for v in fh.readline().split()[1:]]
+    idle = values[3] + values[4]
+    tick = os.sysconf("SC_CLK_TCK")
+    return (sum(values[:8]) - idle) / tick, sum(values[:8]) / tick
+
+
+class CpuMeter:
+    """Where the CPU went during the load: every second, the CPU seconds so far of each process of
+    each part (gunicorn masters and their workers, the mail worker, redis-server, Locust, and the
+    PostgreSQL backends of this run's database, found in pg_stat_activity), kept per pid so a worker
+    killed or a backend terminated keeps what it used (up to its last second). The machine's own
+    total comes from /proc/stat: what the parts do not explain is other work on the shared machine."""
+
+    def __init__(self, stack: Stack):
+        self.stack, self.used, self.locust_pid = stack, {}, None
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _pids(self, admin) -> dict[str, list[int]]:
+        parts = {"app (gunicorn)": [], "mail worker": [], "redis": [], "locust": [], "postgresql": []}
+        for app in self.stack.apps:
+            parts["app (gunicorn)"] += [app.pid, *_children(app.pid)]
+        for name, proc in (("mail worker", self.stack.worker), ("redis", self.stack.redis)):
+            if proc is not None:
+                parts[name].append(proc.pid)
+        if self.locust_pid:
+            parts["locust"].append(self.locust_pid)
+        try:
+            cursor = admin.execute_sql("SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.stack.db_name,))
+            parts["postgresql"] = [row[0] for row in cursor.fetchall()]
+        except Exception:  # noqa: BLE001 - the fault that terminates backends may hit this query's moment
+            pass
+        return parts
+
+    def _sample(self, admin):
+        for part, pids in self._pids(admin).items():
+            for pid in pids:
+                seconds = _cpu_seconds(pid)
+                if seconds is not None:
+                    start = self.used.setdefault((part, pid), [seconds, seconds])
+                    start[1] = seconds
+
+    def _run(self):
+        from clickar.db import open_database
+        admin = open_database(self.stack.admin_url)
+        admin.connect()
+        self.busy0, self.wall0 = _machine_busy()[0], time.monotonic()
+        while not self.stop.wait(1.0):  # a sample a second: the event is the clock
+            self._sample(admin)
+        self._sample(admin)
+        self.busy1, self.wall1 = _machine_busy()[0], time.monotonic()
+        admin.close()
+
+    def start(self):
+        self.thread.start()
+
+    def finish(self) -> dict:
+        """CPU seconds per part over the window (a process first seen mid-run counts from its first
+        sample: a new backend's first second is lost), the window, the machine's busy seconds."""
+        self.stop.set()
+        self.thread.join()
+        parts: dict[str, float] = {}
+        for (part, _pid), (first, last) in self.used.items():
+            parts[part] = parts.get(part, 0.0) + last - first
+        wall = self.wall1 - self.wall0
+        return {"window_s": round(wall, 1), "cores": os.cpu_count(),
+                "machine_busy_s": round(self.busy1 - self.busy0, 1),
+                "parts_s": {k: round(v, 1) for k, v in sorted(parts.items(), key=lambda kv: -kv[1])}}
 
 
 def _wait_port(port: int, seconds: float = 20):
@@ -469,6 +569,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="make loadtest")
     parser.add_argument("--duration", type=int, default=int(os.environ.get("DURATION", "60")))
     parser.add_argument("--users", type=int, default=int(os.environ.get("USERS", "30")))
+    parser.add_argument("--no-faults", action="store_true", default=os.environ.get("FAULTS") == "0",
+                        help="no faults (capacity runs: FAULTS=0)")
+    parser.add_argument("--masters", type=int, default=int(os.environ.get("MASTERS") or 1),
+                        help="gunicorn masters on ports of their own, taken in turn request by request "
+                             "(MASTERS=2: two app machines' worth behind one load balancer)")
+    parser.add_argument("--tag", default=os.environ.get("TAG", ""),
+                        help="write report-TAG.json and summary-TAG.txt (keep a series of runs)")
     args = parser.parse_args(argv)
     admin_url = os.environ.get("CLICKAR_TEST_POSTGRES_URL")
     if not admin_url or not shutil.which("redis-server"):
@@ -477,7 +584,7 @@ def main(argv=None) -> int:
         return 2
     REPORTS.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="clickar-loadtest-"))
-    stack = Stack(admin_url, work)
+    stack = Stack(admin_url, work, max(1, args.masters))
     code = "LT" + "".join(secrets.choice("23456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(6))
     files = {name: work / f"{name}.jsonl" for name in ("scans", "journeys", "events")}
     people = max(50, args.users * (args.duration // 10 + 1))  # more than the journeys can walk
@@ -489,10 +596,13 @@ def main(argv=None) -> int:
         env = stack.env()
         stack.import_people(env, [renewal_open(n) for n in range(people)])
         stack.start_app(env)
-        stack.mark("load starts", users=args.users, duration_s=args.duration, people=people)
-        faults = _faults(stack, args.duration, stop)
+        stack.mark("load starts", users=args.users, duration_s=args.duration, people=people,
+                   masters=len(stack.app_ports), faults=not args.no_faults)
+        faults = [] if args.no_faults else _faults(stack, args.duration, stop)
+        cpu = CpuMeter(stack)
+        cpu.start()
         csv_prefix = work / "locust"
-        subprocess.run(
+        locust = subprocess.Popen(
             [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
              "-u", str(args.users), "-r", str(max(1, args.users // 5)), "-t", f"{args.duration}s",
              "--host", f"http://127.0.0.1:{stack.app_port}", "--csv", str(csv_prefix), "--only-summary",
@@ -500,9 +610,12 @@ def main(argv=None) -> int:
             cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), "LOADTEST_CAMPAIGN": code,
                            "LOADTEST_PEOPLE": str(people), "LOADTEST_MAILDIR": str(stack.sink.maildir),
                            "LOADTEST_SCANS": str(files["scans"]), "LOADTEST_JOURNEYS": str(files["journeys"]),
-                           "LOADTEST_EVENTS": str(files["events"])},
-            check=False)
+                           "LOADTEST_EVENTS": str(files["events"]),
+                           "LOADTEST_HOSTS": ",".join(f"http://127.0.0.1:{p}" for p in stack.app_ports)})
+        cpu.locust_pid = locust.pid
+        locust.wait()
         stack.mark("load ends")
+        stack.cpu = cpu.finish()
         for thread in faults:
             thread.join()  # a fault under way (the sink's outage) ends as planned
         stop.set()
@@ -512,9 +625,10 @@ def main(argv=None) -> int:
             path.touch()
         findings = audit(stack, files["scans"], Path(f"{csv_prefix}_stats.csv"), files["journeys"], files["events"])
         report = _report(args, stack, Path(f"{csv_prefix}_stats.csv"), files, findings)
-        (REPORTS / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2))
+        suffix = f"-{args.tag}" if args.tag else ""
+        (REPORTS / f"report{suffix}.json").write_text(json.dumps(report, ensure_ascii=False, indent=2))
         lines = _summary(args, report)
-        (REPORTS / "summary.txt").write_text("\n".join(lines) + "\n")
+        (REPORTS / f"summary{suffix}.txt").write_text("\n".join(lines) + "\n")
         print("\n".join(lines))
         return 1 if findings else 0
     finally:
@@ -532,14 +646,25 @@ def _report(args, stack: Stack, stats_csv: Path, files: dict, findings: list[str
     complete = [j for j in journeys if j["outcome"] == "complete"]
     per_minute: dict[int, int] = {}
     start = stack.timeline[0]["at"]
+    load_start = next(e["at"] for e in stack.timeline if e["event"] == "load starts")
+    in_load = [j for j in complete if j["at"] <= load_start + args.duration]
     for journey in complete:
         minute = int((journey["at"] - start) // 60)
         per_minute[minute] = per_minute.get(minute, 0) + 1
+    steps = _percentiles(stats_csv)
+    measured = [s for s in steps if s["step"] != "Aggregated" and s["p95_ms"] not in ("", "N/A")]
+    slowest = max(measured, key=lambda s: float(s["p95_ms"]), default=None)
+    cpu = getattr(stack, "cpu", None)
+    if cpu and in_load:
+        cpu["per_journey_s"] = {k: round(v / len(in_load), 3) for k, v in cpu["parts_s"].items()}
     return {"when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "users": args.users, "duration_s": args.duration, "timeline": stack.timeline,
-            "steps": _percentiles(stats_csv),
+            "users": args.users, "duration_s": args.duration, "masters": len(stack.app_ports),
+            "faults": not args.no_faults, "timeline": stack.timeline, "steps": steps,
+            "slowest_p95": {"step": slowest["step"], "p95_ms": float(slowest["p95_ms"])} if slowest else None,
+            "cpu": cpu,
             "journeys": {"complete": len(complete), "stopped": len(journeys) - len(complete),
                          "complete_per_minute": round(len(complete) * 60 / args.duration, 1),
+                         "complete_in_load_per_minute": round(len(in_load) * 60 / args.duration, 1),
                          "complete_by_minute": per_minute},
             "errors_by_kind": errors_by_kind(_read_jsonl(files["events"]), fault_windows(stack.timeline)),
             "mail": {"delivered": len(stack.sink.received), "lag_p95_s": _p95(getattr(stack, "mail_lags", [])),
@@ -548,14 +673,25 @@ def _report(args, stack: Stack, stats_csv: Path, files: dict, findings: list[str
 
 
 def _summary(args, report: dict) -> list[str]:
-    lines = [f"make loadtest DURATION={args.duration} USERS={args.users}  ({report['when']}, "
+    lines = [f"make loadtest DURATION={args.duration} USERS={args.users} MASTERS={report['masters']}"
+             f"{'' if report['faults'] else ' FAULTS=0'}  ({report['when']}, "
              f"load average {report['load_average'][0]:.1f}: shared machine)", "", "timeline:"]
     lines += [f"  {e['t']:7.1f} s  {e['event']}" for e in report["timeline"]]
     lines += ["", "step | requests | failures | p50 ms | p95 ms | p99 ms"]
     lines += [f"{s['step']} | {s['requests']} | {s['failures']} | {s['p50_ms']} | {s['p95_ms']} | {s['p99_ms']}"
               for s in report["steps"]]
     j = report["journeys"]
-    lines += ["", f"journeys: {j['complete']} complete ({j['complete_per_minute']} per minute), "
+    if report["slowest_p95"]:
+        lines += [f"slowest p95: {report['slowest_p95']['step']} {report['slowest_p95']['p95_ms']:.0f} ms"]
+    cpu = report.get("cpu")
+    if cpu:
+        lines += [f"CPU over {cpu['window_s']} s ({cpu['cores']} cores): machine busy {cpu['machine_busy_s']} s; "
+                  + ", ".join(f"{k} {v} s" for k, v in cpu["parts_s"].items())]
+        if cpu.get("per_journey_s"):
+            lines += ["CPU per journey completed in the load (all users' work): "
+                      + ", ".join(f"{k} {v} s" for k, v in cpu["per_journey_s"].items())]
+    lines += ["", f"journeys: {j['complete']} complete ({j['complete_per_minute']} per minute; "
+                  f"{j['complete_in_load_per_minute']} per minute finished within the load), "
                   f"{j['stopped']} stopped; by minute {j['complete_by_minute']}",
               f"mail: {report['mail']['delivered']} delivered, lag p95 {report['mail']['lag_p95_s']} s; "
               f"twice at a fault (SMTP's known duplicate, not a finding): {report['mail']['twice_at_a_fault']}",

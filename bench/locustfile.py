@@ -16,6 +16,9 @@ Files for the audit (paths from the environment):
   LOADTEST_JOURNEYS  one JSON line per journey: complete (email, policy, receipt) or where it stopped
   LOADTEST_EVENTS    one JSON line per retry or failure: when, step, kind (503, broken, HTTP 4xx…)
   LOADTEST_MAILDIR   read here: the sink writes each delivered mail to <recipient>.jsonl
+  LOADTEST_HOSTS     base URLs of the app's gunicorn masters, comma-separated; with more than one,
+                     each request goes to the next (a load balancer with no stickiness: a journey's
+                     session, CSRF token, rate limits and mail must hold across masters)
 """
 from __future__ import annotations
 
@@ -44,6 +47,8 @@ ALREADY_REGISTERED = (404, "本登録がお済みの方はログインしてく�
 RECEIPT = re.compile(r'id="receipt-number">(R\d{6}-[A-Z0-9]{6})<')
 QUESTIONS = ["仮登録メールが届きません", "パスワードを忘れました", "更新の手続きはいつまでですか",
              "ワンタイムパスワードとは", "登録に必要なものは"]
+HOSTS = [h.rstrip("/") for h in os.environ.get("LOADTEST_HOSTS", "").split(",") if h]
+_hosts = itertools.cycle(HOSTS or [""])
 _numbers = itertools.count(1)
 _people = itertools.count(0)
 
@@ -61,6 +66,12 @@ def _address() -> str:
     alone keeps them apart (62,500 of them)."""
     n = next(_numbers)
     return f"10.{n // 250 % 250}.{n % 250}.1"
+
+
+def _url(path: str) -> str:
+    """The path on the next master in turn (a Location the app made absolute loses its host first)."""
+    path = re.sub(r"^https?://[^/]+", "", path)
+    return next(_hosts) + path
 
 
 def _event(step: str, kind: str, final: bool):
@@ -117,7 +128,7 @@ class Phone(HttpUser):
         done_before: (status, words) of the page that says an earlier tap went through after all
         (its answer was lost to the fault); on a tap after the first it is accepted and returned."""
         for attempt in range(1, TRIES + 1):
-            with self.client.request(method, path, name=name, data=data, allow_redirects=False,
+            with self.client.request(method, _url(path), name=name, data=data, allow_redirects=False,
                                      headers=self.cookies(), catch_response=True) as response:
                 if response.status_code in expect:
                     response.success()
@@ -154,7 +165,7 @@ def scan_flyer(user: Phone) -> str:
     (503: it reached the app and may be counted), unanswered (connection broken: it may have been
     counted). Raises JourneyStopped when the person gives up."""
     for attempt in range(1, TRIES + 1):
-        with user.client.get(f"/r/{CODE}", allow_redirects=False, name="/r/CODE", headers=user.cookies(),
+        with user.client.get(_url(f"/r/{CODE}"), allow_redirects=False, name="/r/CODE", headers=user.cookies(),
                              catch_response=True) as response:
             status = response.status_code
             if status == 302:
