@@ -1,6 +1,8 @@
 """`make bench` and `make bench-scale`: Clickar under gunicorn on this machine, measured as ratios.
 
     python -m bench                       the table (`make bench`)
+    python -m bench --only mypage,next,scan   only those rows and their baselines (bare page,
+                                                  static file), no extras
     python -m bench scale                 1,000,000 contracts → CSV → `flask contracts import`
                                                   into PostgreSQL, timed (`make bench-scale`)
     python -m bench generate N FILE.csv   a contracts CSV of N synthetic people
@@ -628,6 +630,23 @@ SLICE_FACTOR = {"login": 3}  # argon2id at production cost: ~10 logins/s at best
 SCALED = ["next", "mypage", "login", "link"]
 THROUGHPUT_TARGET = 0.50
 P95_TARGET = 1.10
+BASELINE = {"next": "bare", "mismatch": "bare", "mypage": "bare", "login": "bare", "link": "static"}
+ALIASES = {"scan": "link", "r": "link"}
+
+
+def chosen_kinds(only: str | None) -> list[str]:
+    """`--only mypage,next,scan`: those kinds plus the baselines their ratios need, in ORDER."""
+    if not only:
+        return list(ORDER)
+    wanted = set()
+    for name in filter(None, (part.strip() for part in only.split(","))):
+        kind = ALIASES.get(name, name)
+        if kind not in ORDER:
+            raise SystemExit(f"--only: unknown kind {name!r} (kinds: {', '.join(ORDER)}, scan = link)")
+        wanted.add(kind)
+        if kind in BASELINE:
+            wanted.add(BASELINE[kind])
+    return [kind for kind in ORDER if kind in wanted]
 
 
 def _median(xs):
@@ -638,17 +657,17 @@ def _fmt(x, digits=1):
     return f"{x:,.{digits}f}"
 
 
-def measure(servers: dict, targets: dict, tool, seconds: float, rounds: int, say) -> dict:
+def measure(servers: dict, targets: dict, tool, seconds: float, rounds: int, say, kinds=ORDER) -> dict:
     """{(kind, label): [Run per slice]}. Each round is one slice of `seconds` for every kind on
     both servers, back to back (the servers' order alternating), so slow spells of a shared
     machine fall on every kind alike; `rounds` slices in all."""
     results: dict = {}
-    for kind in ORDER:  # warm-up: templates, connections, caches
+    for kind in kinds:  # warm-up: templates, connections, caches
         for label, server in servers.items():
             tool.run(server.port, targets[label][kind], 1, server.db.contracts)
             server.drain()
     for r in range(rounds):
-        for kind in ORDER:
+        for kind in kinds:
             for label in (("small", "large") if r % 2 == 0 else ("large", "small")):
                 server = servers[label]
                 run = tool.run(server.port, targets[label][kind], seconds * SLICE_FACTOR.get(kind, 1),
@@ -678,17 +697,25 @@ def ratios(results: dict, rounds: int) -> dict:
         runs = results[(kind, label)] if label else results[(kind, "small")] + results[(kind, "large")]
         return throughput(runs)
 
+    measured = {kind for kind, _ in results}
+    nan = float("nan")
+
+    def ratio(a, b, label=None):
+        return rps(a, label) / rps(b, label) if a in measured and b in measured else nan
+
     out = {
-        "next_vs_bare": rps("next") / rps("bare"),
-        "next_vs_bare_small": rps("next", "small") / rps("bare", "small"),
-        "next_vs_bare_large": rps("next", "large") / rps("bare", "large"),
-        "mismatch_vs_bare": rps("mismatch") / rps("bare"),
-        "mypage_vs_bare": rps("mypage") / rps("bare"),
-        "login_vs_bare": rps("login") / rps("bare"),
-        "link_vs_static": rps("link") / rps("static"),
-        "bare_vs_static": rps("bare") / rps("static"),
+        "next_vs_bare": ratio("next", "bare"),
+        "next_vs_bare_small": ratio("next", "bare", "small"),
+        "next_vs_bare_large": ratio("next", "bare", "large"),
+        "mismatch_vs_bare": ratio("mismatch", "bare"),
+        "mypage_vs_bare": ratio("mypage", "bare"),
+        "login_vs_bare": ratio("login", "bare"),
+        "link_vs_static": ratio("link", "static"),
+        "bare_vs_static": ratio("bare", "static"),
     }
     for kind in SCALED:
+        if kind not in measured:
+            continue
         pairs = zip(results[(kind, "large")], results[(kind, "small")])
         out[f"p95_{kind}_large_vs_small"] = _median([large.p95_ms / small.p95_ms for large, small in pairs
                                                      if large.requests and small.requests])
@@ -754,7 +781,8 @@ def report(results, ratio, extra_rows, meta, targets, small, large, rounds) -> t
     w(f"command: {meta['command']}")
     w("")
     w(f"{'request':<46} {'contracts':>10} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8}")
-    for kind in ORDER:
+    measured = [kind for kind in ORDER if (kind, "small") in results]
+    for kind in measured:
         for label, n in (("small", small), ("large", large)):
             runs = results[(kind, label)]
             w(f"{targets[label][kind].name:<46} {n:>10,} {_fmt(throughput(runs)):>9} "
@@ -769,15 +797,18 @@ def report(results, ratio, extra_rows, meta, targets, small, large, rounds) -> t
 
     w("ratios (throughput over the same slices, both databases unless named; p95 per slice, median)")
     v = ratio["next_vs_bare"]
-    w(f"  次へ ÷ bare page, throughput                          {v:6.3f}   target ≥ {THROUGHPUT_TARGET:.2f}  "
-      f"{verdict(v, v >= THROUGHPUT_TARGET)}   ({small:,}: {ratio['next_vs_bare_small']:.3f}, "
-      f"{large:,}: {ratio['next_vs_bare_large']:.3f})")
+    if v == v:  # not NaN: 次へ and the bare page were both measured
+        w(f"  次へ ÷ bare page, throughput                          {v:6.3f}   target ≥ {THROUGHPUT_TARGET:.2f}  "
+          f"{verdict(v, v >= THROUGHPUT_TARGET)}   ({small:,}: {ratio['next_vs_bare_small']:.3f}, "
+          f"{large:,}: {ratio['next_vs_bare_large']:.3f})")
     w(f"  次へ (mismatch, 422 page) ÷ bare page                 {ratio['mismatch_vs_bare']:6.3f}")
     w(f"  My Page top ÷ bare page                               {ratio['mypage_vs_bare']:6.3f}")
     w(f"  login ÷ bare page                                     {ratio['login_vs_bare']:6.3f}")
     w(f"  /r/CODE ÷ static file                                 {ratio['link_vs_static']:6.3f}")
     w(f"  bare page ÷ static file                               {ratio['bare_vs_static']:6.3f}")
     for kind in SCALED:
+        if f"p95_{kind}_large_vs_small" not in ratio:
+            continue
         v = ratio[f"p95_{kind}_large_vs_small"]
         label = targets["small"][kind].name.split(" (")[0]
         w(f"  p95 {large:,} ÷ p95 {small:,} contracts: {label:<18} {v:6.3f}   target ≤ {P95_TARGET:.2f}  "
@@ -825,14 +856,15 @@ def bench(args) -> int:
         for server in servers.values():
             server.wait()
         targets = {label: make_targets(server, seeds[label]) for label, server in servers.items()}
-        say(f"measuring with {tool.name}: {len(ORDER)} kinds × 2 databases × {args.rounds} slices × "
-            f"{args.seconds:.0f} s…")
-        results = measure(servers, targets, tool, args.seconds, args.rounds, say)
+        kinds = chosen_kinds(args.only)
+        say(f"measuring with {tool.name}: {len(kinds)} kinds ({', '.join(kinds)}) × 2 databases × "
+            f"{args.rounds} slices × {args.seconds:.0f} s…")
+        results = measure(servers, targets, tool, args.seconds, args.rounds, say, kinds)
         ratio = ratios(results, args.rounds)
         import logging
 
         logging.getLogger("clickar").setLevel(logging.WARNING)  # the in-process extras log every request
-        extra_rows = [] if args.no_extras else extras(tool, servers, targets, 3, say)
+        extra_rows = [] if args.no_extras or args.only else extras(tool, servers, targets, 3, say)
     finally:
         for server in servers.values():
             server.stop()
@@ -906,6 +938,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="gunicorn worker class (gunicorn.conf.py's default: gthread)")
     parser.add_argument("--python-client", action="store_true", help="use the Python client even if wrk exists")
     parser.add_argument("--no-extras", action="store_true", help="skip matching/chat/flyer rows")
+    parser.add_argument("--only", metavar="KINDS",
+                        help="measure only these kinds, comma-separated, with their baselines "
+                             f"({', '.join(ORDER)}; scan = link), e.g. --only mypage,next,scan")
     s = sub.add_parser("scale", help="1,000,000 contracts: CSV + `flask contracts import` into PostgreSQL")
     s.add_argument("--rows", type=int, default=1_000_000)
     s.add_argument("--folder", default=str(ROOT / "reports"))
