@@ -125,7 +125,7 @@ USERS ?= 30
 .PHONY: loadtest
 loadtest: install-test
 	mkdir -p reports/loadtest
-	DURATION=$(DURATION) USERS=$(USERS) $(PY) -m bench.loadtest
+	DURATION=$(DURATION) USERS=$(USERS) FAULTS=$(FAULTS) MASTERS=$(MASTERS) TAG=$(TAG) $(PY) -m bench.loadtest
 
 # Production-style serving (issue 10): gunicorn with gunicorn.conf.py; CLICKAR_* from the environment.
 .PHONY: serve bench-scale bench-deps bench-reminders

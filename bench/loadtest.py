@@ -253,9 +253,10 @@ class CpuMeter:
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _pids(self, admin) -> dict[str, list[int]]:
-        parts = {"app (gunicorn)": [], "mail worker": [], "redis": [], "locust": [], "postgresql": []}
-        for app in self.stack.apps:
-            parts["app (gunicorn)"] += [app.pid, *_children(app.pid)]
+        parts = {"mail worker": [], "redis": [], "locust": [], "postgresql": []}
+        for number, app in enumerate(self.stack.apps, 1):  # each master apart: did both serve?
+            name = "app (gunicorn)" if len(self.stack.apps) == 1 else f"app (gunicorn) master {number}"
+            parts[name] = [app.pid, *_children(app.pid)]
         for name, proc in (("mail worker", self.stack.worker), ("redis", self.stack.redis)):
             if proc is not None:
                 parts[name].append(proc.pid)

@@ -40,6 +40,9 @@ def test_short_loadtest_with_faults_passes_its_audit(postgres_and_redis):
     # table stops when the load does, and the journeys that waited out the sink's outage finish after it.
     assert report["journeys"]["complete"] > 0, report["journeys"]
     assert report["mail"]["lag_p95_s"] is not None and report["findings"] == []
+    # The CPU meter found the app's processes and its pooled PostgreSQL backends (capacity runs read it)
+    parts = report["cpu"]["parts_s"]
+    assert parts["app (gunicorn)"] > 0 and parts["postgresql"] > 0, report["cpu"]
 
 
 def test_the_audit_finds_a_scan_the_funnel_lost_or_counted_too_often(postgres_and_redis, tmp_path):
