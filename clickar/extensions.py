@@ -17,7 +17,11 @@ def load_member(user_id: str):
     member_id, _, version = user_id.partition(":")
     if not member_id.isdigit() or not version.isdigit():
         return None
-    member = Member.get_or_none(Member.id == int(member_id))
+    from .models.base import cached_select
+
+    found = cached_select("member-by-id", lambda ids: Member.select().where(Member.id == ids[0]),
+                          [int(member_id)])
+    member = found[0] if found else None
     if member is None or member.session_version != int(version):
         return None
     return member

@@ -12,7 +12,7 @@ from peewee import (
     IntegerField,
 )
 
-from .base import BaseModel, now, token_hash
+from .base import BaseModel, cached_select, now, token_hash
 from .contracts import Contract
 
 __all__ = ["Member", "MemberContract", "TrustedDevice", "OneTimePassword", "LoginEvent", "AccountToken",
@@ -72,7 +72,8 @@ class Member(BaseModel):
         and My Page top and the footer (primary_agency) both need them."""
         cached = self.__dict__.get("_contract_list")
         if cached is None:
-            cached = self.__dict__["_contract_list"] = list(self.contracts())
+            cached = self.__dict__["_contract_list"] = cached_select(
+                "member-contracts", lambda ids: Member(id=ids[0]).contracts(), [self.id])
         return cached
 
     def primary_agency(self) -> tuple[str, str] | None:

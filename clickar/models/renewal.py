@@ -14,7 +14,7 @@ from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKe
                     IntegerField)
 
 from .accounts import Member
-from .base import BaseModel, JSONField, now
+from .base import BaseModel, JSONField, cached_select, now
 from .contracts import Contract
 
 __all__ = ["Group", "ContractConditions", "RateTable", "Renewal", "ChangeRequest"]
@@ -149,9 +149,10 @@ class Renewal(BaseModel):
         if not contracts:
             return {}
         found = {}
-        rows = (cls
-                .select()
-                .where(cls.contract.in_([c.id for c in contracts]) & cls.cancelled_at.is_null()))
+        rows = cached_select(
+            "live-renewals",
+            lambda ids: cls.select().where(cls.contract.in_(ids) & cls.cancelled_at.is_null()),
+            [c.id for c in contracts])
         ends = {c.id: c.insurance_end for c in contracts}
         for row in rows:
             if ends.get(row.contract_id) == row.term_start:

@@ -16,6 +16,7 @@ from pathlib import Path
 from flask import current_app
 
 from ..models import Contract, ContractConditions, Group, RateTable, Renewal
+from ..models.base import cached_select
 from . import rating, window
 
 DEMO_RATES = Path(__file__).resolve().parent / "data" / "demo_rates.csv"
@@ -127,8 +128,9 @@ def statuses(contracts, today: dt.date, agency_email_default: str = DEFAULT_AGEN
     """Status of each contract for My Page top (one renewal query for all)."""
     contracts = list(contracts)
     live = Renewal.live_by_contract(contracts)
-    groups = {g.name: g for g in Group.select().where(Group.name.in_(sorted({c.group_name for c in contracts})))} \
-        if contracts else {}
+    names = sorted({c.group_name for c in contracts})
+    groups = {g.name: g for g in cached_select("groups-by-name", lambda n: Group.select().where(Group.name.in_(n)),
+                                               names)} if contracts else {}
     result = []
     for c in contracts:
         plan = _plan(c, groups.get(c.group_name), agency_email_default)
