@@ -55,7 +55,9 @@ def _statements(client, path, caplog, **kwargs) -> list[str]:
     with caplog.at_level(logging.DEBUG, logger="peewee"):
         client.get(path, **kwargs)
     statements = [r.getMessage() for r in caplog.records if r.name == "peewee"]
-    return [s.split("'", 2)[1].split()[0] if "'" in s else s.split()[0] for s in statements]
+    kinds = [s.split("'", 2)[1].split()[0] if "'" in s else s.split()[0] for s in statements]
+    # PostgreSQL's scan insert begins with a WITH (its synchronous_commit setting): still one INSERT
+    return ["INSERT" if kind == "WITH" and "INSERT INTO" in s else kind for kind, s in zip(kinds, statements)]
 
 
 def test_a_scan_costs_one_statement_once_the_campaign_was_seen(client, make_campaign, caplog, db):
@@ -71,6 +73,33 @@ def test_a_scan_costs_one_statement_once_the_campaign_was_seen(client, make_camp
     visits = list(Visit.select().order_by(Visit.id))
     assert [(v.campaign_id, v.device, v.browser, v.is_bot) for v in visits] == [(campaign.id, "iPhone", "Safari", False)] * 3
     assert len({v.client for v in visits}) == 2  # 127.0.0.1 (the first) is not 203.0.113.0/24
+
+
+def test_a_scan_on_postgresql_commits_without_waiting_for_the_wal_flush_and_only_that_insert(
+        client, make_campaign, db, database_url):
+    """Issue 23: a seen campaign's scan is written with synchronous_commit off for its own
+    transaction (the row is committed before the 302; only a PostgreSQL crash could lose the last
+    moments' scans). A trigger copies the setting in force into the row; the connection keeps
+    the server's default afterwards."""
+    if not database_url.startswith("postgres"):
+        pytest.skip("PostgreSQL only")
+    db.execute_sql("""CREATE OR REPLACE FUNCTION visit_sync_test() RETURNS trigger AS $$
+        BEGIN NEW.browser := current_setting('synchronous_commit'); RETURN NEW; END $$ LANGUAGE plpgsql""")
+    db.execute_sql("CREATE TRIGGER visit_sync_test BEFORE INSERT ON visit FOR EACH ROW EXECUTE FUNCTION visit_sync_test()")
+    try:
+        campaign = make_campaign()
+        for _ in range(3):
+            assert client.get(f"/r/{campaign.code}", headers={"User-Agent": IPHONE}).status_code == 302
+        settings_ = [v.browser for v in Visit.select().order_by(Visit.id)]
+        assert settings_ == ["on", "off", "off"]  # the first scan's lookup path writes as before
+        with client.application.app_context():
+            from clickar.db import database
+
+            database.connect(reuse_if_open=True)
+            assert database.execute_sql("SHOW synchronous_commit").fetchone()[0] == "on"
+    finally:
+        db.execute_sql("DROP TRIGGER IF EXISTS visit_sync_test ON visit")
+        db.execute_sql("DROP FUNCTION IF EXISTS visit_sync_test()")
 
 
 def test_a_campaign_changed_after_it_was_seen_is_followed_as_it_is_now(client, make_campaign, db):
