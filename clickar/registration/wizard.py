@@ -15,6 +15,7 @@ from flask import current_app
 from peewee import IntegrityError
 
 from .. import identity, mail
+from ..forms import BIRTH_PARTS
 from ..wizard import Steps
 from ..auth import limits
 from ..auth.passwords import hash_password, verify_password
@@ -36,8 +37,8 @@ RESEND_COOLDOWN = dt.timedelta(seconds=60)
 
 STEPS = ("terms", "info", "confirm", "sent")
 
-PROFILE_FIELDS = ("name", "name_kana", "birth_date", "birth_year", "birth_month", "birth_day",
-                  "postal_code", "address", "phone", "email")
+# What the draft keeps of お客さま情報 (InfoForm.profile()): identity's fields, 年・月・日 as typed, the address.
+PROFILE_FIELDS = identity.IDENTITY_FIELDS + BIRTH_PARTS + ("email",)
 
 MISMATCH = identity.MISMATCH
 

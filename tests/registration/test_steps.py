@@ -317,3 +317,13 @@ def test_confirmation_lists_every_policy_number(actions, client):
     actions.enter_info(**{"policy_numbers-1": "SJ24000102"})
     page = text(client.get("/mypage/register/confirm"))
     assert "<li>SJ24000101</li><li>SJ24000102</li>" in page
+
+
+def test_the_draft_keeps_every_field_the_info_form_gives(app):
+    """PROFILE_FIELDS is identity's fields plus 年・月・日 and the address: nothing typed is dropped on 戻る."""
+    from clickar.registration import wizard
+    from clickar.registration.forms import InfoForm
+
+    with app.test_request_context("/mypage/register/info", method="POST"):
+        form = InfoForm(formdata=None, data={"birth_date": "1970-04-01"})
+        assert list(form.profile()) == list(wizard.PROFILE_FIELDS)
