@@ -12,6 +12,7 @@ from flask import make_response, redirect, render_template, request, url_for
 from werkzeug.urls import iri_to_uri
 
 from . import flyer_words, jp, matching
+from .auth import passwords
 
 
 def is_htmx() -> bool:
@@ -80,3 +81,4 @@ def init_app(app) -> None:
     app.add_template_filter(jp.jdatetime)
     app.add_template_filter(matching.era_date_text, "wareki")  # 1970-04-01 → 昭和45年4月1日
     app.jinja_env.globals["flyer"] = flyer_words  # the printed flyer's words, once
+    app.jinja_env.globals["password_rule"] = passwords  # a member's password rule, once: .HINT, .TERMS
