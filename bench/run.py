@@ -741,31 +741,35 @@ def extras(tool, servers, targets, seconds: float, say) -> list[tuple[str, str]]
                      f"{m['cpu_us_per_match'] / (p50 * 1000) * 100:.2f} %"))
     except Exception as exc:  # noqa: BLE001 - an extra row must not sink the table
         rows.append(("matching share", f"not measured: {exc}"))
-    try:
-        from .chat import bench as chat_bench
-
-        say("AIチャット latency (bench.chat)…")
-        for row in chat_bench():
-            if "latency" in row["name"]:
-                rows.append((row["name"], f"{row['value']} {row['unit']}"))
-    except ImportError:
-        rows.append(("AIチャット latency", "bench.chat not installed"))
-    except Exception as exc:  # noqa: BLE001
-        rows.append(("AIチャット latency", f"not measured: {exc}"))
-    try:
-        from clickar import create_app
-        from .flyers import bench as flyer_bench
-
-        say("flyer console, in-process (bench.flyers)…")
-        app = create_app({"DATABASE_URL": servers["small"].db.url, "SMTP_URL": None})
-        for row in flyer_bench(app, 2.0):
-            if "÷" in row["name"]:
-                rows.append((row["name"], f"{row['value']} {row['unit']}"))
-    except ImportError:
-        rows.append(("flyer console", "bench.flyers not installed"))
-    except Exception as exc:  # noqa: BLE001
-        rows.append(("flyer console", f"not measured: {exc}"))
+    rows += _extra_rows("AIチャット latency", "bench.chat", lambda: _chat_rows(say))
+    rows += _extra_rows("flyer console", "bench.flyers", lambda: _flyer_rows(servers, say))
     return rows
+
+
+def _extra_rows(label: str, module: str, measure) -> list[tuple[str, str]]:
+    """An extra measurement's rows, or one row saying why there are none (it must not sink the table)."""
+    try:
+        return measure()
+    except ImportError:
+        return [(label, f"{module} not installed")]
+    except Exception as exc:  # noqa: BLE001
+        return [(label, f"not measured: {exc}")]
+
+
+def _chat_rows(say) -> list[tuple[str, str]]:
+    from .chat import bench as chat_bench
+
+    say("AIチャット latency (bench.chat)…")
+    return [(row["name"], f"{row['value']} {row['unit']}") for row in chat_bench() if "latency" in row["name"]]
+
+
+def _flyer_rows(servers, say) -> list[tuple[str, str]]:
+    from clickar import create_app
+    from .flyers import bench as flyer_bench
+
+    say("flyer console, in-process (bench.flyers)…")
+    app = create_app({"DATABASE_URL": servers["small"].db.url, "SMTP_URL": None})
+    return [(row["name"], f"{row['value']} {row['unit']}") for row in flyer_bench(app, 2.0) if "÷" in row["name"]]
 
 
 def report(results, ratio, extra_rows, meta, targets, small, large, rounds) -> tuple[str, bool]:

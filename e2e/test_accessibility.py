@@ -78,6 +78,17 @@ def expect_errors_tied_to_fields(page) -> None:
     assert not problems, f"{page.url}: " + "; ".join(problems)
 
 
+def check_screens(page, axe: Axe, screens) -> None:
+    """Each (path, heading, button): open it, check it, and if it has a form, check it submitted empty."""
+    for path, heading, button in screens:
+        page.goto(path)
+        shown(page, heading)
+        axe.check(heading)
+        if button:
+            submit(page, button, heading, errors=True)
+            axe.check(f"{heading}, empty submit")
+
+
 def register_checking(page, axe: Axe, person, mailbox) -> MyPageTop:
     """The registration, axe on every screen and on each form's empty submit."""
     page.goto("/mypage/login")
@@ -149,36 +160,24 @@ def test_every_member_screen_passes_axe(open_context, people, mailbox):
         axe.check("renewal: receipt")
 
     # My Page profile, add contract, withdraw
-    for path, heading, button in [
+    check_screens(page, axe, [
         ("/mypage/profile", "お客さま情報", None),
         ("/mypage/profile/change", "住所・電話番号の変更", None),
         ("/mypage/contracts/add", "ご契約の追加", "追加"),
         ("/mypage/withdraw", "退会", "退会する"),
-    ]:
-        page.goto(path)
-        shown(page, heading)
-        axe.check(heading)
-        if button:
-            submit(page, button, heading, errors=True)
-            axe.check(f"{heading}, empty submit")
+    ])
 
     # settings
     page.goto("/mypage/settings/")
     shown(page, "設定")
     axe.check("settings")
-    for path, heading, button in [
+    check_screens(page, axe, [
         ("/mypage/settings/devices", "信頼できる端末", None),
         ("/mypage/settings/password", "パスワードの変更", "変更する"),
         ("/mypage/settings/email", "メールアドレスの変更", "確認メールを送る"),
         ("/mypage/settings/authenticator", "認証アプリ", "設定する"),
         ("/mypage/settings/history", "ログイン履歴", None),
-    ]:
-        page.goto(path)
-        shown(page, heading)
-        axe.check(heading)
-        if button:
-            submit(page, button, heading, errors=True)
-            axe.check(f"{heading}, empty submit")
+    ])
 
     # the one-time password screen: log out, log in from a browser that is not trusted
     other = open_context()
