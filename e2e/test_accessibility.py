@@ -89,6 +89,15 @@ def check_screens(page, axe: Axe, screens) -> None:
             axe.check(f"{heading}, empty submit")
 
 
+def ask_the_chat(page, axe: Axe) -> None:
+    """On the AIチャット page: ask, wait for the answer, check the page with it."""
+    field = page.get_by_label("ご質問")
+    field.fill("パスワードわすれた")
+    field.press("Enter")
+    expect(page.locator(".chat-exchange--answer").last).to_be_visible()
+    axe.check("chat, answered")
+
+
 def register_checking(page, axe: Axe, person, mailbox) -> MyPageTop:
     """The registration, axe on every screen and on each form's empty submit."""
     page.goto("/mypage/login")
@@ -233,11 +242,7 @@ def test_every_public_screen_passes_axe(open_context, people, mailbox):
     page.goto("/help/chat")
     shown(page, "AIチャット")
     axe.check("chat")
-    field = page.get_by_label("ご質問")
-    field.fill("パスワードわすれた")
-    field.press("Enter")
-    expect(page.locator(".chat-exchange--answer").last).to_be_visible()
-    axe.check("chat, answered")
+    ask_the_chat(page, axe)
     page.goto("/mypage/login")
     page.locator(".chat-launcher").get_by_role("link", name="AIチャット", exact=True).click()
     expect(page.get_by_role("dialog", name="AIチャット")).to_be_visible()
@@ -324,11 +329,7 @@ def test_main_screens_pass_axe_in_dark_mode(open_context, people, mailbox):
     page.goto("/mypage/settings/")
     axe.check("settings")
     page.goto("/help/chat")
-    field = page.get_by_label("ご質問")
-    field.fill("パスワードわすれた")
-    field.press("Enter")
-    expect(page.locator(".chat-exchange--answer").last).to_be_visible()
-    axe.check("chat, answered")
+    ask_the_chat(page, axe)
     assert top is not None
     axe.assert_clean()
 
