@@ -421,3 +421,27 @@ def test_a_question_in_our_own_words_is_suggested_not_handed_off(engine, questio
     the knowledge base's own words point hard at one topic, so it is offered, not refused."""
     reply = engine.ask(question, holdout=question)
     assert reply.kind == "suggest" and reply.top_faq_id == faq_id
+
+
+def test_a_long_question_is_cut_to_max_query_tokens_before_the_sentence_model(engine):
+    """The e5 pass costs ~1.3 ms per token: a rambling question is embedded from its
+    first MAX_QUERY_TOKENS tokens only (issue 20, p95), and is still answered."""
+    from clickar.help import semantic
+
+    emb = engine.semantic
+    if emb is None:
+        pytest.skip("sentence model off")
+    limit = semantic.MAX_QUERY_TOKENS
+    assert 0 < limit <= 24
+    question = ("証券番号ってどこに書いてあるんですか、保険証券をなくしてしまって手元にないし、"
+                "更新のお知らせのハガキも捨てちゃったかもしれないんですけど、どうしたらいいですか")
+    assert emb._model.token_count(question, True) > limit + 5
+    start = emb.clip(question)
+    assert question.startswith(start) and len(start) < len(question)
+    assert emb._model.token_count(start, True) <= limit
+    assert emb._model.token_count(question[:len(start) + 2], True) > limit  # the longest start that fits
+    assert (emb.query(question) == emb.query(start)).all()
+    short = "証券番号どこ"
+    assert emb.clip(short) == short
+    reply = engine.ask(question)
+    assert reply.top_faq_id == "F06"
