@@ -1,6 +1,6 @@
 """`make eval-chat`: the AIチャット on the blind evaluation set, dev and locked halves apart.
 
-    python -m bench.chat_eval [--half dev|locked|regression|all] [--verbose]
+    python -m bench.chat_eval [--half dev|locked|locked2|regression|all] [--verbose]
                               [--calibrate] [--refresh-vectors] [--json]
 
 The sets (bench/chat_eval/README.md says where they come from):
@@ -12,6 +12,8 @@ The sets (bench/chat_eval/README.md says where they come from):
 - locked half (bench/chat_eval/test_locked.jsonl): never tuned on.  Only
   aggregate figures and a per-topic confusion of COUNTS are printed (expected
   → got); its questions are never shown, whatever the flags.
+- locked second batch (bench/chat_eval/test_locked2.jsonl): a second blind
+  writer's 200 questions, kept whole as locked, printed like the locked half.
 - regression set (tests/help/eval_questions.jsonl): the old self-written set,
   written together with the knowledge base; kept to notice regressions only.
 
@@ -45,6 +47,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT / "clickar" / "help" / "kb" / "examples.jsonl"
 LOCKED = ROOT / "bench" / "chat_eval" / "test_locked.jsonl"
+# A second blind batch (bench/chat_eval/README2.txt), written in the third session by another writer
+# who saw only the titles and gists; kept whole as locked: no dev half of it, never tuned on.
+LOCKED2 = ROOT / "bench" / "chat_eval" / "test_locked2.jsonl"
 REGRESSION = ROOT / "tests" / "help" / "eval_questions.jsonl"
 
 TARGET_TOP1 = 0.90
@@ -290,7 +295,7 @@ def calibrate(engine, rows: list[dict]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.chat_eval", description=__doc__.split("\n")[0])
-    ap.add_argument("--half", choices=("dev", "locked", "regression", "all"), default="all")
+    ap.add_argument("--half", choices=("dev", "locked", "locked2", "regression", "all"), default="all")
     ap.add_argument("--verbose", "-v", action="store_true", help="print the dev and regression misses' texts")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--calibrate", action="store_true", help="dump the dev half's decision features (JSON)")
@@ -316,11 +321,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.half in ("dev", "all"):
         results.append((evaluate(engine, dev, f"dev half ({FOLDS}-fold cross-validation)", cross_validate=True),
                         args.verbose))
-    if args.half in ("locked", "all"):
-        if LOCKED.exists():
-            results.append((evaluate(engine, load(LOCKED), "locked test half"), False))  # never texts
-        else:
-            print(f"(no locked half at {LOCKED})")
+    for half, path, name in (("locked", LOCKED, "locked test half"),
+                             ("locked2", LOCKED2, "locked second batch")):
+        if args.half in (half, "all"):
+            if path.exists():
+                results.append((evaluate(engine, load(path), name), False))  # never texts
+            else:
+                print(f"(no {name} at {path})")
     if args.half in ("regression", "all"):
         results.append((evaluate(engine, load(REGRESSION), "regression set (old, self-written)"), args.verbose))
     if args.json:

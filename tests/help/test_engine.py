@@ -199,9 +199,10 @@ def test_the_dev_half_is_learnt_and_the_locked_half_is_not():
 
     dev = {r["q"] for r in chat_eval.load(chat_eval.DEV)}
     locked = {r["q"] for r in chat_eval.load(chat_eval.LOCKED)}
+    locked2 = {r["q"] for r in chat_eval.load(chat_eval.LOCKED2)}
     learnt = {q for q, _ in get_engine().examples}
-    assert len(dev) >= 150 and len(locked) >= 150
-    assert dev <= learnt and not (locked & learnt)
+    assert len(dev) >= 150 and len(locked) >= 150 and len(locked2) >= 150
+    assert dev <= learnt and not (locked & learnt) and not (locked2 & learnt)
 
 
 @pytest.mark.parametrize(
