@@ -21,7 +21,7 @@ COLUMNS = ("policy_number", "name", "name_kana", "birth_date", "postal_code", "a
            "agency_phone")
 OPTIONAL = {"phone2", "name_kana"}
 DATES = ("birth_date", "insurance_start", "insurance_end")
-MAX_LENGTH = {"policy_number": 20, "name": 100, "name_kana": 100, "postal_code": 8, "address": 255,
+MAX_LENGTH = {"policy_number": identity.POLICY_NUMBER_MAX, "name": 100, "name_kana": 100, "postal_code": 8, "address": 255,
               "phone": 20, "phone2": 20, "car_name": 100, "group_name": 100, "agency_name": 100,
               "agency_phone": 20}
 
@@ -71,7 +71,7 @@ def _checked_rows(lines: Iterable[str], result: ImportResult) -> Iterator[tuple[
                 except ValueError:
                     problems.append((column, "not a date (YYYY-MM-DD)"))
         if row["policy_number"] and not identity.is_policy_number(row["policy_number"].upper()):
-            problems.append(("policy_number", "6-20 half-width letters and digits"))
+            problems.append(("policy_number", f"{identity.POLICY_NUMBER_MIN}-{identity.POLICY_NUMBER_MAX} half-width letters and digits"))
         if row["postal_code"] and not _POSTAL.fullmatch(row["postal_code"]):
             problems.append(("postal_code", "7 digits (NNN-NNNN)"))
         for column in ("phone", "phone2", "agency_phone"):

@@ -22,7 +22,8 @@ IDENTITY_FIELDS = ("name", "name_kana", "birth_date", "postal_code", "address", 
 MAX_CONTRACTS = 5  # one member, at most five contracts (the flyer's 最大5契約)
 
 # 証券番号 after normalise_policy_number: half-width capital letters and digits, this many.
-# The one home of the rule: the forms, contracts import and log masking (ops.masking) use it.
+# The one home of the rule: the forms and the contracts import use it. Log masking (ops.masking)
+# is a detector of the insurer's 8-12 character numbers in free text, not this validator.
 POLICY_NUMBER_MIN, POLICY_NUMBER_MAX = 6, 20
 POLICY_NUMBER = re.compile(rf"[A-Z0-9]{{{POLICY_NUMBER_MIN},{POLICY_NUMBER_MAX}}}")
 POLICY_NUMBER_PROBLEM = f"証券番号は半角英数字（{POLICY_NUMBER_MIN}〜{POLICY_NUMBER_MAX}文字）で入力してください。"

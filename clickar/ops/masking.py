@@ -4,26 +4,23 @@
 
 * mail addresses                       → ［メールアドレス］
 * phone numbers (0X0-XXXX-XXXX, 03-…, +81 …, 10–11 digits) → ［電話番号］
-* policy numbers: a run of letters and digits (hyphens inside allowed) as
-  long as clickar.identity's 証券番号 rule (POLICY_NUMBER_MIN–MAX, 6–20
-  letters and digits), with at least one digit   → ［証券番号］
+* policy numbers (8–12 letters and digits, with at least one digit)
+                                        → ［証券番号］
+  This is a detector for free text, not clickar.identity's 証券番号 rule (6–20
+  letters and digits, which validates a field): the insurer's numbers are 8–12
+  long (SJ24000101), and the wider rule would turn process ids, member ids,
+  device names (Pixel7), dates and amounts in logs and in the member's own chat
+  history into ［証券番号］ (outside review of issue 16, r16b).
 * the name in front of さん / 様 / さま / 殿 → ［氏名］さん
 
 Full-width letters and digits are folded to ASCII first so ｙａｍａｄａ＠… and
 ０９０… are caught too.  It errs on the side of masking: a staff member
 reading the log loses a word now and then, a customer never loses privacy.
-The policy-number rule therefore also masks other 6–20 character runs with a
-digit: a postal code (1000001, 100-0001), a date written 20260401, a six-digit
-one-time password, a large amount (100000円). All of them are personal or
-secret enough to stay out of a log; words without a digit (ABCDEFGHIJ,
-password) and shorter numbers (6桁, 2026年, 5000円) stay.
 """
 
 from __future__ import annotations
 
 import re
-
-from ..identity import POLICY_NUMBER_MAX, POLICY_NUMBER_MIN
 
 MAIL = "［メールアドレス］"
 PHONE = "［電話番号］"
@@ -51,12 +48,8 @@ _PHONE_RE = re.compile(
     r"(?![A-Za-z0-9])"
 )
 
-# letters/digits and hyphens inside, as many letters and digits as a 証券番号 has
-# (identity's rule, after its normaliser drops the hyphens); _policy wants a digit too
-_POLICY_RE = re.compile(
-    r"(?<![A-Za-z0-9\-])[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9]))"
-    rf"{{{POLICY_NUMBER_MIN - 1},{POLICY_NUMBER_MAX - 1}}}(?![A-Za-z0-9\-])"
-)
+# letters/digits and hyphens, 8–12 alphanumerics in all, at least one digit
+_POLICY_RE = re.compile(r"(?<![A-Za-z0-9\-])[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){6,15}(?![A-Za-z0-9\-])")
 
 # a name is the run of kanji / katakana / latin letters (spaces allowed inside)
 # right before an honorific; if there is none, up to 6 hiragana
@@ -77,7 +70,10 @@ _NOT_NAMES = frozenset(
 
 def _policy(m: re.Match) -> str:
     token = m.group(0)
-    return POLICY if any(c.isdigit() for c in token) else token
+    alnum = token.replace("-", "")
+    if 8 <= len(alnum) <= 12 and any(c.isdigit() for c in alnum):
+        return POLICY
+    return token
 
 
 def _name(m: re.Match) -> str:

@@ -378,8 +378,6 @@ def test_the_help_modules_do_not_import_flask():
         ("証券番号A123456789が通らない", "証券番号［証券番号］が通らない"),
         ("証券番号 12345678 です", "証券番号 ［証券番号］ です"),
         ("証券番号 sj-2400-0101 です", "証券番号 ［証券番号］ です"),
-        ("郵便番号は1000001です", "郵便番号は［証券番号］です"),  # 7 digits: a postal code is personal too
-        ("〒100-0001", "〒［証券番号］"),
         ("山田太郎さんの契約", "［氏名］さんの契約"),
         ("田中 花子 様", "［氏名］ 様"),
         ("やまださんに聞いた", "［氏名］さんに聞いた"),
@@ -393,20 +391,19 @@ def test_personal_data_is_masked(text, masked):
 @pytest.mark.parametrize(
     "text",
     ["お客様へ", "皆様", "みなさん", "担当者様", "パスワード忘れた", "6桁のコード", "2026年4月1日", "5000円",
-     "ABCDEFGHIJ", "password"],
+     "ABCDEFGHIJ", "password", "1234567"],
 )
 def test_ordinary_words_are_not_masked(text):
     assert mask_personal_data(text) == text
 
 
-def test_masking_knows_a_policy_number_by_identitys_rule():
-    """Every length identity accepts as a 証券番号 is masked, and only those (one rule, one place)."""
-    from clickar import identity
-
-    for n in range(1, identity.POLICY_NUMBER_MAX + 3):
-        number = "A" * (n - 1) + "9"
-        accepted = identity.is_policy_number(identity.normalise_policy_number(number))
-        assert (mask_personal_data(f"証券番号 {number} です") == "証券番号 ［証券番号］ です") is accepted, n
+def test_log_lines_and_chat_questions_keep_their_ordinary_numbers():
+    """Masking finds the insurer's 8-12 character numbers, not every run identity would accept:
+    a worker's pid, a phone model or a one-time code stays readable for staff and in the member's
+    own chat history."""
+    for text in ("worker pid 123456 exited", "Pixel7で開けない", "認証コード123456が来ない",
+                 "エラーE40100が出る", "python3 base64"):
+        assert mask_personal_data(text) == text
 
 
 def test_masking_an_empty_question():
