@@ -47,12 +47,16 @@ _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{7,127}")
 _QUERY = re.compile(r"\?[^\s\"']*")
 _LONG_TOKEN = re.compile(r"(?<![A-Za-z0-9_\-])[A-Za-z0-9_\-]{20,}(?![A-Za-z0-9_\-])")
 _TOKEN_PATH = re.compile(r"(/(?:verify|reset|confirm|email|r|R)/)[^/\s\"'?]+")
+# terminal colour codes (werkzeug colours its request lines): their letters would run into
+# the text next to them ("\x1b[0m20261205" → "0m20261205", read as a 証券番号)
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 def scrub(text: str) -> str:
     """Text fit for a log: no query strings, no URL tokens, no personal data."""
     if not text:
         return text
+    text = _ANSI.sub("", text)
     text = _QUERY.sub("?[…]", text)
     text = _TOKEN_PATH.sub(r"\1[…]", text)
     text = _LONG_TOKEN.sub("[…]", text)

@@ -88,6 +88,14 @@ def test_an_error_log_masks_what_the_exception_says(app, client, log_lines):
         assert secret not in json.dumps(error, ensure_ascii=False)
 
 
+def test_a_coloured_log_line_keeps_its_words_and_loses_its_colour_codes(log_lines):
+    """werkzeug colours its request lines; the escape codes' letters ran into the text next
+    to them ("\x1b[0m20261205" → "0m20261205") and the line read ［証券番号］ in the JSON log."""
+    logging.getLogger("werkzeug").warning("\x1b[33m\"GET /mypage/ HTTP/1.1\" 200 -\x1b[0m20261205 batch done")
+    line = log_lines()[-1]["message"]
+    assert line == '"GET /mypage/ HTTP/1.1" 200 -20261205 batch done'
+
+
 # ------------------------------------------------------------------ /metrics
 
 def _metric(text: str, name: str, **labels) -> float:
