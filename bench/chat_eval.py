@@ -50,6 +50,7 @@ LOCKED = ROOT / "bench" / "chat_eval" / "test_locked.jsonl"
 # A second blind batch (bench/chat_eval/README2.txt), written in the third session by another writer
 # who saw only the titles and gists; kept whole as locked: no dev half of it, never tuned on.
 LOCKED2 = ROOT / "bench" / "chat_eval" / "test_locked2.jsonl"
+LOCKED3 = ROOT / "bench" / "chat_eval" / "test_locked3.jsonl"  # third blind batch (README3.txt), 2026-12-05
 REGRESSION = ROOT / "tests" / "help" / "eval_questions.jsonl"
 
 TARGET_TOP1 = 0.90
@@ -295,7 +296,7 @@ def calibrate(engine, rows: list[dict]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.chat_eval", description=__doc__.split("\n")[0])
-    ap.add_argument("--half", choices=("dev", "locked", "locked2", "regression", "all"), default="all")
+    ap.add_argument("--half", choices=("dev", "locked", "locked2", "locked3", "regression", "all"), default="all")
     ap.add_argument("--verbose", "-v", action="store_true", help="print the dev and regression misses' texts")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--calibrate", action="store_true", help="dump the dev half's decision features (JSON)")
@@ -322,7 +323,8 @@ def main(argv: list[str] | None = None) -> int:
         results.append((evaluate(engine, dev, f"dev half ({FOLDS}-fold cross-validation)", cross_validate=True),
                         args.verbose))
     for half, path, name in (("locked", LOCKED, "locked test half"),
-                             ("locked2", LOCKED2, "locked second batch")):
+                             ("locked2", LOCKED2, "locked second batch"),
+                             ("locked3", LOCKED3, "locked third batch")):
         if args.half in (half, "all"):
             if path.exists():
                 results.append((evaluate(engine, load(path), name), False))  # never texts
