@@ -30,7 +30,12 @@ check() {
   elif ! node -e 'process.exit(+process.versions.node.split(".")[0] < 18 ? 1 : 0)'; then
     need "Node.js 18+" nodejs "node is $(node --version)"
   fi
-  command -v npm >/dev/null || need npm npm
+  if ! command -v npm >/dev/null; then
+    # NodeSource's nodejs package ships npm itself and conflicts with Debian's npm package
+    if dpkg-query -W -f='${Version}' nodejs 2>/dev/null | grep -q nodesource; then
+      need npm nodejs "NodeSource's nodejs package includes npm: reinstall nodejs rather than installing Debian's npm"
+    else need npm npm; fi
+  fi
 }
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }

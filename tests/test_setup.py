@@ -185,6 +185,20 @@ def test_the_prerequisite_check_is_silent_when_everything_is_there():
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
 
 
+def test_without_npm_next_to_nodesource_node_the_check_does_not_ask_for_debians_npm(tmp_path):
+    """NodeSource's nodejs bundles npm and conflicts with Debian's npm package: `apt-get install npm`
+    would fail or remove node, so the one line says to reinstall nodejs instead."""
+    version = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "nodejs"], capture_output=True, text=True)
+    if "nodesource" not in version.stdout:
+        pytest.skip("nodejs here is not NodeSource's package")
+    env = {**os.environ, "PATH": path_without(tmp_path, "npm")}
+    done = subprocess.run(["scripts/prerequisites.sh", sys.executable], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 1
+    assert "apt-get install npm" not in done.stdout
+    assert "reinstall nodejs" in done.stdout and done.stdout.count("\n") == 1, done.stdout
+
+
 # ------------------------------------------------------------------ Debian's chromium and Playwright
 
 def test_debian_chromium_and_the_pinned_playwright_agree():
