@@ -289,8 +289,8 @@ SUMMARY_MAX_AGE = 300  # seconds: the page asks for it right away
 
 def summary_token(exchange: Exchange, secret) -> str:
     """Signed {topic, nonce}: what the model may be given is the topic, and nothing the person
-    typed (masking misses bare names, birth dates, addresses). The nonce makes it single-use
-    (read_summary_token's caller spends it)."""
+    typed (masking works from shapes and cues: a name typed with no cue still goes through).
+    The nonce makes it single-use (read_summary_token's caller spends it)."""
     from itsdangerous import URLSafeTimedSerializer
 
     return URLSafeTimedSerializer(secret, salt=SUMMARY_SALT).dumps(

@@ -32,7 +32,7 @@ import numpy as np
 
 from . import kb as kbmod
 from . import scope
-from ..ops.masking import mask_personal_data
+from ..ops.masking import fold, mask_personal_data
 from .scope import OUT
 from .classifier import SoftmaxClassifier
 from .text import Analysis, KanaDictionary, analyse, char_ngrams, normalize, tokenize, to_katakana
@@ -96,8 +96,10 @@ class Contacts:
 
 def without_personal_data(question: str) -> str:
     """The question as the sentence model sees it: addresses, numbers and names left out
-    (they say nothing about the topic, and an e-mail address pulls the vector off)."""
-    return " ".join(re.sub(r"［[^］]*］", " ", mask_personal_data(question)).split()) or question
+    (they say nothing about the topic, and an e-mail address pulls the vector off). Full-width
+    letters and signs folded to ASCII, as the model has always been given them (masking itself
+    now keeps the text as typed)."""
+    return " ".join(re.sub(r"［[^］]*］", " ", fold(mask_personal_data(question))).split()) or question
 
 
 SENTENCE_MIN_CHARS = 8  # shorter pieces of an answer ("例：", a lone link label) say too little

@@ -87,7 +87,7 @@ def test_no_personal_data_typed_into_the_question_reaches_the_model(app, client,
     client.get(url).get_data()
     [sent] = FakeModel.received
     everything = json.dumps(sent["body"], ensure_ascii=False)
-    assert "1970" not in everything  # a birth date: masking keeps it
+    assert "1970" not in everything  # a birth date (masked since issue 20; the model gets no text anyway)
     system, user = sent["body"]["messages"]
     assert user == {"role": "user", "content": "パスワードを忘れた"}  # the topic's title
 
