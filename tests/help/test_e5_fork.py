@@ -34,7 +34,8 @@ SCRIPT = textwrap.dedent(
         if pid == 0:                          # a worker: post_worker_init, then a question
             warm_up()
             after = e.query("パスワードを忘れた")
-            print("worker", "onnxruntime" in sys.modules, round(float(before @ after), 4), flush=True)
+            # one write per line: the two workers print at the same time
+            os.write(1, f"worker {'onnxruntime' in sys.modules} {float(before @ after):.4f}\\n".encode())
             sys.exit(0)                       # a normal interpreter exit, as gunicorn's workers do
         kids.append(pid)
     for pid in kids:
@@ -55,10 +56,11 @@ SCRIPT = textwrap.dedent(
 def test_workers_forked_after_the_model_loaded_answer_and_exit():
     run = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=120)
     lines = run.stdout.split("\n")
-    assert run.returncode == 0, run.stderr[-2000:]
+    said = f"stdout: {run.stdout}\nstderr: {run.stderr[-3000:]}"
+    assert run.returncode == 0, said
     assert "master-runtime False" in lines  # the forking process never loads ONNX Runtime
     workers = [line.split() for line in lines if line.startswith("worker ")]
-    assert len(workers) == 2
+    assert len(workers) == 2, said
     for _, has_runtime, cosine in workers:
         assert has_runtime == "True"  # each worker runs the faster engine itself
         assert float(cosine) > 0.999  # and gets the vector the master's engine got
