@@ -6,15 +6,19 @@
 - Scanner: scans the flyer and goes no further (most people on the day).
 - LoginOnly: opens the login page. Chat: asks the AIチャット one question (GET /help/chat/api).
 
-Every virtual user speaks from an address of its own (X-Forwarded-For; the app trusts one proxy
-in the load test), in a /24 of its own, so per-client rate limits meet one phone each and the
-audit can check each scan. The load generator is the proxy: it speaks http to gunicorn and says
+Every person speaks from an address of its own (X-Forwarded-For; the app trusts one proxy in the
+load test), in a /24 of its own: a new phone for each journey and for each Scanner's scan, so
+per-client rate limits meet one phone each and the audit can check each scan (the funnel keeps a
+keyed hash of the /24: a scan's network is what its visit row carries). The load generator is the proxy: it speaks http to gunicorn and says
 X-Forwarded-Proto: https, so the session cookie (__Host-, Secure) is kept as a phone keeps it.
 
 Files for the audit (paths from the environment):
-  LOADTEST_SCANS     "ok|refused|unanswered ADDRESS" per scan attempt (302 / 503 / broken)
+  LOADTEST_SCANS     "ok|refused|unanswered SCAN ADDRESS" per scan attempt (302 / 503 / broken);
+                     SCAN is the scan's own id, the same for the taps of one scan
   LOADTEST_JOURNEYS  one JSON line per journey: complete (email, policy, receipt) or where it stopped
-  LOADTEST_EVENTS    one JSON line per retry or failure: when, step, kind (503, broken, HTTP 4xx…)
+  LOADTEST_EVENTS    one JSON line per retry or failure: when, step, kind (503, broken, HTTP 4xx…),
+                     and in a journey who (its email) and policy: the audit allows a mail-writing
+                     step's mail once per tap
   LOADTEST_MAILDIR   read here: the sink writes each delivered mail to <recipient>.jsonl
   LOADTEST_HOSTS     base URLs of the app's gunicorn masters, comma-separated; with more than one,
                      each request goes to the next (a load balancer with no stickiness: a journey's
@@ -51,6 +55,7 @@ HOSTS = [h.rstrip("/") for h in os.environ.get("LOADTEST_HOSTS", "").split(",") 
 _hosts = itertools.cycle(HOSTS or [""])
 _numbers = itertools.count(1)
 _people = itertools.count(0)
+_scan_ids = itertools.count(1)
 
 
 def _lines(env: str):
@@ -74,8 +79,11 @@ def _url(path: str) -> str:
     return next(_hosts) + path
 
 
-def _event(step: str, kind: str, final: bool):
-    _events.write(json.dumps({"at": time.time(), "step": step, "kind": kind, "final": final}) + "\n")
+def _event(step: str, kind: str, final: bool, user: "Phone | None" = None):
+    record = {"at": time.time(), "step": step, "kind": kind, "final": final}
+    if user is not None and user.who:
+        record.update(who=user.who, policy=user.policy)
+    _events.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 def _kind(status: int) -> str:
@@ -86,35 +94,43 @@ class JourneyStopped(Exception):
     pass
 
 
+DONE_BEFORE = "done by an earlier tap"  # loadtest.DONE_BEFORE
 TRIES = 4  # taps before the person gives up: pauses of 1, 2 and 3 s outlast Redis's 5 s restart
 MAINTENANCE = "HTTP 503 メンテナンス中"
 
 
-def _settle(response, name: str, attempt: int):
+def _settle(response, name: str, attempt: int, user: "Phone | None" = None):
     """An unexpected answer: tap again later (503 メンテナンス中, broken connection) or stop.
-    A 503 メンテナンス中 at the last tap is what a fault may do (issue 23): not a failure."""
+    A 503 メンテナンス中 at the last tap is what a fault may do (issue 23): not a Locust failure,
+    but the audit forgives it only inside a fault's window (loadtest.stopped_journey_findings)."""
     status = response.status_code
     maintenance = status == 503 and "メンテナンス中" in response.text
     if (maintenance or status == 0) and attempt < TRIES:
         response.success()
-        _event(name, _kind(status), final=False)
+        _event(name, _kind(status), final=False, user=user)
         return
     if maintenance:
         response.success()
-        _event(name, MAINTENANCE, final=False)
+        _event(name, MAINTENANCE, final=False, user=user)
         raise JourneyStopped(f"{name}: {MAINTENANCE}")
     response.failure(_kind(status))
-    _event(name, _kind(status), final=True)
+    _event(name, _kind(status), final=True, user=user)
     raise JourneyStopped(f"{name}: {_kind(status)}")
 
 
 class Phone(HttpUser):
     abstract = True
+    who = policy = None  # the journey's person (email, policy number), for the events file
 
     def on_start(self):
+        self.client.headers.update({"User-Agent": PHONE, "X-Forwarded-Proto": "https"})
+        self.new_phone()
+
+    def new_phone(self):
+        """A phone of its own: a new address (a /24 of its own), no cookies."""
         self.address = _address()
-        self.client.headers.update({"User-Agent": PHONE, "X-Forwarded-For": self.address,
-                                    "X-Forwarded-Proto": "https"})
+        self.client.headers["X-Forwarded-For"] = self.address
+        self.client.cookies.clear()
 
     def cookies(self) -> dict:
         """The jar keeps the Secure session cookie but requests sends it over https only; the load
@@ -136,9 +152,9 @@ class Phone(HttpUser):
                 if (done_before and attempt > 1 and response.status_code == done_before[0]
                         and done_before[1] in response.text):
                     response.success()
-                    _event(name, "done by an earlier tap", final=False)
+                    _event(name, DONE_BEFORE, final=False, user=self)
                     return response
-                _settle(response, name, attempt)
+                _settle(response, name, attempt, self)
             time.sleep(attempt)  # the person's pause before tapping again
         raise AssertionError("unreachable")
 
@@ -161,25 +177,26 @@ class Phone(HttpUser):
 
 
 def scan_flyer(user: Phone) -> str:
-    """The flyer's QR code; where it leads. LOADTEST_SCANS gets each attempt: ok (302), refused
-    (503: it reached the app and may be counted), unanswered (connection broken: it may have been
-    counted). Raises JourneyStopped when the person gives up."""
+    """The flyer's QR code; where it leads. LOADTEST_SCANS gets each attempt with the scan's id:
+    ok (302), refused (503: it reached the app and may be counted), unanswered (connection broken:
+    it may have been counted). Raises JourneyStopped when the person gives up."""
+    scan = f"s{next(_scan_ids)}"
     for attempt in range(1, TRIES + 1):
         with user.client.get(_url(f"/r/{CODE}"), allow_redirects=False, name="/r/CODE", headers=user.cookies(),
                              catch_response=True) as response:
             status = response.status_code
             if status == 302:
                 response.success()
-                _scans.write(f"ok {user.address}\n")
+                _scans.write(f"ok {scan} {user.address}\n")
                 return response.headers["Location"]
             if status in (0, 503):
-                _scans.write(f"{'unanswered' if status == 0 else 'refused'} {user.address}\n")
-            _settle(response, "/r/CODE", attempt)
+                _scans.write(f"{'unanswered' if status == 0 else 'refused'} {scan} {user.address}\n")
+            _settle(response, "/r/CODE", attempt, user)
         time.sleep(attempt)
     raise AssertionError("unreachable")
 
 
-def wait_for_mail(to: str, subject: str, count: int = 1) -> dict:
+def wait_for_mail(user: Phone, to: str, subject: str, count: int = 1) -> dict:
     """The count-th mail to `to` whose subject holds `subject`, as the sink wrote it down. Polls
     the recipient's file until it is there (the event is the mail's arrival)."""
     path = MAILDIR / f"{to}.jsonl"
@@ -191,7 +208,7 @@ def wait_for_mail(to: str, subject: str, count: int = 1) -> dict:
             if len(mails) >= count:
                 return mails[-1]
         time.sleep(0.5)
-    _event(f"mail {subject}", "mail never arrived", final=True)
+    _event(f"mail {subject}", "mail never arrived", final=True, user=user)
     raise JourneyStopped(f"no {subject} mail for {to}")
 
 
@@ -207,7 +224,8 @@ class Journey(Phone):
             raise StopUser()
         i = renewal_open(n)
         email, policy = f"lt{i}@example.jp", policy_number(i)
-        self.client.cookies.clear()
+        self.new_phone()  # each journey is another person (loadtest.own_policies: lt<i>, policy i)
+        self.who, self.policy = email, policy
         step = "scan"
         try:
             target = scan_flyer(self)
@@ -237,7 +255,7 @@ class Journey(Phone):
                         email=email, password=PASSWORD, password_confirm=PASSWORD)
         token = self.page(nxt, "入力内容の確認")
         self.post("/mypage/register/confirm", "入力内容の確認 送信", token)
-        body = wait_for_mail(email, "仮登録")["body"]
+        body = wait_for_mail(self, email, "仮登録")["body"]
         match = re.search(r"http://localhost(/mypage/register/verify/[A-Za-z0-9_\-]+)", body)
         if not match:
             raise JourneyStopped("仮登録 mail without its link")
@@ -253,7 +271,7 @@ class Journey(Phone):
         token = self.page("/mypage/login", "/mypage/login")
         nxt = self.post("/mypage/login", "ログイン", token, email=email, password=PASSWORD)
         token = self.page(nxt, "ワンタイムパスワードの入力")
-        body = wait_for_mail(email, "ワンタイムパスワード")["body"]
+        body = wait_for_mail(self, email, "ワンタイムパスワード")["body"]
         code = re.search(r"ワンタイムパスワード：(\d{6})", body)
         if not code:
             raise JourneyStopped("ワンタイムパスワード mail without its code")
@@ -283,8 +301,7 @@ class Scanner(Phone):
 
     @task
     def scan(self):
-        self.address = _address()
-        self.client.headers["X-Forwarded-For"] = self.address
+        self.new_phone()
         try:
             scan_flyer(self)
         except JourneyStopped:
@@ -303,7 +320,7 @@ class LoginOnly(Phone):
         except JourneyStopped:
             return  # counted by call()
         if "ログイン" not in response.text:
-            _event("/mypage/login", "page without ログイン", final=True)
+            _event("/mypage/login", "page without ログイン", final=True, user=self)
 
 
 class Chat(Phone):
@@ -319,4 +336,4 @@ class Chat(Phone):
         except JourneyStopped:
             return  # counted by call()
         if response.json().get("kind") not in ("answer", "suggest", "handoff"):
-            _event("/help/chat/api", "answer without its kind", final=True)
+            _event("/help/chat/api", "answer without its kind", final=True, user=self)

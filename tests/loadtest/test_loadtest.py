@@ -1,12 +1,16 @@
 """make loadtest's short run (issue 23): ~60 s, a few dozen users, the faults; its audit must pass,
-and the audit must find a scan the funnel lost. Needs PostgreSQL and redis-server."""
+and the audit must find a scan the funnel lost. SIGTERM tears the run down. Needs PostgreSQL and
+redis-server (the audit's checks on crafted data alone: test_audit.py)."""
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -25,12 +29,41 @@ def postgres_and_redis():
         pytest.skip("redis-server is not installed")
 
 
+def _loadtest(*args: str, **popen) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "bench.loadtest", *args], cwd=ROOT, text=True, **popen)
+
+
+def _terminate(proc: subprocess.Popen, grace: float = 90) -> tuple[str, str]:
+    """SIGTERM first (the load test tears down its processes and drops its database), SIGKILL only
+    if it does not end within the grace."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.communicate(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return "", ""  # not its output: what the run left behind may hold the pipe open
+
+
+def run_loadtest(*args: str, timeout: float) -> tuple[int, str]:
+    """The load test to its end; past the timeout (or when the test itself is stopped) it gets SIGTERM."""
+    proc = _loadtest(*args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        out, _ = _terminate(proc)
+        pytest.fail(f"make loadtest still running after {timeout} s, stopped with SIGTERM: {out[-3000:]}")
+    except BaseException:  # pytest-timeout, Ctrl-C: never leave the stack behind
+        _terminate(proc)
+        raise
+    return proc.returncode, out
+
+
 @pytest.mark.timeout(600)
-def test_short_loadtest_with_faults_passes_its_audit(postgres_and_redis):
-    run = subprocess.run([sys.executable, "-m", "bench.loadtest", "--duration", "60", "--users", "24"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=580)
-    report = json.loads((ROOT / "reports" / "loadtest" / "report.json").read_text())
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+def test_short_loadtest_with_faults_passes_its_audit(postgres_and_redis, tmp_path):
+    code, out = run_loadtest("--duration", "60", "--users", "24", "--reports", str(tmp_path), timeout=480)
+    assert code == 0, out[-6000:]
+    report = json.loads((tmp_path / "report.json").read_text())
     events = " | ".join(e["event"] for e in report["timeline"])
     for fault in ("kill -9", "Redis restarted", "SMTP sink stopped", "pg_terminate_backend"):
         assert fault in events, events
@@ -57,9 +90,9 @@ def test_the_audit_finds_a_scan_the_funnel_lost_or_counted_too_often(postgres_an
     try:
         (tmp_path / "app.log").write_text('{"event": "request", "status": 302}\n')
         scans = tmp_path / "scans.txt"
-        scans.write_text("ok 10.0.0.1\nrefused 10.0.1.1\n")  # one answered, one 503: the funnel holds none
+        scans.write_text("ok s1 10.0.0.1\nrefused s2 10.0.1.1\n")  # one answered, one 503: the funnel holds none
         findings = loadtest.audit(stack, scans, tmp_path / "none_stats.csv")
-        assert findings == ["scans: 1 answered 302 but not in the funnel (e.g. 10.0.0.1)"], findings
+        assert findings == ["scans: 1 answered 302 but not in the funnel (e.g. 10.0.0.1: 1 scans answered, 0 rows)"]
         app = create_app({"DATABASE_URL": stack.db_url})
         with app.app_context():
             database.connect(reuse_if_open=True)
@@ -71,6 +104,16 @@ def test_the_audit_finds_a_scan_the_funnel_lost_or_counted_too_often(postgres_an
             database.close()
         findings = loadtest.audit(stack, scans, tmp_path / "none_stats.csv")
         assert any("counted more often than their scans reached the app" in f for f in findings), findings
+        # One phone scans twice, both answered 302: one visit row is one scan lost (counted per scan)
+        scans.write_text("ok s1 10.0.0.1\nok s3 10.0.0.1\nrefused s2 10.0.1.1\nok s4 10.0.1.1\n")
+        with app.app_context():
+            database.connect(reuse_if_open=True)
+            database.execute_sql('DELETE FROM "visit"')
+            for address in ("10.0.0.1", "10.0.1.1"):
+                record_visit(campaign, address, "", stack.secret)
+            database.close()
+        assert loadtest.audit(stack, scans, tmp_path / "none_stats.csv") == [
+            "scans: 1 answered 302 but not in the funnel (e.g. 10.0.0.1: 2 scans answered, 1 rows)"]
         (tmp_path / "app.log").write_text('{"event": "request", "status": 500}\n')
         assert any("500" in f for f in loadtest.audit(stack, scans, tmp_path / "none_stats.csv"))
     finally:
@@ -89,14 +132,15 @@ def test_the_audit_finds_lost_and_doubled_mail_and_half_written_journeys(postgre
     stack = loadtest.Stack(POSTGRES_URL, tmp_path)
     stack.make_database("LTAUDIT3")
     stack.import_people(stack.env(), [0, 1])
-    scans, journeys = tmp_path / "scans.txt", tmp_path / "journeys.jsonl"
+    scans, journeys, events = tmp_path / "scans.txt", tmp_path / "journeys.jsonl", tmp_path / "events.jsonl"
     scans.write_text("")
     (tmp_path / "app.log").write_text("")
     done = {"outcome": "complete", "email": "lt0@example.jp", "policy": "BN00000000", "receipt": "R000001-AAAAAA"}
 
-    def findings(*lines: dict) -> list[str]:
+    def findings(*lines: dict, happened: tuple[dict, ...] = ()) -> list[str]:
         journeys.write_text("".join(json.dumps(line) + "\n" for line in lines))
-        return loadtest.audit(stack, scans, tmp_path / "none_stats.csv", journeys)
+        events.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in happened))
+        return loadtest.audit(stack, scans, tmp_path / "none_stats.csv", journeys, events)
 
     def renewal(member, contract, receipt):
         return Renewal.create(receipt_number=receipt, contract=contract, term_start=dt.date(2027, 1, 1),
@@ -114,12 +158,23 @@ def test_the_audit_finds_lost_and_doubled_mail_and_half_written_journeys(postgre
             MemberContract.create(member=member, contract=first)
             renewal(member, first, "R000001-AAAAAA")
             mail = OutboxMail.create(recipient="lt0@example.jp", subject="【損保ジャパン】仮登録", body="本文\n",
-                                     kind="verify", sent_at=dt.datetime(2026, 1, 1))
+                                     kind="verification", sent_at=dt.datetime(2026, 1, 1))
             sent = {"at": 0.0, "key": loadtest.mail_key(mail.recipient, mail.subject, "本文")}
             stack.sink.received.append(sent)
-            stopped = {"outcome": "stopped", "email": "lt5@example.jp", "step": "login",
+            stopped = {"at": 1003.0, "outcome": "stopped", "email": "lt5@example.jp", "step": "login",
                        "why": "JourneyStopped: ログイン: HTTP 503 メンテナンス中"}
-            assert findings(done, stopped) == []  # a journey a fault stopped with 503 メンテナンス中 is allowed
+            stack.timeline[:] = [{"at": 1000.0, "event": "fault: Redis restarted (down for 5 s)"},
+                                 {"at": 1006.0, "event": "fault: Redis back"}]
+            retried = {"at": 1001.0, "step": "ログイン", "kind": "HTTP 503", "final": False}
+            assert findings(done, stopped, happened=(retried,)) == []  # a fault stopped it: 503 メンテナンス中
+            assert findings(done, {**stopped, "at": 2000.0}) == [  # no fault running then
+                "journey lt5@example.jp stopped at login outside every fault window: "
+                "JourneyStopped: ログイン: HTTP 503 メンテナンス中"]
+            assert findings(done, happened=({**retried, "at": 2000.0},)) == [  # the events file is read
+                "client outside every fault window: 1 × ログイン: HTTP 503"]
+            assert findings(done, happened=({"at": 1003.0, "step": "mail 仮登録", "kind": "mail never arrived",
+                                             "final": True},)) == ["client gave up: 1 × mail 仮登録: mail never arrived"]
+            stack.timeline.clear()
 
             stack.sink.received.append(sent)
             assert any("delivered 2 times" in f for f in findings(done)), "a mail delivered twice"
@@ -133,6 +188,29 @@ def test_the_audit_finds_lost_and_doubled_mail_and_half_written_journeys(postgre
             stack.timeline.clear()
             stack.sink.received[:] = [sent]
 
+            # The same logical mail written twice: each row delivered once, still two 仮登録 mails for one tap
+            again = OutboxMail.create(recipient="lt0@example.jp", subject="【損保ジャパン】仮登録", body="本文 2\n",
+                                      kind="verification", sent_at=dt.datetime(2026, 1, 1))
+            stack.sink.received.append({"at": 1.0, "key": loadtest.mail_key(again.recipient, again.subject, "本文 2")})
+            assert findings(done) == [f"mail verification to lt0@example.jp (journey lt0@example.jp) written 2 times "
+                                      f"(outbox ids [{mail.id}, {again.id}]), for 1 tap(s) of 入力内容の確認 送信"]
+            repeat = {"at": 1.0, "step": "入力内容の確認 送信", "kind": "broken connection", "final": False,
+                      "who": "lt0@example.jp", "policy": "BN00000000"}
+            assert findings(done, happened=(repeat,)) == [  # tapped twice: two mails may be right, not outside a fault
+                "client outside every fault window: 1 × 入力内容の確認 送信: broken connection"]
+            again.delete_instance()
+            stack.sink.received[:] = [sent]
+
+            # A member linked to someone else's contract as well as its own
+            extra = MemberContract.create(member=member, contract=second)
+            assert findings(done) == ["member lt0@example.jp: linked to ['BN00000000', 'BN00000001'], "
+                                      "its own contracts are ['BN00000000']"]
+            extra.delete_instance()
+            (tmp_path / "app.log").write_text(json.dumps({"level": "CRITICAL", "logger": "gunicorn.error",
+                                                          "message": "WORKER TIMEOUT (pid:77)"}) + "\n")
+            assert any("WORKER TIMEOUT" in f for f in findings(done))
+            (tmp_path / "app.log").write_text("")
+
             assert any("stopped at login" in f for f in findings({**stopped, "why": "ログイン: HTTP 400"}))
             assert any("no member or contract" in f
                        for f in findings({**done, "email": "lt1@example.jp", "policy": "BN00000001"}))
@@ -145,3 +223,77 @@ def test_the_audit_finds_lost_and_doubled_mail_and_half_written_journeys(postgre
             database.close()
     finally:
         stack.drop_database()
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below pid now (/proc), whatever process group or session it went to."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.timeout(300)
+def test_sigterm_tears_the_whole_stack_down_and_drops_its_database(postgres_and_redis, tmp_path):
+    """What a CI timeout or a Ctrl-C does: nothing of the run is left (gunicorn and its workers, the
+    mail worker, redis-server, Locust), its database is gone, no report is written."""
+    from clickar.db import open_database
+
+    proc = _loadtest("--duration", "120", "--users", "4", "--reports", str(tmp_path),
+                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    started, database = set(), None
+    try:
+        for line in proc.stdout:  # the load test's own timeline: wait for the load to be under way
+            found = re.search(r"load starts .*'database': '([a-z0-9_]+)'", line)
+            if found:
+                database = found.group(1)
+                break
+        assert database, "the load never started"
+        deadline = time.monotonic() + 30
+        while len(started) < 6 and time.monotonic() < deadline:  # gunicorn + 2 workers, worker, redis, locust
+            started |= _descendants(proc.pid)
+            time.sleep(0.5)
+        assert len(started) >= 6, started
+        out, _ = _terminate(proc, grace=120)
+        assert proc.returncode == 128 + signal.SIGTERM, out[-3000:]
+        assert "interrupted by SIGTERM" in out
+        deadline = time.monotonic() + 10
+        while any(_alive(pid) for pid in started) and time.monotonic() < deadline:
+            time.sleep(0.2)  # orphans' last breath: init reaps them
+        assert [pid for pid in started if _alive(pid)] == []
+        admin = open_database(POSTGRES_URL)
+        admin.connect()
+        left = admin.execute_sql("SELECT count(*) FROM pg_database WHERE datname = %s", (database,)).fetchone()[0]
+        admin.close()
+        assert left == 0, f"{database} was not dropped"
+        assert list(tmp_path.iterdir()) == []
+    finally:  # without the teardown: clean up what the run left, as far as this test can see it
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pid in started:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        if database:
+            admin = open_database(POSTGRES_URL)
+            admin.connect()
+            admin.execute_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                              (database,))
+            admin.execute_sql(f'DROP DATABASE IF EXISTS "{database}"')
+            admin.close()

@@ -1,0 +1,135 @@
+"""make loadtest's audit functions on crafted data (issue 23): each hole an outside review found in
+the audit, shown found. No load run, no database: the checks that need PostgreSQL are in
+test_loadtest.py."""
+from __future__ import annotations
+
+import json
+
+from bench import loadtest
+
+# One fault: Redis down from t=1000 to t=1006, so its window is [1000 - margin, 1006 + grace]
+TIMELINE = [{"at": 990.0, "event": "load starts"},
+            {"at": 1000.0, "event": "fault: Redis restarted (down for 5 s)"},
+            {"at": 1006.0, "event": "fault: Redis back"}]
+WINDOWS = loadtest.fault_windows(TIMELINE)
+
+
+def _network(*addresses: str) -> dict[str, str]:
+    return {a: "net:" + a.rsplit(".", 1)[0] for a in addresses}  # the funnel keeps the /24, keyed
+
+
+def test_a_lost_scan_is_found_when_one_address_scanned_several_times():
+    lines = ["ok s1 10.0.0.1", "ok s2 10.0.0.1", "ok s3 10.0.0.1"]  # one phone, three scans, all 302
+    network = _network("10.0.0.1")
+    assert loadtest.scan_findings(lines, {"net:10.0.0": 3}, network) == []
+    findings = loadtest.scan_findings(lines, {"net:10.0.0": 2}, network)  # one of them lost
+    assert findings == ["scans: 1 answered 302 but not in the funnel (e.g. 10.0.0.1: 3 scans answered, 2 rows)"]
+
+
+def test_the_taps_of_one_scan_are_one_scan_and_may_each_be_counted():
+    lines = ["refused s7 10.0.3.1", "unanswered s7 10.0.3.1", "ok s7 10.0.3.1"]  # one scan, three taps
+    network = _network("10.0.3.1")
+    for rows in (1, 2, 3):  # a 503 or a broken tap may have written its row before it failed
+        assert loadtest.scan_findings(lines, {"net:10.0.3": rows}, network) == [], rows
+    assert "not in the funnel" in loadtest.scan_findings(lines, {}, network)[0]
+    assert "counted more often than their scans reached the app" in \
+        loadtest.scan_findings(lines, {"net:10.0.3": 4}, network)[0]
+    assert loadtest.scan_findings(lines, {"net:10.0.3": 1, "net:10.9.9": 2}, network) == \
+        ["scans: 2 funnel rows from no scan of the load"]
+
+
+def _stopped(at: float) -> dict:
+    return {"at": at, "outcome": "stopped", "email": "lt5@example.jp", "step": "login",
+            "why": "JourneyStopped: ログイン: HTTP 503 メンテナンス中"}
+
+
+def test_a_503_at_the_last_tap_is_forgiven_only_inside_a_fault_window():
+    assert loadtest.stopped_journey_findings([_stopped(1003.0)], WINDOWS) == []  # during the outage
+    assert loadtest.stopped_journey_findings([_stopped(1015.0)], WINDOWS) == []  # its grace after
+    assert loadtest.stopped_journey_findings([_stopped(999.0)], WINDOWS) == []  # the margin before
+    for at in (900.0, 995.0, 1020.0):  # no fault running: the app failing on its own
+        assert loadtest.stopped_journey_findings([_stopped(at)], WINDOWS) == [
+            "journey lt5@example.jp stopped at login outside every fault window: "
+            "JourneyStopped: ログイン: HTTP 503 メンテナンス中"], at
+    assert loadtest.stopped_journey_findings([_stopped(900.0)], []) != []  # a run without faults
+    other = {**_stopped(1003.0), "why": "JourneyStopped: ログイン: HTTP 400"}
+    assert loadtest.stopped_journey_findings([other], WINDOWS) == [
+        "journey lt5@example.jp stopped at login: JourneyStopped: ログイン: HTTP 400"]
+
+
+def _event(at: float, kind: str, final: bool = False, step: str = "/r/CODE") -> dict:
+    return {"at": at, "step": step, "kind": kind, "final": final}
+
+
+def test_the_clients_events_retried_outside_a_fault_or_given_up_are_findings():
+    inside = [_event(1001.0, "HTTP 503"), _event(1002.0, "broken connection"),
+              _event(1004.0, "HTTP 503 メンテナンス中"), _event(1005.0, "done by an earlier tap")]
+    assert loadtest.event_findings(inside, WINDOWS) == []
+    assert loadtest.event_findings([_event(1030.0, "HTTP 503"), _event(1031.0, "HTTP 503"),
+                                    _event(950.0, "broken connection")], WINDOWS) == [
+        "client outside every fault window: 2 × /r/CODE: HTTP 503",
+        "client outside every fault window: 1 × /r/CODE: broken connection"]
+    assert loadtest.event_findings([_event(1003.0, "mail never arrived", True, "mail 仮登録")], WINDOWS) == [
+        "client gave up: 1 × mail 仮登録: mail never arrived"]  # inside a window too: never forgiven
+    assert loadtest.event_findings([_event(1040.0, "done by an earlier tap")], WINDOWS) == []
+
+
+def _log(*entries) -> str:
+    return "\n".join(e if isinstance(e, str) else json.dumps(e, ensure_ascii=False) for e in entries) + "\n"
+
+
+REQUEST = {"level": "INFO", "logger": "clickar.request", "message": "request", "status": 302}
+KILLED = {"level": "ERROR", "logger": "gunicorn.error", "message": "Worker (pid:14345) was sent SIGKILL! "
+          "Perhaps out of memory?"}  # the kill -9 fault itself: expected
+
+
+def test_the_gunicorn_log_shows_its_own_500s_worker_timeouts_and_raw_tracebacks():
+    assert loadtest.log_findings(_log(REQUEST, KILLED, {**REQUEST, "status": 503})) == []
+    timeout = {"level": "CRITICAL", "logger": "gunicorn.error", "message": "WORKER TIMEOUT (pid:4242)"}
+    assert loadtest.log_findings(_log(REQUEST, timeout)) == [
+        f"1 gunicorn WORKER TIMEOUT lines (e.g. {json.dumps(timeout)})"]
+    error = {"level": "ERROR", "logger": "gunicorn.error", "message": "Error handling request /mypage/login",
+             "error": "RuntimeError: boom", "traceback": "  File ..."}
+    assert loadtest.log_findings(_log(error))[0].startswith(
+        "1 requests gunicorn answered 500 itself (Error handling request)")
+    raw = ["Exception in thread Thread-3:", "Traceback (most recent call last):", '  File "x.py", line 1',
+           "ValueError: boom"]
+    assert loadtest.log_findings(_log(REQUEST, *raw)) == [
+        "1 tracebacks outside the JSON log (e.g. Traceback (most recent call last):)"]
+    assert loadtest.log_findings(_log({**REQUEST, "status": 500}))[0].startswith(
+        "1 responses with status 500 in the app's log")
+    assert loadtest.log_findings("[2026-12-05 07:35:20] [CRITICAL] WORKER TIMEOUT (pid:7)\n") != []
+
+
+def _mail(mail_id: int, recipient: str, kind: str, policy: str = "") -> tuple[int, str, str, str]:
+    subject = f"【Clickar】更新手続き受付（受付番号 R000001-AAAAAA・証券番号 {policy}）" if policy else "件名"
+    return mail_id, recipient, kind, subject
+
+
+def test_one_logical_mail_written_twice_is_found():
+    one_each = [_mail(1, "lt0@example.jp", "verification"), _mail(2, "lt0@example.jp", "otp"),
+                _mail(3, "lt1@example.jp", "otp"), _mail(4, "agency@example.jp", "renewal_accepted_agency", "BN00000000"),
+                _mail(5, "agency@example.jp", "renewal_accepted_agency", "BN00000001")]
+    assert loadtest.duplicate_mail_findings(one_each, []) == []  # the agency's mails are one per contract
+    twice = [*one_each, _mail(6, "LT0@example.jp", "otp")]
+    assert loadtest.duplicate_mail_findings(twice, []) == [
+        "mail otp to lt0@example.jp (journey lt0@example.jp) written 2 times (outbox ids [2, 6]), "
+        "for 1 tap(s) of ログイン"]
+    agency_twice = [*one_each, _mail(7, "agency@example.jp", "renewal_accepted_agency", "BN00000001")]
+    assert loadtest.duplicate_mail_findings(agency_twice, []) == [
+        "mail renewal_accepted_agency to agency@example.jp (journey bn00000001) written 2 times "
+        "(outbox ids [5, 7]), for 1 tap(s) of 更新 確定"]
+    # The person tapped ログイン again after a 503 (the first tap's answer lost): two logins, two codes
+    retried = {"at": 1001.0, "step": "ログイン", "kind": "HTTP 503", "final": False,
+               "who": "lt0@example.jp", "policy": "BN00000000"}
+    assert loadtest.duplicate_mail_findings(twice, [retried]) == []
+    assert loadtest.duplicate_mail_findings(twice, [{**retried, "who": "lt1@example.jp"}]) != []
+    assert loadtest.duplicate_mail_findings(twice, [{**retried, "kind": "done by an earlier tap"}]) != []
+    assert loadtest.duplicate_mail_findings(agency_twice, [{**retried, "step": "更新 確定",
+                                                            "policy": "BN00000001"}]) == []
+
+
+def test_a_members_own_contracts_are_those_of_its_person():
+    assert loadtest.own_policies("lt300@example.jp") == {"BN00000300"}
+    assert loadtest.own_policies("LT7@EXAMPLE.JP") == {"BN00000007"}
+    assert loadtest.own_policies("someone@example.jp") is None
