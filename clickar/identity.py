@@ -56,8 +56,22 @@ def check(profile: dict, policy_numbers: list[str], client_key: str | None = Non
 
     Counted first (one Redis round trip): the client, and every policy number.
     """
-    events = [("identity-client", client_key)] if client_key is not None else []
+    count(policy_numbers, client_key)
+    match(profile, policy_numbers)
+
+
+def count(policy_numbers: list[str], client_key: str | None = None,
+          also: list[tuple[str, str]] | tuple = ()) -> None:
+    """Count one identity check against its limits; raise auth.limits.Limited when one is used up.
+
+    One Redis round trip for all of them: `also` (the caller's own events, such as the route's
+    per-client limit, counted and refused first), the client, and every policy number."""
+    events = list(also) + ([("identity-client", client_key)] if client_key is not None else [])
     limits.hit_all(events + [("identity-policy", number) for number in policy_numbers])
+
+
+def match(profile: dict, policy_numbers: list[str]) -> None:
+    """The check itself, uncounted (count() first): raise Mismatch unless every contract matches."""
     typed = entered(profile)
     found = {number: (match_form, link)
              for number, match_form, link in Contract.identity_check_rows(policy_numbers)}

@@ -69,3 +69,68 @@ def test_an_idle_pooled_connection_is_handed_out_without_a_round_trip(pooled_app
         assert "campaign" in last and "SELECT 1" not in last, last  # still the request's own lookup
     finally:
         admin.close()
+
+
+def _last_statement(admin, pid: int) -> str:
+    return admin.execute_sql("SELECT query FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()[0]
+
+
+def test_a_pooled_connection_prepares_the_scan_once_and_a_replaced_one_prepares_again(pooled_app):
+    """Issue 23: a flyer scan's INSERT … SELECT is prepared once per pooled connection and then
+    sent as EXECUTE (PostgreSQL skips parsing and planning it); every scan is still counted,
+    also after PostgreSQL ended the backend (the pool's new connection prepares it afresh)."""
+    import datetime as dt
+
+    from clickar.db import open_database
+    from clickar.models import Campaign, Visit
+
+    with pooled_app.app_context():
+        database.connect(reuse_if_open=True)
+        campaign = Campaign.create(code="PREP2345", name="prepared", target="register", label="test",
+                                   valid_from=dt.date(2000, 1, 1))
+        database.close()
+    client = pooled_app.test_client()
+    name = database.obj.database
+    admin = open_database(POSTGRES_URL)
+    admin.connect()
+    try:
+        for _ in range(4):
+            assert client.get(f"/r/{campaign.code}", headers={"User-Agent": "Mozilla/5.0 (iPhone)"}).status_code == 302
+        (pid,) = _backend_pids(admin, name)
+        assert _last_statement(admin, pid).startswith("EXECUTE clickar_"), _last_statement(admin, pid)
+        admin.execute_sql("SELECT pg_terminate_backend(%s)", (pid,))
+        deadline = time.monotonic() + 10
+        while pid in _backend_pids(admin, name) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        for _ in range(2):
+            assert client.get(f"/r/{campaign.code}", headers={"User-Agent": "Mozilla/5.0 (iPhone)"}).status_code == 302
+        (fresh,) = _backend_pids(admin, name)
+        assert fresh != pid and _last_statement(admin, fresh).startswith("EXECUTE clickar_")
+        with pooled_app.app_context():
+            database.connect(reuse_if_open=True)
+            assert Visit.select().where(Visit.campaign == campaign.id).count() == 6
+            database.close()
+    finally:
+        admin.close()
+
+
+def test_cached_select_on_the_pool_runs_a_prepared_statement_and_reads_fresh_rows(pooled_app):
+    """My Page's statements (cached_select) go as EXECUTE of a statement prepared on the pooled
+    connection; the rows are still read afresh and converted as by select()."""
+    from clickar.models import Member
+    from clickar.models.base import cached_select
+
+    def build(ids):
+        return Member.select().where(Member.id.in_(ids)).order_by(Member.id)
+
+    with pooled_app.app_context():
+        database.connect(reuse_if_open=True)
+        a = Member.create(email="pa@example.jp", password_hash="x")
+        b = Member.create(email="pb@example.jp", password_hash="x")
+        assert [m.email for m in cached_select("pool-members", build, [a.id, b.id])] == ["pa@example.jp", "pb@example.jp"]
+        Member.update(email="pc@example.jp").where(Member.id == b.id).execute()
+        rows = cached_select("pool-members", build, [b.id, a.id])
+        assert [m.email for m in rows] == ["pa@example.jp", "pc@example.jp"] and rows[0].created_at is not None
+        prepared = database.execute_sql("SELECT statement FROM pg_prepared_statements").fetchall()
+        assert any('FROM "member"' in statement for (statement,) in prepared), prepared
+        database.close()

@@ -19,7 +19,7 @@ import re
 
 from peewee import DatabaseError, IntegrityError, PostgresqlDatabase
 
-from ..db import database
+from ..db import database, execute_prepared
 from ..models import Campaign, FunnelEvent, PendingRegistration, Visit, now
 
 log = logging.getLogger(__name__)
@@ -168,7 +168,7 @@ def record_scan(campaign_id: int, code: str, target: str, today: dt.date, addres
     params = [Visit.created_at.db_value(now()), anonymise_address(address, secret), ua["device"], ua["browser"],
               Visit.is_bot.db_value(ua["is_bot"]), campaign_id, code, target,
               Campaign.valid_from.db_value(today), Campaign.valid_from.db_value(today)]
-    written = database.execute_sql(sql, params).rowcount == 1  # one statement: atomic by itself
+    written = execute_prepared(sql, params).rowcount == 1  # one statement: atomic by itself
     if not written:
         _live.pop(code, None)
     return written

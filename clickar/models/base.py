@@ -10,7 +10,7 @@ from peewee import (
     TextField,
 )
 
-from ..db import database
+from ..db import database, prepared
 
 __all__ = ["BaseModel", "JSONField", "cached_select", "now", "token_hash"]
 
@@ -74,7 +74,7 @@ def cached_select(key: str, build, values) -> list:
     sql = _STATEMENTS[k]
     if sql is None:
         return list(build(values))
-    return list(_MODELS[k].raw(sql, *values))
+    return list(_MODELS[k].raw(prepared(sql, len(values)), *values))
 
 
 _MODELS: dict[tuple, type] = {}

@@ -7,7 +7,7 @@ from peewee import (
     DateTimeField,
 )
 
-from ..db import database
+from ..db import database, execute_prepared
 from .base import BaseModel, JSONField, now
 
 __all__ = ["Contract"]
@@ -70,7 +70,7 @@ class Contract(BaseModel):
                 return list(cls._identity_query(policy_numbers).tuples())
             _IDENTITY_SQL[key] = sql
         to_python = cls.match_form.python_value
-        cursor = database.execute_sql(sql, policy_numbers)
+        cursor = execute_prepared(sql, policy_numbers)
         return [(number, to_python(form), link) for number, form, link in cursor.fetchall()]
 
     def is_linked(self) -> bool:

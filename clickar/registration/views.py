@@ -96,26 +96,34 @@ def _posted_info_form() -> InfoForm:
 
 
 @bp.post("/info")
-@limiter.limit(lambda: limits.rule("register-client"))  # each post may hash a password (argon2)
 def info_submit():
+    # register-client (each post may hash a password, argon2) is counted once per post, before
+    # anything is hashed: a valid 次へ counts it with the identity limits in one Redis round trip
+    # (wizard.submit_info), every other post on its own, first.
+    post = limits.route_event("register-client")
     if (guard := _guard("info")) is not None:
+        limits.hit(*post)
         return guard
     form = _posted_info_form()
     action = request.form.get("action", "next")
+    checks_identity = (action not in ("add", "remove") and not lookup.wants_lookup(request.form)
+                       and form.validate())
+    if not checks_identity:
+        limits.hit(*post)
     if action in ("add", "remove"):
         return _change_rows(form, action)
     if lookup.wants_lookup(request.form):  # 住所を検索 without JavaScript: the whole step again, nothing lost
         fill = lookup.fill_form(form, request.form.get("address_pick"))
         _keep_typed(form, [e.data or "" for e in form.policy_numbers.entries])
         return _step("info", form=_info_form_from_draft(), address_fill=fill)
-    if not form.validate():
+    if not checks_identity:  # validation errors
         if form.password.data and not form.password.errors and not form.password_confirm.errors:
             wizard.keep_typed(session, form.profile(), form.policy_number_values(), form.password.data)
         form.password_on_file = wizard.has_password(session)  # kept now: no 必須 badge on blank fields
         return _step("info", 422, form=form)
     try:
         wizard.submit_info(session, form.profile(), form.policy_number_values(),
-                           form.password.data or None, limits.client_address())
+                           form.password.data or None, limits.client_address(), also=[post])
     except wizard.WizardError as err:
         form.password_on_file = wizard.has_password(session)
         return _step("info", 422, form=form, mismatch=err.message, agency=_agency())

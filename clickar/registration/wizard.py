@@ -113,10 +113,18 @@ def check_identity(profile: dict, policy_numbers: list[str], client_key: str | N
 
 
 def submit_info(store: MutableMapping, profile: dict, policy_numbers: list[str],
-                password: str | None, client_key: str) -> None:
-    """次へ: the form is valid; check identity, hash the password, mark the step done."""
+                password: str | None, client_key: str, also: list[tuple[str, str]] | tuple = ()) -> None:
+    """次へ: the form is valid; check identity, hash the password, mark the step done.
+
+    The limits are counted first, in one Redis round trip: `also` (the view's own route limit)
+    with the identity check's. A refused post (auth.limits.Limited) changes nothing in the draft
+    and hashes no password: argon2 runs only after every limit said yes."""
+    identity.count(policy_numbers, client_key, also)
     keep_typed(store, profile, policy_numbers, password)
-    check_identity(profile, policy_numbers, client_key)
+    try:
+        identity.match(profile, policy_numbers)
+    except identity.Mismatch:
+        raise WizardError(MISMATCH) from None
     d = dict(draft(store))
     d["info_ok"] = True
     _save(store, d)

@@ -62,7 +62,8 @@ def _statements(client, path, caplog, **kwargs) -> list[str]:
 
 def test_a_scan_costs_one_statement_once_the_campaign_was_seen(client, make_campaign, caplog, db):
     """Issue 23: the first scan looks the campaign up and inserts; later ones are one INSERT … SELECT
-    that checks the campaign as it writes the visit."""
+    that checks the campaign as it writes the visit. (With the PostgreSQL pool that statement is
+    prepared once per connection: tests/test_db_pool.py.)"""
     campaign = make_campaign()
     client.get("/healthz")  # warm up
     assert _statements(client, f"/r/{campaign.code}", caplog, headers={"User-Agent": IPHONE}) == ["SELECT", "INSERT"]

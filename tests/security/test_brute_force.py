@@ -67,6 +67,28 @@ def test_identity_guessing_from_one_client_is_rate_limited(actions):
     assert statuses[:60] == [422] * 60 and statuses[60] == 429
 
 
+def test_next_with_matching_details_still_counts_against_the_per_client_post_limit(database_url, smtp, mailbox):
+    """register-client (each お客さま情報の入力 post may hash a password) is counted with the
+    identity limits in one Redis round trip when the details are valid: the post one over the
+    limit is refused like any other, and a refused post changes nothing (the step stays done)."""
+    from app_support import close_app, make_app
+    from clickar.auth.limitpolicy import RULES
+    from registration_actions import RegistrationActions
+
+    app = make_app(database_url, smtp.port, RATE_LIMIT_RULES={**RULES, "register-client": "3 per 15 minutes"})
+    try:
+        actions = RegistrationActions(app.test_client(), mailbox)
+        assert actions.agree_to_terms().status_code == 303
+        statuses = [actions.enter_info(password=f"Pass{n:05d}x", password_confirm=f"Pass{n:05d}x").status_code
+                    for n in range(4)]
+        assert statuses == [303, 303, 303, 429]
+        assert actions.client.get("/mypage/register/confirm").status_code == 200
+        # another kind of post (追加 of a row) is refused by the same count
+        assert actions.enter_info(action="add").status_code == 429
+    finally:
+        close_app(app)
+
+
 def test_a_person_trying_a_few_times_is_never_blocked(actions):
     actions.agree_to_terms()
     for _ in range(3):
