@@ -25,6 +25,8 @@ It replaces, in this order (what one detector masked, the next ones no longer se
   Only years at least three years back count (a 令和 date is converted), so the
   service's own dates ("2026年4月1日から") stay (68/4/5 has no century to tell:
   always masked); a month and day without a year (4月1日, 90日前) stay too.
+  A date with a time of day (2023-01-05 10:00, 2026-12-05T07:30:00Z) is a
+  log's timestamp, not a birth date: it stays.
 * long numbers: letters and digits of 13 characters or more with at least 4
   digits, or digit groups joined by spaces or hyphens of 12 digits or more
   (card numbers, account and contract numbers); and what follows a number's
@@ -312,6 +314,10 @@ def _honorific_name(word: str) -> bool:
 
 # ------------------------------------------------------------------ masking
 
+# 2026-12-05T07:30:00.123+00:00, 2023-01-05 10:00: a date with a time of day is a moment in a log
+_TIMESTAMP_RE = re.compile(r"(?<![0-9])\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?(?![0-9])")
+
+
 def mask_personal_data(text: str) -> str:
     if not text:
         return ""
@@ -334,9 +340,12 @@ def mask_personal_data(text: str) -> str:
             elif label:
                 hide(m.start(group), m.end(group), label)
 
-    for m in list(_PLACEHOLDER_RE.finditer(seen)):  # already masked: keep as it is
-        spans.append((m.start(), m.end(), m.group(0)))
-        seen = seen[:m.start()] + _HIDDEN * (m.end() - m.start()) + seen[m.end():]
+    # already masked, or a timestamp with its time of day (a log's, not a birth date): kept as it is
+    for pattern in (_PLACEHOLDER_RE, _TIMESTAMP_RE):
+        for m in list(pattern.finditer(seen)):
+            if _HIDDEN not in seen[m.start():m.end()]:
+                spans.append((m.start(), m.end(), text[m.start():m.end()]))
+                seen = seen[:m.start()] + _HIDDEN * (m.end() - m.start()) + seen[m.end():]
     run(_MAIL_RE, lambda m: MAIL)
     run(_PHONE_RE, lambda m: PHONE if _is_phone(m) else None)
     run(_ADDRESS_RE, lambda m: ADDRESS)

@@ -287,3 +287,18 @@ def test_the_questions_people_ask_are_logged_as_typed(path):
     生年月日ちゃんと / 開くんですか lost a word to ［氏名］)."""
     changed = [(q, mask_personal_data(q)) for q in _questions(ROOT / path) if mask_personal_data(q) != q]
     assert changed == []
+
+
+@pytest.mark.parametrize("line", [
+    "outbox lease until 2026-12-05T07:30:00.123+00:00",
+    "retry scheduled at 2023-01-05 10:00",
+    "purge older than 2019-04-01T00:00:00Z",
+])
+def test_a_log_timestamp_with_its_time_of_day_stays_readable(line):
+    # operators read these in the JSON logs: an old timestamp is not a birth date, nor a 証券番号
+    assert mask_personal_data(line) == line
+
+
+def test_a_birth_date_next_to_a_log_timestamp_is_still_masked():
+    masked = mask_personal_data("2026-12-05T07:30:00 生年月日 1968-04-05 電話 090 1234 5678")
+    assert masked == "2026-12-05T07:30:00 生年月日 ［生年月日］ 電話 ［電話番号］"
