@@ -94,7 +94,7 @@ def test_no_personal_data_typed_into_the_question_reaches_the_model(app, client,
 
 def test_suggestions_and_handoffs_get_no_summary(app, client, model):
     app.config.update(LLM_URL=model)
-    assert "data-chat-summary" not in ask(client, "メールが来ない")
+    assert "data-chat-summary" not in ask(client, "メール届かない")
     assert "data-chat-summary" not in ask(client, "事故った")
 
 

@@ -75,7 +75,7 @@ def test_a_question_is_answered_on_the_page_without_javascript(chat):
 
 
 def test_a_vague_question_offers_candidates_that_open_their_answer(chat, client):
-    chat.ask("メールが来ない")
+    chat.ask("メール届かない")
     page = chat.page()
     assert exchanges(page) == ["suggest"]
     assert 'href="/help/chat?faq=F09"' in page and 'href="/help/chat?faq=F13"' in page
@@ -150,7 +150,7 @@ def test_a_too_long_question_is_refused_and_kept(chat):
 
 
 def test_the_page_keeps_only_the_last_few_exchanges_in_a_small_cookie(chat, client):
-    for question in ("パスワード忘れた", "メールが来ない", "ぴよぴよ", "ログイン方法", "更新の期限", "QRコードが読めない"):
+    for question in ("パスワード忘れた", "メール届かない", "ぴよぴよ", "ログイン方法", "更新の期限", "QRコードが読めない"):
         chat.ask(question)
     page = chat.page()
     assert len(exchanges(page)) == 4
@@ -307,12 +307,12 @@ def test_voting_twice_on_one_answer_is_recorded_once(chat, log_rows):
 
 
 def test_a_picked_topic_voted_down_is_logged_with_the_question_that_led_to_it(chat, client, log_rows):
-    chat.ask("メールが来ない")
+    chat.ask("メール届かない")
     client.get("/help/chat?faq=F13")
     token = TOKEN.search(chat.page()).group(1)
     chat.vote(token, "down")
     down = [r for r in log_rows() if r.feedback == "down"]
-    assert [(r.faq_id, r.question_masked) for r in down] == [("F13", "メールが来ない")]
+    assert [(r.faq_id, r.question_masked) for r in down] == [("F13", "メール届かない")]
 
 
 @pytest.mark.parametrize("token,vote", [("forged", "down"), (None, "down"), ("", "up")])
@@ -356,7 +356,7 @@ def test_answered_and_out_of_scope_questions_are_not_logged(chat, log_rows):
 
 @pytest.mark.parametrize("question,kind", [
     ("パスワード忘れた", "answer"),
-    ("メールが来ない", "suggest"),
+    ("メール届かない", "suggest"),
     ("事故った", "handoff"),
     ("ぴよぴよ", "handoff"),
 ])
@@ -423,7 +423,7 @@ def test_the_staff_list_needs_a_staff_login(client, actions):
 
 
 def test_staff_see_unanswered_and_down_voted_questions_newest_first(app, chat, client):
-    chat.ask("メールが来ない")
+    chat.ask("メール届かない")
     chat.ask("ぐるぐるして先に進めない 090-1234-5678")
     chat.ask("パスワード忘れた")
     token = TOKEN.search(chat.page()).group(1)
@@ -436,7 +436,7 @@ def test_staff_see_unanswered_and_down_voted_questions_newest_first(app, chat, c
     page = response.get_data(as_text=True)
     table = page[page.index('id="questions"'):]
     questions = re.findall(r'<span class="chat-staff__text">([^<]*)</span>', table)
-    assert questions == ["パスワード忘れた", "ぐるぐるして先に進めない ［電話番号］", "メールが来ない"]
+    assert questions == ["パスワード忘れた", "ぐるぐるして先に進めない ［電話番号］", "メール届かない"]
     per_faq = page[page.index('id="per-faq"'):page.index('id="questions"')]
     assert re.search(r'data-faq-id="F14">.*?<td class="num">1</td>', per_faq)
     assert "090-1234-5678" not in page
@@ -455,7 +455,7 @@ def test_masking_a_masked_question_changes_nothing():
 def test_the_bench_times_the_api_through_the_app(app):
     from bench.chat import api_latencies
 
-    timings = api_latencies(app, ["パスワード忘れた", "メールが来ない", "事故った"], repeat=2)
+    timings = api_latencies(app, ["パスワード忘れた", "メール届かない", "事故った"], repeat=2)
     assert len(timings) == 6 and all(t > 0 for t in timings)
 
 
@@ -467,7 +467,7 @@ def test_the_api_still_answers_when_the_log_cannot_be_written(app, client, damag
     response = client.get("/help/chat/api", query_string={"q": "ぴよぴよ"})
     assert response.status_code == 200
     assert response.get_json()["kind"] == "handoff"
-    response = client.get("/help/chat/api", query_string={"q": "メールが来ない"})  # a suggestion is logged
+    response = client.get("/help/chat/api", query_string={"q": "メール届かない"})  # a suggestion is logged
     assert response.status_code == 200
     assert response.get_json()["kind"] == "suggest"
 
