@@ -38,8 +38,8 @@ def _settings_url() -> str | None:
 @bp.get("/")
 @login_required
 def top():
-    contracts = current_user.contract_list()
-    rows = plans.statuses(contracts, jp.today(), plans.default_agency_email())
+    rows = plans.member_statuses(current_user._get_current_object(), jp.today(), plans.default_agency_email())
+    contracts = [row.contract for row in rows]
     return _page("top", "マイページトップ", contracts=contracts, rows=rows,
                  can_add=len(contracts) < MAX_CONTRACTS, max_contracts=MAX_CONTRACTS,
                  notice=request.args.get("notice"), settings_url=_settings_url())

@@ -6,7 +6,7 @@ import re
 from clickar.db import database
 from clickar.models import OutboxMail, Renewal
 
-from renewal_support import TARO_CAR, receipt_number
+from renewal_support import TARO_CAR, also_on_postgres, days_from_today, receipt_number, set_insurance_end
 
 
 def text(response) -> str:
@@ -180,6 +180,7 @@ def test_disclosure_must_have_both_boxes_checked(taro, client):
     assert taro.disclosure().status_code == 303
 
 
+@also_on_postgres  # My Page top's one query (contracts, groups, live renewals) on both databases
 def test_full_renewal_sends_both_mails_and_my_page_says_done(taro, client, mailbox, seeded):
     number = taro.renew(driver_age="all")
     member_mail = mailbox.last_body("taro@example.jp", "更新手続き受付のご連絡")
@@ -244,3 +245,18 @@ def test_logged_out_visitors_are_sent_to_login(seeded, client):
     r = client.get(f"/mypage/contracts/{TARO_CAR}/renewal/contract")
     assert r.status_code in (302, 303)
     assert "/mypage/login" in r.headers["Location"]
+
+
+@also_on_postgres  # My Page top's one query (contracts, groups, live renewals) on both databases
+def test_last_terms_renewal_does_not_mark_the_next_term_done(taro, client, seeded):
+    """When the operator loads the renewed contract (保険終期 a year on), My Page top shows the new
+    term as open again: the renewal of the term before is history, not this term's 手続き済み."""
+    number = taro.renew()
+    assert "更新手続き済み" in text(client.get("/mypage/"))
+    with seeded.app_context():
+        database.connect(reuse_if_open=True)
+        end = Renewal.get(Renewal.receipt_number == number).term_start
+    later = days_from_today(60) if days_from_today(60) != end else days_from_today(61)  # a term still open
+    set_insurance_end(seeded, TARO_CAR, later)
+    top = text(client.get("/mypage/"))
+    assert "更新手続き受付中" in top and number not in top

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from renewal_support import TARO_CAR, days_from_today, set_insurance_end
+from renewal_support import TARO_CAR, also_on_postgres, days_from_today, set_insurance_end
 
 from clickar import jp
 from clickar.renewal import window
@@ -85,6 +85,7 @@ def test_after_the_window_the_button_says_it_has_closed_with_the_agency_contact(
     assert taro.contract().headers["Location"].endswith("/renewal/")
 
 
+@also_on_postgres  # My Page top's one query (contracts, groups, live renewals) on both databases
 def test_groups_import_sets_the_period_shown_on_my_page(seeded, taro, client, runner, tmp_path):
     opens, closes = days_from_today(-3), days_from_today(3)
     set_insurance_end(seeded, TARO_CAR, days_from_today(200))  # far outside the default window
