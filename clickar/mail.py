@@ -238,12 +238,18 @@ def dispatch(mails: list[OutboxMail]) -> None:
     ids = [m.id for m in mails]
 
     def run():
+        from .db import forget_connection
+
         with app.app_context():
-            database.connect(reuse_if_open=True)
             try:
+                database.connect(reuse_if_open=True)
                 send_waiting(smtp_url, app.config["MAIL_FROM"], ids)
-            finally:
                 database.close()
+            except Exception as exc:  # noqa: BLE001 - a thread's error would go to stderr, unlogged
+                # The outbox still has them: the mail worker sends what this thread could not
+                # (the database lost mid-send: a restart, pg_terminate_backend).
+                log.warning("mail left to the mail worker: %s", type(exc).__name__, extra={"mail_ids": ids})
+                forget_connection()
 
     thread = threading.Thread(target=run, name="clickar-mail", daemon=True)
     thread.start()

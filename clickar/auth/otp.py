@@ -86,12 +86,15 @@ def attempt_member(attempt: str | None) -> Member | None:
     return row.member if row is not None else None
 
 
-def check(attempt: str | None, code: str) -> tuple[str, Member | None]:
+def check(attempt: str | None, code: str, use: bool = True) -> tuple[str, Member | None]:
     """'ok' / 'recovery' with the member, or 'wrong', 'expired', 'locked' (too many tries),
     'stopped' (too many wrong codes across logins: until the password is reset), 'missing'.
 
     The try is counted (atomically, in the database) before the code is compared,
-    so parallel guesses cannot get past MAX_TRIES.
+    so parallel guesses cannot get past MAX_TRIES. use=False leaves a right code unused:
+    the caller then calls use() in the transaction that signs the member in, so a
+    failure half-way (the database connection lost: 503) leaves the code good for the
+    person's second tap instead of spent on a sign-in that never happened.
     """
     row = OneTimePassword.for_attempt(attempt)
     if row is None or row.used_at:
@@ -120,15 +123,23 @@ def check(attempt: str | None, code: str) -> tuple[str, Member | None]:
             return "stopped", None
         tries = OneTimePassword.get_by_id(row.id).tries
         return ("locked" if tries >= MAX_TRIES else "wrong"), None
+    if use and not spend(attempt, member):
+        return "missing", None
+    return ("recovery" if how == "recovery" else "ok"), member
+
+
+def spend(attempt: str | None, member: Member) -> bool:
+    """Use the attempt's code up (it works once) and reset the member's wrong-code count;
+    False when another tap used it first."""
     used = (OneTimePassword
             .update(used_at=now())
-            .where((OneTimePassword.id == row.id) & OneTimePassword.used_at.is_null())
+            .where((OneTimePassword.attempt_hash == token_hash(attempt or "")) & OneTimePassword.used_at.is_null())
             .execute())
     if used != 1:
-        return "missing", None
+        return False
     if member.failed_codes:
         Member.update(failed_codes=0).where(Member.id == member.id).execute()
-    return ("recovery" if how == "recovery" else "ok"), member
+    return True
 
 
 def _wrong_code(member: Member) -> bool:

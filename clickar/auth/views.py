@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
+from ..db import database
 from ..models import Member
 from ..web import hx_redirect, local_path, render, see_other
 from . import account, devices, limits, otp
@@ -110,15 +111,19 @@ def otp_submit():
     form = OtpForm()
     if not form.validate():
         return _otp_page(member, form, 422)
-    status, member_ok = otp.check(session.get("otp_attempt"), form.code.data)
+    attempt = session.get("otp_attempt")
+    status, member_ok = otp.check(attempt, form.code.data, use=False)
     if status in ("ok", "recovery"):
-        response = hx_redirect(_sign_in(member_ok))
-        if status == "recovery":
-            account.record(member_ok, "recovery_used", client())
-        if form.trust_device.data:
-            devices.trust_this_browser(member_ok, request.user_agent.string, response)
-            account.record(member_ok, "device_trusted", client())
-        return response
+        with database.atomic():  # the code is spent only if the sign-in is written too
+            if otp.spend(attempt, member_ok):
+                response = hx_redirect(_sign_in(member_ok))
+                if status == "recovery":
+                    account.record(member_ok, "recovery_used", client())
+                if form.trust_device.data:
+                    devices.trust_this_browser(member_ok, request.user_agent.string, response)
+                    account.record(member_ok, "device_trusted", client())
+                return response
+        status = "missing"  # a parallel tap used it first
     if status == "wrong":
         account.record(member, "otp_failed", client())
         form.code.errors = ["ワンタイムパスワードが正しくありません。"]
