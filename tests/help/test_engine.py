@@ -279,6 +279,26 @@ def test_an_accident_question_gets_the_accident_line_first(engine):
     assert text.index("0120-256-110") < text.index("取扱代理店")
 
 
+def test_only_an_accident_gets_the_accident_lines_urgent_words(engine):
+    """A phone walk asked 「こうしんっていつまで」 and got, under its suggestions, 「すぐに下記の事故受付へ
+    お電話ください」 and 119/110: the embedding puts any odd line nearest to the accident kind. Over
+    every question of the dev half and the regression set, none without an accident word is told
+    to phone the accident line or 119."""
+    from bench import chat_eval
+
+    rows = chat_eval.load(chat_eval.DEV) + chat_eval.load(chat_eval.REGRESSION)
+    told = [row["q"] for row in rows
+            if not scope.is_accident(row["q"])
+            and ("119" in (html_ := engine.ask(row["q"]).answer_html) or "事故受付へ" in html_)]
+    assert told == [], told[:5]
+
+
+@pytest.mark.parametrize("question", ["ガス欠した", "鍵を車の中に閉じ込めた", "バッテリーあがった", "駐車場で当てられた"])
+def test_a_breakdown_typed_without_the_word_accident_still_gets_the_accident_line(engine, question):
+    reply = engine.ask(question)
+    assert reply.reason == scope.ACCIDENT and "0120-256-110" in reply.answer_html
+
+
 def test_a_question_about_a_public_office_names_it(engine):
     reply = engine.ask("車検っていつ")
     assert reply.kind != "answer" and reply.reason == scope.PUBLIC
