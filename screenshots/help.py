@@ -94,15 +94,28 @@ def main(argv: list[str]) -> None:
                 def phone(javascript=True):
                     return browser.new_context(base_url=base, java_script_enabled=javascript, **PHONE).new_page()
 
-                for name, question in (("answer", "パスワード忘れた"), ("suggest", "メールが来ない"),
+                for name, question in (("answer", "パスワード忘れた"), ("suggest", "メール届かない"),
                                        ("handoff", "事故を起こしてしまいました"),
                                        ("handoff-public", "自動車税の払い方おしえて"),
-                                       ("suggest-note", "保険料いくら？")):
+                                       ("suggest-note", "保険料いくら？"),
+                                       ("moved", "引っ越して住所が変わりました"),
+                                       ("vague", "よくわからない")):
                     page = phone()
                     page.goto("/help/chat")
                     ask(page, question)
                     page.screenshot(path=out / f"help-{name}.png", full_page=True)
+                    if name == "handoff":  # every phone number a thumb can hit (issue 20's phone walk)
+                        heights = [box["height"] for a in page.locator(".chat-exchange a[href^='tel:']").all()
+                                   if (box := a.bounding_box())]
+                        assert heights and min(heights) >= 44, heights
                     page.context.close()
+
+                narrow = dict(PHONE, viewport={"width": 320, "height": 568})
+                page = browser.new_context(base_url=base, **narrow).new_page()  # iPhone SE (1st) width
+                page.goto("/help/chat")
+                ask(page, "事故を起こしてしまいました")
+                page.screenshot(path=out / "help-handoff-320.png", full_page=True)
+                page.context.close()
 
                 page = phone()  # いいえ on an answer: the next candidates in place
                 page.goto("/help/chat")
@@ -114,7 +127,7 @@ def main(argv: list[str]) -> None:
 
                 page = phone(javascript=False)
                 page.goto("/help/chat")
-                page.fill("#chat-q", "メールが来ない")
+                page.fill("#chat-q", "メール届かない")
                 page.click("#chat-form button[type=submit]")
                 page.click("text=仮登録メールが届かない >> nth=-1")
                 page.screenshot(path=out / "help-nojs.png", full_page=True)

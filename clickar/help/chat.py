@@ -21,7 +21,8 @@ from typing import Any, Mapping, MutableMapping
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from . import log
-from .engine import ChatEngine, Contacts, Reply, get_engine
+from .engine import MOVED, ChatEngine, Contacts, Reply, get_engine
+from .text import normalize
 from ..ops.masking import mask_personal_data
 
 MAX_QUESTION_CHARS = 200
@@ -95,6 +96,8 @@ class Exchange:
         entry = {"i": self.id, "q": short(self.question), "k": r.kind[0], "r": ref or ""}
         if self.picked:
             entry["p"] = 1
+        if r.kind == "suggest" and r.lead:
+            entry["l"] = r.lead  # 「ご質問の内容を読み取れませんでした…」: read back as it was said
         if self.feedback:
             entry["f"] = self.feedback
         return entry
@@ -201,10 +204,13 @@ def _restore(entry: dict, engine: ChatEngine, contacts) -> Exchange | None:
         reply = engine.suggest(ref.split(","))
         if not reply.candidates:
             return None
+        reply.lead = str(entry.get("l") or "")
     elif kind == "h":
         reply = engine.handoff(ref or "unknown", _who(engine, contacts))
     else:
         return None
+    if kind in "sh" and MOVED.search(normalize(str(entry.get("q", "")))):
+        reply = engine.profile_change_link(reply)  # as ChatEngine.ask added it
     return Exchange(str(entry["i"]), str(entry.get("q", "")), reply, picked=bool(entry.get("p")),
                     feedback=entry.get("f"), vote_question=str(entry.get("q", "")))
 

@@ -44,6 +44,18 @@ DEFAULT_INSURER = "損保ジャパン"
 # contacts shown on a handoff
 
 
+# Something to read: a letter, kana, kanji or digit (not only symbols, emoji or U+FFFD).
+READABLE = re.compile(r"[0-9A-Za-z\u3041-\u3096\u30a1-\u30fa\u4e00-\u9fff\u3400-\u4dbf々]")
+# A cry for help with no topic in it (after spaces and punctuation are dropped).
+VAGUE = re.compile(r"(よく|全然|ぜんぜん|まったく|さっぱり)?(わから|分から|判ら|わかん)(ない|ん|ねえ|ねー|な)?"
+                   r"|(助|たす)けて(ください|下さい)?|(教|おし)えて(ください|下さい)?|(困|こま)(った|ってます|っています)"
+                   r"|どう(すれば|したら)(いい|よい)?(の|ですか|でしょうか)?")
+# An address or phone number that changed (My Page's お客さま情報 takes it).
+MOVED = re.compile(r"引っ?越|転居|(住所|電話番号|携帯番号|ケータイ番号|連絡先).{0,12}(変|ちが|違)")
+PROFILE_CHANGE_URL = "/mypage/profile/change"
+# What most people come for: registration, login, renewal (the rephrase and vague replies offer them).
+COMMON_TOPICS = ("F04", "F17", "F19")
+
 @dataclass(frozen=True)
 class Contacts:
     agency_name: str = "ご契約の取扱代理店（保険証券・チラシに記載）"
@@ -130,6 +142,8 @@ class Reply:
     note_html: str = ""
     # signed in: the member's own contracts for a deadline / premium topic (chat.personalise)
     personal_html: str = ""
+    # not part of the JSON: a suggestion's own first line when it is not the usual question
+    lead: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -503,13 +517,26 @@ class ChatEngine:
         if not a.text:
             return self._suggest([self.by_id[i] for i in ("F04", "F09", "F14") if i in self.by_id],
                                  lead="ご質問を入力してください。よくあるご質問はこちらです。", reason="empty")
+        if not READABLE.search(normalize(question)):
+            # only symbols, emoji or characters lost on the way (U+FFFD): nothing to rank
+            return self._suggest([self.by_id[i] for i in COMMON_TOPICS if i in self.by_id],
+                                 lead="ご質問の内容を読み取れませんでした。言葉を変えてもう一度入力してください。"
+                                      "よくあるご質問はこちらです。", reason="unreadable")
+        if VAGUE.fullmatch(re.sub(r"[\W_ー〜~]+", "", normalize(question))):
+            # 「よくわからない」「助けて」: no topic in it; a random nearest one would only confuse
+            return self._suggest([self.by_id[i] for i in COMMON_TOPICS if i in self.by_id],
+                                 lead="どのようなことでお困りですか？よくあるご質問からお選びいただくか、"
+                                      "「パスワードを忘れた」のように、お困りのことを入力してください。", reason="vague")
         if scope.is_accident(normalize(question)):
             # someone may be standing next to a damaged car: the accident line first, whatever the scores
             return self.handoff(scope.ACCIDENT, who)
         if self.semantic is None:
             return self._decide_lexical(self.rank(a), who)
         ranked, vector = self._rank(question, holdout=holdout)
-        return self._decide(question, ranked, who, vector)
+        reply = self._decide(question, ranked, who, vector)
+        if reply.kind != "answer" and MOVED.search(normalize(question)):
+            reply = self.profile_change_link(reply)
+        return reply
 
     def _decide_lexical(self, ranked: list[Ranked], who: Contacts) -> Reply:
         """Without the sentence model (tests of the lexical side alone): the BM25 thresholds."""
@@ -603,6 +630,7 @@ class ChatEngine:
             answer_html,
             reason=reason,
             score=score,
+            lead="" if lead == "お知りになりたいのは、次のどれですか？" else lead,
         )
 
     _HANDOFF_LEADS = {
@@ -610,13 +638,26 @@ class ChatEngine:
         scope.CLAIM: "保険金のご請求や補償の内容については、このチャットではご案内できません。下記へお問い合わせください。",
         scope.CANCELLATION: "ご契約の解約については、このチャットではお受けできません。取扱代理店へお問い合わせください。",
         scope.OTHER_PRODUCT: "このチャットでは、自動車保険のマイページ会員登録・ログイン・更新のお手続きについてご案内しています。ほかの保険については下記へお問い合わせください。",
-        scope.CONTRACT_CHANGE: "ご契約の内容やその変更については、このチャットではお答えできません。取扱代理店へお問い合わせください。",
+        scope.CONTRACT_CHANGE: "そのほかのご契約内容の変更（お車の入替え、運転者の範囲など）は、このチャットではお答えできません。取扱代理店へお問い合わせください。",
         scope.PUBLIC: "自動車税・運転免許・車検などは、保険とは別のお手続きのため、このチャットではご案内できません。自動車税は都道府県の税事務所（軽自動車税は市区町村）、運転免許は警察署・運転免許センター、車検は整備工場や販売店へお問い合わせください。自動車保険のことは下記へどうぞ。",
         scope.EMPLOYER: "退職・年末調整・給与のことは、お勤め先の人事・総務のご担当へお問い合わせください。退職後の自動車保険（団体扱の継続）については、取扱代理店がご案内します。",
         scope.WEATHER: "申し訳ありません。このチャットでは、マイページ会員登録・ログイン・更新のお手続きについてご案内しています。",
         scope.CHITCHAT: "このチャットでは、マイページ会員登録・ログイン・更新のお手続きについてご案内しています。お困りのことを入力してください。",
         scope.UNKNOWN: "申し訳ありません。ご質問にお答えできる情報が見つかりませんでした。言葉を変えてもう一度ご質問いただくか、下記へお問い合わせください。",
     }
+
+    def profile_change_link(self, reply: Reply) -> Reply:
+        """An address or phone number that changed: My Page takes it (お客さま情報 → 住所・電話番号を
+        変更する), whatever else the reply says (a phone walk was sent to the agency)."""
+        e = html.escape
+        block = ('<div class="chat-personal"><p>住所・電話番号の変更は、マイページの「お客さま情報」から'
+                 'お届けいただけます（ログインが必要です）。</p><ul class="chat-links"><li>'
+                 f'<a href="{e(PROFILE_CHANGE_URL)}">住所・電話番号を変更する</a></li></ul></div>')
+        head, sep, rest = reply.answer_html.partition(">")
+        reply.answer_html = head + sep + block + rest
+        if reply.kind == "suggest":  # the page draws a suggestion from its parts
+            reply.personal_html = block + reply.personal_html
+        return reply
 
     def handoff(self, reason: str, contacts: Contacts | None = None, score: float = 0.0) -> Reply:
         who = contacts or self.contacts

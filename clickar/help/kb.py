@@ -37,6 +37,7 @@ ALLOWED_LINKS = frozenset(
         "/mypage/register/",
         "/mypage/register/sent",
         "/mypage/password/forgot",
+        "/mypage/settings/",
         "/mypage/settings/devices",
         "/help/chat",
     }

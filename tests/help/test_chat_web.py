@@ -526,3 +526,18 @@ def test_staff_file_a_logged_question_as_a_dev_example_in_one_click(app, chat, c
     assert "登録済み" in page
     bad = client.post("/staff/help/examples", data={"log": log_id, "faq_id": "F99", "csrf_token": csrf})
     assert bad.status_code == 400
+
+
+def test_a_moved_member_sees_the_address_change_link_after_the_page_reloads(chat):
+    """Without JavaScript the question is posted and the page drawn again from the history."""
+    chat.ask("住所変わった")
+    page = chat.page()
+    assert 'href="/mypage/profile/change"' in page and "住所・電話番号を変更する" in page
+
+
+@pytest.mark.parametrize("question, words", [("よくわからない", "どのようなことでお困りですか"),
+                                             ("\ufffd\ufffd", "読み取れませんでした")])
+def test_the_rephrase_replies_keep_their_words_on_the_page(chat, question, words):
+    chat.ask(question)
+    page = chat.page()
+    assert words in page and "お知りになりたいのは、次のどれですか？" not in page.split("chat-log")[-1]

@@ -465,3 +465,47 @@ def test_a_long_question_is_cut_to_max_query_tokens_before_the_sentence_model(en
     assert emb.clip(short) == short
     reply = engine.ask(question)
     assert reply.top_faq_id == "F06"
+
+
+@pytest.mark.parametrize("question", ["\ufffd\ufffd\ufffd", "？？", "😀😀", "!!"])
+def test_input_with_nothing_readable_is_asked_again(engine, question):
+    """Characters lost on the way (U+FFFD), only symbols or emoji: no topic guessed from noise."""
+    reply = engine.ask(question)
+    assert reply.kind == "suggest" and reply.reason == "unreadable"
+    assert "読み取れませんでした" in reply.answer_html
+    assert [c["faq_id"] for c in reply.candidates] == ["F04", "F17", "F19"]
+
+
+@pytest.mark.parametrize("question", ["よくわからない", "わからない…", "助けて", "どうすればいいの？"])
+def test_a_cry_for_help_gets_the_common_questions_not_a_random_topic(engine, question):
+    reply = engine.ask(question)
+    assert reply.kind == "suggest" and reply.reason == "vague"
+    assert "どのようなことでお困りですか" in reply.answer_html
+
+
+def test_a_question_with_a_topic_is_not_taken_for_a_cry_for_help(engine):
+    reply = engine.ask("パスワードがわからない")
+    assert reply.reason != "vague" and reply.top_faq_id == "F14"
+
+
+@pytest.mark.parametrize("question", ["引っ越して住所が変わりました", "住所変わった", "携帯番号変わった"])
+def test_a_moved_member_is_pointed_to_my_pages_address_and_phone_change(engine, question):
+    """My Page takes the change (お客さま情報 → 住所・電話番号を変更する); a phone walk was sent
+    to the agency only."""
+    reply = engine.ask(question)
+    assert reply.kind != "answer"
+    assert 'href="/mypage/profile/change"' in reply.answer_html and "住所・電話番号を変更する" in reply.answer_html
+
+
+@pytest.mark.parametrize("faq_id, words", [("F16", "メールアドレスの変更"), ("F14", "パスワード")])
+def test_mail_and_password_changes_are_found_where_my_page_has_them(engine, faq_id, words):
+    """They live under 設定 (the header and the My Page menu), not お客さま情報."""
+    reply = engine.answer_for(faq_id)
+    assert "「設定」" in reply.answer_html and "お客さま情報" not in reply.answer_html
+    assert 'href="/mypage/settings/"' in reply.answer_html and words in reply.answer_html
+
+
+def test_a_premium_question_is_not_taken_for_a_claim(engine):
+    reply = engine.ask("保険料はいくらになる？")
+    assert reply.top_faq_id == "F21" and reply.reason != scope.CLAIM
+    assert "保険金のご請求" not in reply.answer_html
