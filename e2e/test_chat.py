@@ -64,7 +64,7 @@ def test_an_accident_question_gets_the_handoff_with_the_accident_line(phone):
 
 def test_a_suggestion_is_picked_inside_the_drawer(phone):
     dialog = open_drawer(phone)
-    ask(dialog, "メールが来ない")
+    ask(dialog, "メール届かない")
     dialog.locator(".chat-exchange--suggest").last.get_by_role("link", name="仮登録メールが届かない").click()
     expect(dialog.locator(".chat-exchange--answer").last.get_by_role(
         "heading", name="仮登録メールが届かない")).to_be_visible()
@@ -114,7 +114,7 @@ def test_on_the_chat_page_each_exchange_is_appended_without_a_reload(phone):
     page = phone
     page.goto("/help/chat")
     page.evaluate("window.__noReload = true")
-    ask(page, "メールが来ない")
+    ask(page, "メール届かない")
     expect(page.locator(".chat-exchange--suggest")).to_have_count(1)
     ask(page, "ワンタイムパスワードがこない")
     expect(page.locator("#chat-log > li:not(.chat-exchange--welcome)")).to_have_count(2)
