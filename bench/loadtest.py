@@ -66,7 +66,7 @@ class MailSink(Sink):
         to, subject = str(msg["To"]), str(msg["Subject"])
         body = msg.get_body(preferencelist=("plain",)).get_content()
         record = {"at": time.time(), "to": to, "subject": subject, "body": body,
-                  "key": mail_key(to, subject, body)}
+                  "key": mail_key(to, subject, body), "rcpt": [r.lower() for r in envelope.rcpt_tos]}
         self.received.append(record)
         with open(self.maildir / f"{to.lower()}.jsonl", "a", encoding="utf-8") as fh:
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -172,8 +172,11 @@ class Stack:
         """One gunicorn master per port of app_ports (--masters: two stand for two machines behind
         one load balancer; they share only PostgreSQL, Redis and the outbox), then the mail worker."""
         for port in self.app_ports:
+            metrics = self.work / f"metrics-{port}"  # in the run's folder: removed with it
+            metrics.mkdir(exist_ok=True)
             app = _spawn([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-                         self.work / "app.log", env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"})
+                         self.work / "app.log", env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}",
+                                                     "PROMETHEUS_MULTIPROC_DIR": str(metrics)})
             self.apps.append(app)
             wait_until_healthy(port, app, 120)
         self.app = self.apps[0]
@@ -241,11 +244,22 @@ class Stack:
                 _stop_group(proc)
 
 
+def _die_with_parent():
+    """In the child before exec: SIGTERM when the harness dies, even by SIGKILL (Linux prctl
+    PR_SET_PDEATHSIG), so a killed load test leaves no gunicorn, worker or Redis behind."""
+    import ctypes
+
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
 def _spawn(argv: list[str], log: Path, env: dict | None = None) -> subprocess.Popen:
-    """A part of the stack in a process group (and session) of its own: stop() ends the group."""
+    """A part of the stack in a process group (and session) of its own: stop() ends the group.
+    Started from the main thread it also dies with the harness (_die_with_parent); the signal
+    follows the thread that started it, so the Redis a fault thread restarts does not get it."""
+    main = threading.current_thread() is threading.main_thread()
     with open(log, "ab") as out:
         return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+                                start_new_session=True, preexec_fn=_die_with_parent if main else None)
 
 
 def _stop_group(proc: subprocess.Popen, seconds: float = 20):
@@ -689,6 +703,71 @@ def event_findings(events: list[dict], windows: list[tuple[float, float]]) -> li
     return [f"client {what}: {len(times)} × {step}: {kind}" for (what, step, kind), times in sorted(counts.items())]
 
 
+def vanished_findings(lines: list[dict]) -> list[str]:
+    """Every journey that started has an end line (complete or stopped): a journey Locust cut off at
+    the end of the load, or one that crashed the harness, does not just vanish from the record."""
+    ended = {j["email"] for j in lines if j["outcome"] != "started"}
+    gone = [j["email"] for j in lines if j["outcome"] == "started" and j["email"] not in ended]
+    return [f"{len(gone)} journeys started and never ended (e.g. {gone[0]})"] if gone else []
+
+
+# The mails a complete journey must have made (outbox kinds): 仮登録, 登録完了, the one-time password,
+# the renewal's to the member; and the agency's, which names the policy in its subject.
+EXPECTED_MAILS = ("verification", "registered", "otp", "renewal_accepted")
+
+
+def expected_mail_findings(journeys: list[dict], mails: list[tuple[str, str, str]]) -> list[str]:
+    """mails: (kind, recipient, subject) of every outbox row. A journey the client saw complete
+    without one of its mails is a finding (that they were delivered, once, is _mail_findings')."""
+    kinds: dict[str, set[str]] = {}
+    agency: set[str] = set()
+    for kind, recipient, subject in mails:
+        kinds.setdefault(recipient.lower(), set()).add(kind)
+        if kind == "renewal_accepted_agency" and (match := POLICY_IN_SUBJECT.search(subject)):
+            agency.add(match.group(1))
+    findings = []
+    for journey in (j for j in journeys if j["outcome"] == "complete"):
+        missing = [k for k in EXPECTED_MAILS if k not in kinds.get(journey["email"].lower(), set())]
+        if journey["policy"] not in agency:
+            missing.append("renewal_accepted_agency")
+        if missing:
+            findings.append(f"journey {journey['email']}: complete for the client, no {', '.join(missing)} mail")
+    return findings
+
+
+def envelope_findings(received: list[dict]) -> list[str]:
+    """The sink files a mail under its To header; the SMTP envelope is where it really went. A mail
+    whose envelope recipients are not exactly its To is a finding (a Bcc, a wrong address)."""
+    odd = [r for r in received if "rcpt" in r and r["rcpt"] != [r["to"].lower()]]
+    return [f"{len(odd)} mails whose envelope recipients differ from To (e.g. {odd[0]['rcpt']} for {odd[0]['to']})"] \
+        if odd else []
+
+
+def run_findings(journeys: list[dict], timeline: list[dict], min_complete: int, faults: bool,
+                 locust_rc: int) -> list[str]:
+    """The run happened as planned: Locust ended on its own (exit 0; it is told to exit 0 on request
+    errors, which the audit reads itself), at least min_complete journeys were complete, and each
+    fault did something (a worker killed, backends terminated, Redis and the sink back)."""
+    findings = []
+    if locust_rc != 0:
+        findings.append(f"Locust exited with code {locust_rc} (see its output above)")
+    complete = sum(1 for j in journeys if j["outcome"] == "complete")
+    if complete < min_complete:
+        findings.append(f"only {complete} journeys complete, fewer than {min_complete}: the run barely happened")
+    if faults:
+        events = {e["event"]: e for e in timeline}
+        killed = next((e for name, e in events.items() if "kill -9" in name), None)
+        terminated = next((e for name, e in events.items() if "pg_terminate_backend" in name), None)
+        if killed is None or not killed.get("pid"):
+            findings.append("fault without effect: no gunicorn worker was killed")
+        if terminated is None or not terminated.get("backends"):
+            findings.append("fault without effect: no PostgreSQL backend of the app was terminated")
+        for back in ("fault: Redis back", "fault: SMTP sink back"):
+            if back not in events:
+                findings.append(f"fault not ended as planned: no '{back[7:]}' in the timeline")
+    return findings
+
+
 def log_findings(log: str) -> list[str]:
     """The app's log (JSON lines of the app and of gunicorn, one file for every master): a response
     with status 500 from the app; gunicorn's own 500 ("Error handling request": the app raised
@@ -725,21 +804,29 @@ def log_findings(log: str) -> list[str]:
 
 
 def audit(stack: Stack, scans_file: Path, stats_csv: Path, journeys_file: Path | None = None,
-          events_file: Path | None = None) -> list[str]:
+          events_file: Path | None = None, min_complete: int = 0, faults: bool = False,
+          locust_rc: int = 0) -> list[str]:
     """What must hold after the run; each finding is one line."""
     from clickar import create_app
     from clickar.db import database
+    from clickar.models import OutboxMail
 
-    journeys, events = _read_jsonl(journeys_file), _read_jsonl(events_file)
+    lines, events = _read_jsonl(journeys_file), _read_jsonl(events_file)
+    journeys = [j for j in lines if j["outcome"] != "started"]
     windows = fault_windows(stack.timeline)
     findings = _scan_findings(stack, scans_file)
+    findings += vanished_findings(lines)
+    findings += run_findings(journeys, stack.timeline, min_complete, faults, locust_rc)
     app = create_app({"DATABASE_URL": stack.db_url})
     with app.app_context():
         database.connect(reuse_if_open=True)
         findings += _journey_findings(journeys)
         mail_findings, stack.mail_lags, stack.mail_at_cuts = _mail_findings(stack.sink, stack.timeline, events)
         findings += mail_findings
+        findings += expected_mail_findings(
+            journeys, list(OutboxMail.select(OutboxMail.kind, OutboxMail.recipient, OutboxMail.subject).tuples()))
         database.close()
+    findings += envelope_findings(stack.sink.received)
     findings += stopped_journey_findings(journeys, windows)
     findings += event_findings(events, windows)
     findings += log_findings((stack.work / "app.log").read_text(encoding="utf-8", errors="replace"))
@@ -829,6 +916,7 @@ def main(argv=None) -> int:
                            "LOADTEST_PEOPLE": str(people), "LOADTEST_MAILDIR": str(stack.sink.maildir),
                            "LOADTEST_SCANS": str(files["scans"]), "LOADTEST_JOURNEYS": str(files["journeys"]),
                            "LOADTEST_EVENTS": str(files["events"]),
+                           "LOADTEST_MAIL_WAIT": str(STOP_TIMEOUT_S - 20),
                            "LOADTEST_HOSTS": ",".join(f"http://127.0.0.1:{p}" for p in stack.app_ports)},
             start_new_session=True)
         cpu.locust_pid = locust.pid
@@ -842,7 +930,9 @@ def main(argv=None) -> int:
         stack.mark("outbox drained" if not waiting else f"outbox still holds {waiting} mails")
         for path in files.values():
             path.touch()
-        findings = audit(stack, files["scans"], Path(f"{csv_prefix}_stats.csv"), files["journeys"], files["events"])
+        findings = audit(stack, files["scans"], Path(f"{csv_prefix}_stats.csv"), files["journeys"], files["events"],
+                         min_complete=max(3, args.users // 4), faults=not args.no_faults,
+                         locust_rc=locust.returncode)
         report = _report(args, stack, Path(f"{csv_prefix}_stats.csv"), files, findings)
         suffix = f"-{args.tag}" if args.tag else ""
         (args.reports / f"report{suffix}.json").write_text(json.dumps(report, ensure_ascii=False, indent=2))
@@ -885,7 +975,7 @@ def _interrupted(signum, frame):
 
 
 def _report(args, stack: Stack, stats_csv: Path, files: dict, findings: list[str]) -> dict:
-    journeys = _read_jsonl(files["journeys"])
+    journeys = [j for j in _read_jsonl(files["journeys"]) if j["outcome"] != "started"]
     complete = [j for j in journeys if j["outcome"] == "complete"]
     per_minute: dict[int, int] = {}
     start = stack.timeline[0]["at"]

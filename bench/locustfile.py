@@ -41,7 +41,9 @@ from bench.people import policy_number, renewal_open, typed_identity
 CODE = os.environ.get("LOADTEST_CAMPAIGN", "")
 PEOPLE = int(os.environ.get("LOADTEST_PEOPLE", "0"))
 MAILDIR = Path(os.environ.get("LOADTEST_MAILDIR", os.devnull))
-MAIL_WAIT = float(os.environ.get("LOADTEST_MAIL_WAIT", "180"))  # covers the sink's outage + worker backoff
+# covers the sink's outage + worker backoff, and ends before Locust's --stop-timeout (the harness
+# sets it below STOP_TIMEOUT_S): a journey waiting for a mail that never comes says so itself
+MAIL_WAIT = float(os.environ.get("LOADTEST_MAIL_WAIT", "100"))
 PASSWORD = "Clickar2026"
 PHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 "
          "(KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1")
@@ -227,6 +229,9 @@ class Journey(Phone):
         self.new_phone()  # each journey is another person (loadtest.own_policies: lt<i>, policy i)
         self.who, self.policy = email, policy
         step = "scan"
+        # the audit wants an end line for every start: a journey never vanishes from the record
+        _journeys.write(json.dumps({"at": time.time(), "email": email, "policy": policy,
+                                    "outcome": "started"}) + "\n")
         try:
             target = scan_flyer(self)
             step = "register"
@@ -241,6 +246,11 @@ class Journey(Phone):
                                         "outcome": "stopped", "step": step,
                                         "why": f"{type(stopped).__name__}: {stopped}"}) + "\n")
             return
+        except BaseException as cut:  # GreenletExit: the load ended under this journey (--stop-timeout)
+            _journeys.write(json.dumps({"at": time.time(), "email": email, "policy": policy,
+                                        "outcome": "stopped", "step": step,
+                                        "why": f"cut off when the load ended ({type(cut).__name__})"}) + "\n")
+            raise
         _journeys.write(json.dumps({"at": time.time(), "email": email, "policy": policy,
                                     "outcome": "complete", "receipt": receipt}) + "\n")
 

@@ -133,3 +133,47 @@ def test_a_members_own_contracts_are_those_of_its_person():
     assert loadtest.own_policies("lt300@example.jp") == {"BN00000300"}
     assert loadtest.own_policies("LT7@EXAMPLE.JP") == {"BN00000007"}
     assert loadtest.own_policies("someone@example.jp") is None
+
+
+def test_a_journey_that_started_and_never_ended_is_found():
+    """Locust cut a journey off at the end of the load (GreenletExit) and nothing was written: it
+    vanished from every count. Now each start wants an end line."""
+    lines = [{"email": "lt1@example.jp", "outcome": "started"}, {"email": "lt1@example.jp", "outcome": "complete"},
+             {"email": "lt2@example.jp", "outcome": "started"}]
+    assert loadtest.vanished_findings(lines) == ["1 journeys started and never ended (e.g. lt2@example.jp)"]
+    assert loadtest.vanished_findings(lines + [{"email": "lt2@example.jp", "outcome": "stopped"}]) == []
+
+
+def test_a_complete_journey_without_one_of_its_mails_is_found():
+    complete = [{"email": "lt3@example.jp", "policy": "BN00000003", "outcome": "complete"}]
+    mails = [("verification", "lt3@example.jp", "仮登録"), ("registered", "lt3@example.jp", "完了"),
+             ("otp", "lt3@example.jp", "ワンタイムパスワード"), ("renewal_accepted", "lt3@example.jp", "受付"),
+             ("renewal_accepted_agency", "agency@example.jp", "更新手続き受付（証券番号 BN00000003）")]
+    assert loadtest.expected_mail_findings(complete, mails) == []
+    assert loadtest.expected_mail_findings(complete, mails[:2] + mails[3:]) == \
+        ["journey lt3@example.jp: complete for the client, no otp mail"]
+    assert loadtest.expected_mail_findings(complete, mails[:4]) == \
+        ["journey lt3@example.jp: complete for the client, no renewal_accepted_agency mail"]
+
+
+def test_a_mail_whose_envelope_went_elsewhere_than_its_to_is_found():
+    received = [{"to": "lt4@example.jp", "rcpt": ["lt4@example.jp"]},
+                {"to": "lt5@example.jp", "rcpt": ["lt5@example.jp", "someone@example.jp"]}]
+    assert loadtest.envelope_findings(received[:1]) == []
+    assert "envelope recipients differ from To" in loadtest.envelope_findings(received)[0]
+
+
+def test_a_run_that_barely_happened_or_whose_faults_did_nothing_is_found():
+    timeline = [{"at": 1.0, "event": "fault: kill -9 of one gunicorn worker", "pid": 123},
+                {"at": 2.0, "event": "fault: Redis back"}, {"at": 3.0, "event": "fault: SMTP sink back"},
+                {"at": 4.0, "event": "fault: pg_terminate_backend of the app's backends", "backends": 6}]
+    done = [{"outcome": "complete"}] * 6
+    assert loadtest.run_findings(done, timeline, 6, True, 0) == []
+    assert loadtest.run_findings(done[:2], timeline, 6, True, 0) == \
+        ["only 2 journeys complete, fewer than 6: the run barely happened"]
+    assert loadtest.run_findings(done, timeline, 6, True, 1) == ["Locust exited with code 1 (see its output above)"]
+    idle = [dict(e, pid=None, backends=0) for e in timeline[:1] + timeline[3:]] + timeline[1:3]
+    assert loadtest.run_findings(done, idle, 6, True, 0) == [
+        "fault without effect: no gunicorn worker was killed",
+        "fault without effect: no PostgreSQL backend of the app was terminated"]
+    assert loadtest.run_findings(done, [], 6, False, 0) == []  # FAULTS=0
