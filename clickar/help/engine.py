@@ -472,7 +472,16 @@ class ChatEngine:
         out_p = 0.0
         out_kind = scope.UNKNOWN
         if self.semantic is not None and a.text:
-            q = self.semantic.query(a.text if isinstance(question, Analysis) else without_personal_data(question))
+            if isinstance(question, Analysis):
+                text = a.text
+            else:
+                # a word typed in hiragana (しょうけんばんごう) is read as the knowledge base spells it
+                # (証券番号) by the sentence model too, as the lexical side already does
+                text = without_personal_data(question)
+                plain = normalize(text)
+                restored = self.kana.apply(plain)
+                text = restored if restored != plain else text
+            q = self.semantic.query(text)
             np.maximum.at(passage, self._passage_owner, self._passage_vecs @ q)
             vecs, labels = self._example_vecs, self._example_labels
             if holdout and len(labels):

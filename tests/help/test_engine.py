@@ -509,3 +509,11 @@ def test_a_premium_question_is_not_taken_for_a_claim(engine):
     reply = engine.ask("保険料はいくらになる？")
     assert reply.top_faq_id == "F21" and reply.reason != scope.CLAIM
     assert "保険金のご請求" not in reply.answer_html
+
+
+@pytest.mark.parametrize("question, faq_id", [("しょうけんばんごうどこ", "F06"), ("しょうけんばんごう　どこ", "F06")])
+def test_a_question_typed_all_in_hiragana_is_read_by_the_sentence_model_too(engine, question, faq_id):
+    """The lexical side read しょうけんばんごう as 証券番号, the sentence model the raw kana, which it
+    took for out of scope: the question was handed off. Now both read the knowledge base's spelling."""
+    reply = engine.ask(question)
+    assert reply.kind != "handoff" and reply.top_faq_id == faq_id
