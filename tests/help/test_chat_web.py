@@ -498,7 +498,11 @@ def test_signed_in_the_deadline_question_lists_the_members_own_contracts(actions
     assert "あなたのご契約" in signed_in["answer_html"] and "更新の受付期間" in signed_in["answer_html"]
     assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日〜\d{4}年\d{1,2}月\d{1,2}日", signed_in["answer_html"])
     chat.ask(question)
-    assert "あなたのご契約" in chat.page()
+    page = chat.page()
+    asked = page.rindex(question)
+    mine = page.index("あなたのご契約", asked)
+    if "お知りになりたいのは" in page[asked:]:  # a phone walk found the own dates below the list, cut off
+        assert mine < page.index("お知りになりたいのは", asked)
 
 
 def test_staff_file_a_logged_question_as_a_dev_example_in_one_click(app, chat, client):
