@@ -160,7 +160,13 @@ def test_the_audit_finds_lost_and_doubled_mail_and_half_written_journeys(postgre
             mail = OutboxMail.create(recipient="lt0@example.jp", subject="【損保ジャパン】仮登録", body="本文\n",
                                      kind="verification", sent_at=dt.datetime(2026, 1, 1))
             sent = {"at": 0.0, "key": loadtest.mail_key(mail.recipient, mail.subject, "本文")}
-            stack.sink.received.append(sent)
+            others = []  # the rest of a complete journey's mails (expected_mail_findings), each delivered once
+            for kind, to, subject in (("registered", "lt0@example.jp", "登録完了"), ("otp", "lt0@example.jp", "ワンタイムパスワード"),
+                                      ("renewal_accepted", "lt0@example.jp", "更新手続き受付"),
+                                      ("renewal_accepted_agency", "agency@example.jp", "更新手続き受付（証券番号 BN00000000）")):
+                OutboxMail.create(recipient=to, subject=subject, body=f"{kind}\n", kind=kind, sent_at=dt.datetime(2026, 1, 1))
+                others.append({"at": 0.0, "key": loadtest.mail_key(to, subject, kind)})
+            stack.sink.received[:] = [sent, *others]
             stopped = {"at": 1003.0, "outcome": "stopped", "email": "lt5@example.jp", "step": "login",
                        "why": "JourneyStopped: ログイン: HTTP 503 メンテナンス中"}
             stack.timeline[:] = [{"at": 1000.0, "event": "fault: Redis restarted (down for 5 s)"},
@@ -178,15 +184,15 @@ def test_the_audit_finds_lost_and_doubled_mail_and_half_written_journeys(postgre
 
             stack.sink.received.append(sent)
             assert any("delivered 2 times" in f for f in findings(done)), "a mail delivered twice"
-            stack.sink.received.clear()
+            stack.sink.received[:] = others
             assert any("delivered 0 times" in f for f in findings(done)), "a lost mail"
             stack.sink.received.append({"at": 0.0, "key": "an-unknown-mail"})
             assert any("the outbox never held" in f for f in findings(done)), "a mail from nowhere"
-            stack.sink.received[:] = [{**sent, "at": 9.0}, {**sent, "at": 45.0}]
+            stack.sink.received[:] = [{**sent, "at": 9.0}, {**sent, "at": 45.0}, *others]
             stack.timeline.append({"at": 10.0, "event": "fault: SMTP sink stopped (30 s)"})
             assert findings(done) == [], "the first copy's 250 was lost when the sink stopped: sent again"
             stack.timeline.clear()
-            stack.sink.received[:] = [sent]
+            stack.sink.received[:] = [sent, *others]
 
             # The same logical mail written twice: each row delivered once, still two 仮登録 mails for one tap
             again = OutboxMail.create(recipient="lt0@example.jp", subject="【損保ジャパン】仮登録", body="本文 2\n",
@@ -199,7 +205,7 @@ def test_the_audit_finds_lost_and_doubled_mail_and_half_written_journeys(postgre
             assert findings(done, happened=(repeat,)) == [  # tapped twice: two mails may be right, not outside a fault
                 "client outside every fault window: 1 × 入力内容の確認 送信: broken connection"]
             again.delete_instance()
-            stack.sink.received[:] = [sent]
+            stack.sink.received[:] = [sent, *others]
 
             # A member linked to someone else's contract as well as its own
             extra = MemberContract.create(member=member, contract=second)
@@ -220,6 +226,9 @@ def test_the_audit_finds_lost_and_doubled_mail_and_half_written_journeys(postgre
             lonely.delete_instance()
             renewal(member, second, "R000002-BBBBBB")  # a contract the member does not hold
             assert any("renewals of a contract their member does not hold" in f for f in findings(done))
+            OutboxMail.delete().where(OutboxMail.kind == "otp").execute()  # its one-time password never written
+            stack.sink.received[:] = [sent, others[0], *others[2:]]
+            assert "journey lt0@example.jp: complete for the client, no otp mail" in findings(done)
             database.close()
     finally:
         stack.drop_database()
