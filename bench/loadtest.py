@@ -768,6 +768,24 @@ def run_findings(journeys: list[dict], timeline: list[dict], min_complete: int, 
     return findings
 
 
+WORKER_END = re.compile(r"Worker \(pid:(\d+)\) (?:was sent (SIG\w+)|exited with code (\d+))")
+
+
+def worker_exit_findings(log: str, killed: set[int]) -> list[str]:
+    """A gunicorn worker that died on its own: a signal (SIGSEGV, a SIGKILL nobody sent: out of
+    memory) or a non-zero exit code. The fault's own kill -9 (pids in `killed`) and the SIGTERM of
+    the shutdown are expected."""
+    odd = []
+    for match in WORKER_END.finditer(log):
+        pid, sig, code = int(match.group(1)), match.group(2), match.group(3)
+        if sig == "SIGTERM" or (sig == "SIGKILL" and pid in killed):
+            continue
+        if code is not None and pid in killed:
+            continue
+        odd.append(match.group(0))
+    return [f"{len(odd)} gunicorn workers ended on their own (e.g. {odd[0]})"] if odd else []
+
+
 def log_findings(log: str) -> list[str]:
     """The app's log (JSON lines of the app and of gunicorn, one file for every master): a response
     with status 500 from the app; gunicorn's own 500 ("Error handling request": the app raised
@@ -829,7 +847,9 @@ def audit(stack: Stack, scans_file: Path, stats_csv: Path, journeys_file: Path |
     findings += envelope_findings(stack.sink.received)
     findings += stopped_journey_findings(journeys, windows)
     findings += event_findings(events, windows)
-    findings += log_findings((stack.work / "app.log").read_text(encoding="utf-8", errors="replace"))
+    app_log = (stack.work / "app.log").read_text(encoding="utf-8", errors="replace")
+    findings += log_findings(app_log)
+    findings += worker_exit_findings(app_log, {e["pid"] for e in stack.timeline if e.get("pid")})
     for kind in ("failures", "exceptions"):  # failures after retries; errors of the harness itself
         path = stats_csv.with_name(stats_csv.name.replace("_stats.csv", f"_{kind}.csv"))
         if path.exists():

@@ -177,3 +177,14 @@ def test_a_run_that_barely_happened_or_whose_faults_did_nothing_is_found():
         "fault without effect: no gunicorn worker was killed",
         "fault without effect: no PostgreSQL backend of the app was terminated"]
     assert loadtest.run_findings(done, [], 6, False, 0) == []  # FAULTS=0
+
+
+def test_a_gunicorn_worker_that_died_on_its_own_is_found():
+    line = lambda message: json.dumps({"level": "ERROR", "logger": "gunicorn.error", "message": message})  # noqa: E731
+    killed = "\n".join([line("Worker (pid:77) was sent SIGKILL! Perhaps out of memory?"),
+                        line("Worker (pid:80) was sent SIGTERM!")])
+    assert loadtest.worker_exit_findings(killed, {77}) == []  # the fault's kill -9; the shutdown
+    for message in ("Worker (pid:78) was sent SIGSEGV!", "Worker (pid:79) exited with code 1.",
+                    "Worker (pid:81) was sent SIGKILL! Perhaps out of memory?"):
+        assert loadtest.worker_exit_findings(killed + "\n" + line(message), {77}) == [
+            f"1 gunicorn workers ended on their own (e.g. {message.split('!')[0].rstrip('.')})"], message
