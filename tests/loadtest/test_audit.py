@@ -188,3 +188,16 @@ def test_a_gunicorn_worker_that_died_on_its_own_is_found():
                     "Worker (pid:81) was sent SIGKILL! Perhaps out of memory?"):
         assert loadtest.worker_exit_findings(killed + "\n" + line(message), {77}) == [
             f"1 gunicorn workers ended on their own (e.g. {message.split('!')[0].rstrip('.')})"], message
+
+
+def test_the_smtp_sinks_outage_forgives_no_failed_tap():
+    """Mail leaves through the outbox after the response: while only the sink is down, a 503 is the
+    app failing on its own. Redis's restart still forgives one."""
+    timeline = [{"at": 1000.0, "event": "fault: SMTP sink stopped (30 s)"},
+                {"at": 1030.0, "event": "fault: SMTP sink back"}] + TIMELINE[1:]
+    timeline[2:] = [dict(e, at=e["at"] + 100) for e in timeline[2:]]  # Redis down at 1100–1106
+    windows = loadtest.web_fault_windows(timeline)
+    tap = {"step": "ログイン", "kind": "HTTP 503", "final": False}
+    assert loadtest.event_findings([dict(tap, at=1010.0)], windows) == [
+        "client outside every fault window: 1 × ログイン: HTTP 503"]
+    assert loadtest.event_findings([dict(tap, at=1101.0)], windows) == []
