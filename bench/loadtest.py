@@ -675,14 +675,17 @@ def in_fault_window(at: float, windows: list[tuple[float, float]]) -> bool:
     return any(start - MARGIN_S <= at <= end for start, end in windows)
 
 
+CUT_OFF = "cut off when the load ended"  # locustfile: Locust stopped the user (GreenletExit) under a journey
+
+
 def stopped_journey_findings(journeys: list[dict], windows: list[tuple[float, float]]) -> list[str]:
     """A journey that stopped is a finding, unless it stopped at a 503 メンテナンス中 (after all
     its taps) inside a fault's window: that is what a fault may do (issue 23). A 503 with no fault
     running is the app failing on its own."""
     findings = []
     for journey in journeys:
-        if journey["outcome"] == "complete":
-            continue
+        if journey["outcome"] == "complete" or journey["why"].startswith(CUT_OFF):
+            continue  # cut off: Locust ended the user (counted in the report); its writes are audited all the same
         if "メンテナンス中" in journey["why"]:
             if in_fault_window(journey["at"], windows):
                 continue
@@ -1023,6 +1026,7 @@ def _report(args, stack: Stack, stats_csv: Path, files: dict, findings: list[str
             "slowest_p95": {"step": slowest["step"], "p95_ms": float(slowest["p95_ms"])} if slowest else None,
             "cpu": cpu,
             "journeys": {"complete": len(complete), "stopped": len(journeys) - len(complete),
+                         "cut_off_at_the_end": sum(1 for j in journeys if j.get("why", "").startswith(CUT_OFF)),
                          "complete_per_minute": round(len(complete) * 60 / args.duration, 1),
                          "complete_in_load_per_minute": round(len(in_load) * 60 / args.duration, 1),
                          "complete_by_minute": per_minute},
@@ -1055,7 +1059,8 @@ def _summary(args, report: dict) -> list[str]:
                       + ", ".join(f"{k} {v} s" for k, v in cpu["per_journey_s"].items())]
     lines += ["", f"journeys: {j['complete']} complete ({j['complete_per_minute']} per minute; "
                   f"{j['complete_in_load_per_minute']} per minute finished within the load), "
-                  f"{j['stopped']} stopped; by minute {j['complete_by_minute']}",
+                  f"{j['stopped']} stopped ({j['cut_off_at_the_end']} of them cut off when the load ended); "
+                  f"by minute {j['complete_by_minute']}",
               f"mail: {report['mail']['delivered']} delivered, lag p95 {report['mail']['lag_p95_s']} s, "
               f"max {report['mail']['lag_max_s']} s; "
               f"twice at a fault (SMTP's known duplicate, not a finding): {report['mail']['twice_at_a_fault']}",

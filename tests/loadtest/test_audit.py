@@ -201,3 +201,10 @@ def test_the_smtp_sinks_outage_forgives_no_failed_tap():
     assert loadtest.event_findings([dict(tap, at=1010.0)], windows) == [
         "client outside every fault window: 1 × ログイン: HTTP 503"]
     assert loadtest.event_findings([dict(tap, at=1101.0)], windows) == []
+
+
+def test_a_journey_cut_off_when_the_load_ended_is_counted_not_a_finding():
+    cut = {"outcome": "stopped", "email": "lt6@example.jp", "step": "scan", "at": 5000.0,
+           "why": "cut off when the load ended (GreenletExit)"}
+    assert loadtest.stopped_journey_findings([cut], WINDOWS) == []
+    assert loadtest.vanished_findings([{"email": "lt6@example.jp", "outcome": "started"}, cut]) == []
