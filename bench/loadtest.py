@@ -36,7 +36,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from servers import Sink, free_port, wait_until_healthy  # noqa: E402  (shared with the tests)
-from bench.people import policy_number, renewal_open, write_csv  # noqa: E402
+from bench.people import CHOSEN, policy_number, renewal_open, write_csv  # noqa: E402
 
 REPORTS = ROOT / "reports" / "loadtest"
 SMTP_OUTAGE_S = 30
@@ -547,6 +547,10 @@ def _journey_findings(journeys: list[dict]) -> list[str]:
         elif [r.receipt_number for r in live] != [journey["receipt"]]:
             findings.append(f"journey {journey['email']}: live renewals {[r.receipt_number for r in live]}, "
                             f"the client saw {journey['receipt']}")
+        elif live[0].member_id != member.id or any(str(getattr(live[0], k)) != v for k, v in CHOSEN.items()):
+            got = {k: getattr(live[0], k) for k in CHOSEN}
+            findings.append(f"journey {journey['email']}: renewal {journey['receipt']} is not what the client "
+                            f"chose (member {live[0].member_id}, {got})")
     unlinked = Member.select().where(~fn.EXISTS(MemberContract.select().where(MemberContract.member == Member.id)))
     if unlinked.count():
         findings.append(f"half-written: {unlinked.count()} members without a contract (e.g. {unlinked[0].email})")

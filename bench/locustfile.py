@@ -36,7 +36,7 @@ from pathlib import Path
 from locust import HttpUser, between, task
 from locust.exception import StopUser
 
-from bench.people import policy_number, renewal_open, typed_identity
+from bench.people import CHOSEN, policy_number, renewal_open, typed_identity
 
 CODE = os.environ.get("LOADTEST_CAMPAIGN", "")
 PEOPLE = int(os.environ.get("LOADTEST_PEOPLE", "0"))
@@ -292,8 +292,7 @@ class Journey(Phone):
         self.page("/mypage/", "My Page top")
         token = self.page(f"{base}/contract", "更新 契約内容")
         self.post(f"{base}/contract", "更新 契約内容 次へ", token)
-        self.post(f"{base}/options", "更新 補償内容 次へ", token, driver_scope="family", driver_age="35",
-                  vehicle="general", deductible="5-10", purpose="commute", mileage="10000", action="next")
+        self.post(f"{base}/options", "更新 補償内容 次へ", token, **CHOSEN, action="next")
         self.post(f"{base}/premium", "更新 保険料 次へ", token)
         self.post(f"{base}/disclosure", "更新 重要事項 次へ", token, read_disclosure="y", intent_confirmed="y")
         done = self.post(f"{base}/review", "更新 確定", token)

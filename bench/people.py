@@ -30,6 +30,11 @@ KANJI_DIGITS = "〇一二三四五六七八九"
 CARS = ["プリウス", "N-BOX", "アクア", "ヤリス", "フィット", "ノート", "セレナ", "タント"]
 
 
+# What every load-test journey picks on 補償内容 (bench/locustfile.py); the audit checks the renewal row.
+CHOSEN = {"driver_scope": "family", "driver_age": "35", "vehicle": "general", "deductible": "5-10",
+          "purpose": "commute", "mileage": "10000"}
+
+
 def _pick(i: int, every: int, table: list):
     return table[(i // every) % len(table)]
 

@@ -145,7 +145,8 @@ def test_the_audit_finds_lost_and_doubled_mail_and_half_written_journeys(postgre
     def renewal(member, contract, receipt):
         return Renewal.create(receipt_number=receipt, contract=contract, term_start=dt.date(2027, 1, 1),
                               member=member, grade_current=10, grade_next=11, driver_scope="family",
-                              driver_age="35", vehicle="general", purpose="commute", mileage="10000",
+                              driver_age="35", vehicle="general", deductible="5-10", purpose="commute",
+                              mileage="10000",
                               annual_premium=60000, installments=12, first_installment=5000,
                               other_installment=5000)
 
@@ -221,6 +222,9 @@ def test_the_audit_finds_lost_and_doubled_mail_and_half_written_journeys(postgre
             assert any("no member or contract" in f
                        for f in findings({**done, "email": "lt1@example.jp", "policy": "BN00000001"}))
             assert any("the client saw R000009" in f for f in findings({**done, "receipt": "R000009-ZZZZZZ"}))
+            Renewal.update(driver_age="all").where(Renewal.receipt_number == "R000001-AAAAAA").execute()
+            assert any("is not what the client chose" in f for f in findings(done)), "other options stored"
+            Renewal.update(driver_age="35").where(Renewal.receipt_number == "R000001-AAAAAA").execute()
             lonely = Member.create(email="lt9@example.jp", password_hash="x")
             assert any("members without a contract" in f for f in findings(done)), "a half-written member"
             lonely.delete_instance()
