@@ -547,6 +547,10 @@ def _journey_findings(journeys: list[dict]) -> list[str]:
         elif [r.receipt_number for r in live] != [journey["receipt"]]:
             findings.append(f"journey {journey['email']}: live renewals {[r.receipt_number for r in live]}, "
                             f"the client saw {journey['receipt']}")
+        elif (written := Renewal.select().where(Renewal.contract == contract).count()) != 1:
+            # the journeys never cancel: a second row, even cancelled, is a 確定 written twice
+            findings.append(f"journey {journey['email']}: {written} renewals written for {journey['policy']} "
+                            f"(live or cancelled), the client made one")
         elif live[0].member_id != member.id or any(str(getattr(live[0], k)) != v for k, v in CHOSEN.items()):
             got = {k: getattr(live[0], k) for k in CHOSEN}
             findings.append(f"journey {journey['email']}: renewal {journey['receipt']} is not what the client "

@@ -142,8 +142,8 @@ def test_the_audit_finds_lost_and_doubled_mail_and_half_written_journeys(postgre
         events.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in happened))
         return loadtest.audit(stack, scans, tmp_path / "none_stats.csv", journeys, events)
 
-    def renewal(member, contract, receipt):
-        return Renewal.create(receipt_number=receipt, contract=contract, term_start=dt.date(2027, 1, 1),
+    def renewal(member, contract, receipt, **extra):
+        return Renewal.create(receipt_number=receipt, contract=contract, term_start=dt.date(2027, 1, 1), **extra,
                               member=member, grade_current=10, grade_next=11, driver_scope="family",
                               driver_age="35", vehicle="general", deductible="5-10", purpose="commute",
                               mileage="10000",
@@ -225,6 +225,9 @@ def test_the_audit_finds_lost_and_doubled_mail_and_half_written_journeys(postgre
             Renewal.update(driver_age="all").where(Renewal.receipt_number == "R000001-AAAAAA").execute()
             assert any("is not what the client chose" in f for f in findings(done)), "other options stored"
             Renewal.update(driver_age="35").where(Renewal.receipt_number == "R000001-AAAAAA").execute()
+            twice = renewal(member, first, "R000003-CCCCCC", cancelled_at=dt.datetime(2026, 1, 2))  # a cancelled double
+            assert any("2 renewals written for BN00000000" in f for f in findings(done)), "a cancelled double"
+            twice.delete_instance()
             lonely = Member.create(email="lt9@example.jp", password_hash="x")
             assert any("members without a contract" in f for f in findings(done)), "a half-written member"
             lonely.delete_instance()
