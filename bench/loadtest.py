@@ -713,6 +713,8 @@ def event_findings(events: list[dict], windows: list[tuple[float, float]]) -> li
     for event in events:
         if event["final"]:
             what = "gave up"
+        elif event["kind"].startswith("timeout"):
+            what = "waited for nothing"  # a hung request, retried or not, fault or not (locustfile.TIMEOUT)
         elif event["kind"] in FAULT_KINDS and not in_fault_window(event["at"], windows):
             what = "outside every fault window"
         else:

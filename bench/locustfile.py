@@ -88,7 +88,15 @@ def _event(step: str, kind: str, final: bool, user: "Phone | None" = None):
     _events.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def _kind(status: int) -> str:
+# A tap with no answer for this long is a person staring at a spinner: the audit reports every one,
+# retried or not (gunicorn's own timeout is GUNICORN_TIMEOUT; a queue behind it would not show there).
+TIMEOUT_S = float(os.environ.get("LOADTEST_REQUEST_TIMEOUT", "30"))
+TIMEOUT = f"timeout: no answer in {TIMEOUT_S:.0f} s"
+
+
+def _kind(status: int, response=None) -> str:
+    if status == 0 and response is not None and "Timeout" in type(getattr(response, "error", None)).__name__:
+        return TIMEOUT
     return "broken connection" if status == 0 else f"HTTP {status}"
 
 
@@ -109,15 +117,15 @@ def _settle(response, name: str, attempt: int, user: "Phone | None" = None):
     maintenance = status == 503 and "メンテナンス中" in response.text
     if (maintenance or status == 0) and attempt < TRIES:
         response.success()
-        _event(name, _kind(status), final=False, user=user)
+        _event(name, _kind(status, response), final=False, user=user)
         return
     if maintenance:
         response.success()
         _event(name, MAINTENANCE, final=False, user=user)
         raise JourneyStopped(f"{name}: {MAINTENANCE}")
-    response.failure(_kind(status))
-    _event(name, _kind(status), final=True, user=user)
-    raise JourneyStopped(f"{name}: {_kind(status)}")
+    response.failure(_kind(status, response))
+    _event(name, _kind(status, response), final=True, user=user)
+    raise JourneyStopped(f"{name}: {_kind(status, response)}")
 
 
 class Phone(HttpUser):
@@ -147,7 +155,7 @@ class Phone(HttpUser):
         (its answer was lost to the fault); on a tap after the first it is accepted and returned."""
         for attempt in range(1, TRIES + 1):
             with self.client.request(method, _url(path), name=name, data=data, allow_redirects=False,
-                                     headers=self.cookies(), catch_response=True) as response:
+                                     headers=self.cookies(), catch_response=True, timeout=TIMEOUT_S) as response:
                 if response.status_code in expect:
                     response.success()
                     return response
@@ -185,7 +193,7 @@ def scan_flyer(user: Phone) -> str:
     scan = f"s{next(_scan_ids)}"
     for attempt in range(1, TRIES + 1):
         with user.client.get(_url(f"/r/{CODE}"), allow_redirects=False, name="/r/CODE", headers=user.cookies(),
-                             catch_response=True) as response:
+                             catch_response=True, timeout=TIMEOUT_S) as response:
             status = response.status_code
             if status == 302:
                 response.success()

@@ -208,3 +208,8 @@ def test_a_journey_cut_off_when_the_load_ended_is_counted_not_a_finding():
            "why": "cut off when the load ended (GreenletExit)"}
     assert loadtest.stopped_journey_findings([cut], WINDOWS) == []
     assert loadtest.vanished_findings([{"email": "lt6@example.jp", "outcome": "started"}, cut]) == []
+
+
+def test_a_tap_that_hung_is_found_even_inside_a_fault_and_retried():
+    hung = {"at": 1001.0, "step": "ログイン", "kind": "timeout: no answer in 30 s", "final": False}
+    assert loadtest.event_findings([hung], WINDOWS) == ["client waited for nothing: 1 × ログイン: timeout: no answer in 30 s"]
