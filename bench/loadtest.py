@@ -870,6 +870,9 @@ def audit(stack: Stack, scans_file: Path, stats_csv: Path, journeys_file: Path |
     app_log = (stack.work / "app.log").read_text(encoding="utf-8", errors="replace")
     findings += log_findings(app_log)
     findings += worker_exit_findings(app_log, {e["pid"] for e in stack.timeline if e.get("pid")})
+    worker_log = stack.work / "worker.log"  # the mail worker: a raw traceback there is a crash too
+    if worker_log.exists():
+        findings += [f"mail worker: {f}" for f in log_findings(worker_log.read_text(encoding="utf-8", errors="replace"))]
     for kind in ("failures", "exceptions"):  # failures after retries; errors of the harness itself
         path = stats_csv.with_name(stats_csv.name.replace("_stats.csv", f"_{kind}.csv"))
         if path.exists():
