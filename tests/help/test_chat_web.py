@@ -545,3 +545,13 @@ def test_the_rephrase_replies_keep_their_words_on_the_page(chat, question, words
     chat.ask(question)
     page = chat.page()
     assert words in page and "お知りになりたいのは、次のどれですか？" not in page.split("chat-log")[-1]
+
+
+def test_the_next_topics_after_no_still_say_what_to_do_when_none_fits(chat):
+    """いいえ's next topics keep 「どれにも当てはまらないときは…」 (only the rephrase replies, whose lead
+    says it already, go without)."""
+    chat.ask("パスワード忘れた")
+    chat.vote(TOKEN.search(chat.page()).group(1), "down")
+    page = chat.page()
+    tail = page[page.index("では、次のどれかでしょうか？"):]
+    assert "どれにも当てはまらないときは" in tail[:tail.index("</section>")]
