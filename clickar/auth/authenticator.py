@@ -130,23 +130,34 @@ def disable(member: Member) -> None:
         Member.update(totp_secret=None, totp_last_step=None).where(Member.id == member.id).execute()
 
 
-def verify(member: Member, code: str) -> str | None:
-    """'totp' or 'recovery' when the code is right, else None."""
+def match(member: Member, code: str) -> tuple[str, int] | None:
+    """('totp', time step) or ('recovery', recovery code row id) when the code is right and not
+    yet used, else None. Writes nothing: use() spends it, in the transaction that signs the
+    member in, so a sign-in lost half-way (the database gone: 503) leaves the code good for the
+    person's second tap (a recovery code is not lost on a failure that was not theirs)."""
     secret = unseal_secret(member.totp_secret)
     digits = "".join(ch for ch in code if ch.isdigit())
     if secret and len(digits) == 6:
         step = matching_step(secret, digits)
-        return "totp" if step is not None and _accept_step(member, step) else None
+        if step is None or (member.totp_last_step is not None and member.totp_last_step >= step):
+            return None
+        return "totp", step
     if len(digits) == 8:
         row = RecoveryCode.get_or_none((RecoveryCode.code_hash == token_hash(f"{member.id}:{digits}"))
                                        & RecoveryCode.used_at.is_null())
         if row is not None:
-            used = (RecoveryCode
-                    .update(used_at=now())
-                    .where((RecoveryCode.id == row.id) & RecoveryCode.used_at.is_null())
-                    .execute())
-            if used == 1:
-                return "recovery"
+            return "recovery", row.id
     return None
 
+
+def use(member: Member, proof: tuple[str, int]) -> bool:
+    """Spend what match() found; False when another tap spent it first (only one can)."""
+    how, value = proof
+    if how == "totp":
+        return _accept_step(member, value)
+    return (RecoveryCode
+            .update(used_at=now())
+            .where((RecoveryCode.id == value) & (RecoveryCode.member == member)
+                   & RecoveryCode.used_at.is_null())
+            .execute()) == 1
 

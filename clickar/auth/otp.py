@@ -12,6 +12,7 @@ import datetime as dt
 import hmac
 import re
 import secrets
+from typing import NamedTuple
 
 import pyotp
 
@@ -86,56 +87,65 @@ def attempt_member(attempt: str | None) -> Member | None:
     return row.member if row is not None else None
 
 
-def check(attempt: str | None, code: str, use: bool = True) -> tuple[str, Member | None]:
-    """'ok' / 'recovery' with the member, or 'wrong', 'expired', 'locked' (too many tries),
-    'stopped' (too many wrong codes across logins: until the password is reset), 'missing'.
+class Checked(NamedTuple):
+    status: str                        # 'ok', 'recovery', 'wrong', 'expired', 'locked', 'stopped', 'missing'
+    member: Member | None = None       # with 'ok' / 'recovery'
+    proof: tuple[str, int] | None = None  # the authenticator's step or recovery code (authenticator.match)
 
-    The try is counted (atomically, in the database) before the code is compared,
-    so parallel guesses cannot get past MAX_TRIES. use=False leaves a right code unused:
-    the caller then calls use() in the transaction that signs the member in, so a
-    failure half-way (the database connection lost: 503) leaves the code good for the
-    person's second tap instead of spent on a sign-in that never happened.
+
+def check(attempt: str | None, code: str) -> Checked:
+    """Is the code right for this login attempt? Spends nothing when it is: the caller calls
+    spend() in the transaction that signs the member in, so a failure half-way (the database
+    connection lost: 503) leaves the code, an authenticator app's code or a recovery code,
+    good for the person's second tap instead of spent on a sign-in that never happened.
+
+    The try is counted (atomically, in the database) before the code is compared, so
+    parallel guesses cannot get past MAX_TRIES; a right code gives its try back, so the
+    person on the last try whose sign-in was lost is not locked out on the second tap.
     """
     row = OneTimePassword.for_attempt(attempt)
     if row is None or row.used_at:
-        return "missing", None
+        return Checked("missing")
     if row.expires_at <= now():
-        return "expired", None
+        return Checked("expired")
     member = row.member
     if member.codes_locked_at:
-        return "stopped", None
+        return Checked("stopped")
     counted = (OneTimePassword
                .update(tries=OneTimePassword.tries + 1)
                .where((OneTimePassword.id == row.id) & (OneTimePassword.tries < MAX_TRIES)
                       & OneTimePassword.used_at.is_null())
                .execute())
     if counted != 1:
-        return "locked", None
+        return Checked("locked")
     code = re.sub(r"[^0-9]", "", jp.nfkc(code))
+    proof = None
     if member.uses_authenticator():
-        how = authenticator.verify(member, code)
-        right = how is not None
+        proof = authenticator.match(member, code)
+        right = proof is not None
     else:
-        how = "ok"
         right = hmac.compare_digest(pyotp.HOTP(row.secret, digits=6).at(0), code)
     if not right:
         if _wrong_code(member):
-            return "stopped", None
+            return Checked("stopped")
         tries = OneTimePassword.get_by_id(row.id).tries
-        return ("locked" if tries >= MAX_TRIES else "wrong"), None
-    if use and not spend(attempt, member):
-        return "missing", None
-    return ("recovery" if how == "recovery" else "ok"), member
+        return Checked("locked" if tries >= MAX_TRIES else "wrong")
+    OneTimePassword.update(tries=OneTimePassword.tries - 1).where(OneTimePassword.id == row.id).execute()
+    return Checked("recovery" if proof and proof[0] == "recovery" else "ok", member, proof)
 
 
-def spend(attempt: str | None, member: Member) -> bool:
-    """Use the attempt's code up (it works once) and reset the member's wrong-code count;
+def spend(attempt: str | None, checked: Checked) -> bool:
+    """Use up the attempt's code (it works once), and the authenticator's code or recovery code
+    with it, and reset the member's wrong-code count. Call inside the sign-in's transaction.
     False when another tap used it first."""
+    member = checked.member
     used = (OneTimePassword
             .update(used_at=now())
             .where((OneTimePassword.attempt_hash == token_hash(attempt or "")) & OneTimePassword.used_at.is_null())
             .execute())
     if used != 1:
+        return False
+    if checked.proof is not None and not authenticator.use(member, checked.proof):
         return False
     if member.failed_codes:
         Member.update(failed_codes=0).where(Member.id == member.id).execute()

@@ -112,10 +112,11 @@ def otp_submit():
     if not form.validate():
         return _otp_page(member, form, 422)
     attempt = session.get("otp_attempt")
-    status, member_ok = otp.check(attempt, form.code.data, use=False)
+    checked = otp.check(attempt, form.code.data)
+    status, member_ok = checked.status, checked.member
     if status in ("ok", "recovery"):
         with database.atomic():  # the code is spent only if the sign-in is written too
-            if otp.spend(attempt, member_ok):
+            if otp.spend(attempt, checked):
                 response = hx_redirect(_sign_in(member_ok))
                 if status == "recovery":
                     account.record(member_ok, "recovery_used", client())
