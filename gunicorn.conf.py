@@ -104,6 +104,19 @@ def post_worker_init(worker):
         warm_up()
 
 
+def worker_exit(server, worker):
+    """A worker stopping on purpose moves its last spooled flyer scans (one killed leaves them to the
+    other processes: clickar/flyers/spool.py)."""
+    app = getattr(worker, "wsgi", None)
+    if app is not None and hasattr(app, "config"):
+        try:
+            from clickar.flyers.tracking import flush_scans
+
+            flush_scans(app)
+        except Exception:  # noqa: BLE001 - the file stays; the next process takes it over
+            server.log.exception("visit spool: not moved at worker exit")
+
+
 def child_exit(server, worker):
     from prometheus_client import multiprocess
 

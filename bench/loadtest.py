@@ -41,6 +41,7 @@ from bench.people import CHOSEN, policy_number, renewal_open, write_csv  # noqa:
 REPORTS = ROOT / "reports" / "loadtest"
 SMTP_OUTAGE_S = 30
 POOL_QUERY = "max_connections=10&stale_timeout=300&connect_timeout=3"  # compose.yaml's
+SPOOL_WAIT_S = 20  # the app moves its spooled scans about once a second; the audit waits this long at most
 GRACE_S = 10  # a fault's window runs this long past its end: the retries it caused land there
 
 
@@ -493,24 +494,43 @@ def _scan_findings(stack: Stack, scans_file: Path) -> list[str]:
     """Every scan answered 302 is counted, and no network is counted more often than its scans
     reached the app (scan_findings, on the funnel's rows of this run's database).
 
-    A scan answered 503 may be counted: the visit row is written before the session is saved, and
+    The scans are spooled by the app before its 302 and moved into the funnel about once a second
+    (clickar/flyers/spool.py): the audit first waits for the live workers to move theirs and takes
+    over the files of the dead ones (kill -9) itself; scans still in the spool after SPOOL_WAIT_S
+    are a finding.
+
+    A scan answered 503 may be counted: the visit is spooled before the session is saved, and
     with Redis away the session's save is what fails. The person did scan (and taps again), so the
     funnel is right to hold it; the app's answer just could not carry the cookie. What would be
     wrong is a 302 the funnel lost, or more rows than taps."""
     from clickar import create_app
     from clickar.db import database
-    from clickar.flyers.tracking import anonymise_address
+    from clickar.flyers.spool import for_app
+    from clickar.flyers.tracking import anonymise_address, flush_scans
     from clickar.models import Visit
     from peewee import fn
 
     lines = [line for line in scans_file.read_text().splitlines() if line.strip()]
-    app = create_app({"DATABASE_URL": stack.db_url})
+    app = create_app({"DATABASE_URL": stack.db_url, "REDIS_URL": f"redis://127.0.0.1:{stack.redis_port}/0",
+                      "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{stack.redis_port}/0",
+                      "VISIT_SPOOL_INTERVAL": 0})
+    findings = []
+    deadline = time.monotonic() + SPOOL_WAIT_S
+    while True:
+        flush_scans(app)  # the spool files of dead workers: their locks died with them
+        left = for_app(app).pending()
+        if not left:
+            break
+        if time.monotonic() > deadline:
+            findings.append(f"scans: {left} bytes of scans still in the spool {SPOOL_WAIT_S} s after the load")
+            break
+        time.sleep(0.5)
     with app.app_context():
         database.connect(reuse_if_open=True)
         counted = dict(Visit.select(Visit.client, fn.COUNT(Visit.id)).group_by(Visit.client).tuples())
         database.close()
     network = {address: anonymise_address(address, stack.secret) for address in {l.split()[-1] for l in lines}}
-    return scan_findings(lines, counted, network)
+    return findings + scan_findings(lines, counted, network)
 
 
 PERSON = re.compile(r"lt(\d+)@example\.jp")
@@ -998,6 +1018,9 @@ def main(argv=None) -> int:
         except Exception as exc:  # noqa: BLE001 - the report says so rather than hiding the run
             print(f"loadtest: could not drop {stack.db_name}: {exc}", file=sys.stderr)
         shutil.rmtree(work, ignore_errors=True)
+        from clickar.flyers.spool import folder_for_url
+
+        shutil.rmtree(folder_for_url(stack.db_url, ROOT / "instance"), ignore_errors=True)  # this run's scans' spool
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 

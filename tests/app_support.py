@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import uuid
 
+import shutil
+import tempfile
+
 from clickar import contracts as contract_data
 from clickar import create_app
 from clickar.db import database, upgrade
@@ -15,6 +18,9 @@ from clickar.demo import demo_rows
 
 def make_app(database_url, smtp_port=None, **config):
     """An app on a migrated database holding the demo contracts; its own rate-limit counters."""
+    # Each app spools its own flyer scans (a PostgreSQL test database is shared by name).
+    if "VISIT_SPOOL_DIR" not in config:
+        config["VISIT_SPOOL_DIR"] = tempfile.mkdtemp(prefix="clickar-spool-")
     app = create_app({
         "DATABASE_URL": database_url,
         "SMTP_URL": f"smtp://127.0.0.1:{smtp_port}" if smtp_port else None,
@@ -32,8 +38,13 @@ def make_app(database_url, smtp_port=None, **config):
 
 
 def close_app(app) -> None:
-    """Wait for the app's mail threads, close the connection."""
+    """Wait for the app's mail threads, close the connection, put its scans' spool away."""
+    from clickar.flyers.spool import folder_for, for_app
+
     for thread in app.extensions.get("mail_threads", []):
         thread.join(timeout=10)
+    for_app(app).close()
+    if "clickar-spool-" in str(folder_for(app)):
+        shutil.rmtree(folder_for(app), ignore_errors=True)
     if not database.is_closed():
         database.close()

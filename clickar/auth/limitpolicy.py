@@ -105,10 +105,19 @@ class Policy:
     def hit_all(self, events: list[tuple[str, str]]) -> None:
         """Count several events, (rule, key) each; raise Limited for the first rule used up.
 
+        Every event is counted, even when an earlier one is refused, as separate hits would
+        not do; that only ever counts more (see acquire_each).
+        """
+        for (rule, key), ok in zip(events, self.acquire_each(events)):
+            if not ok:
+                self._refuse(rule, key)
+
+    def acquire_each(self, events: list[tuple[str, str]]) -> list[bool]:
+        """Count several events, (rule, key) each; for each, whether it was within its rule.
+
         On Redis this is one round trip (a pipeline of the moving-window script the limits
         library registered) instead of one per event: the identity check counts its client
-        and every policy number on each 次へ. Every event is counted, even when an earlier
-        one is refused, as separate hits would not do; that only ever counts more.
+        and every policy number on each 次へ; the flyer scans' spool counts a whole batch.
         """
         storage = self.strategy.storage
         sha = getattr(getattr(storage, "lua_acquire_moving_window", None), "sha", None)
@@ -120,16 +129,10 @@ class Policy:
                 pipe.evalsha(sha, 1, storage.prefixed_key(item.key_for(self.prefix, rule, key)),
                              stamp, item.amount, item.get_expiry(), 1)
             try:
-                acquired = pipe.execute()
+                return [bool(ok) for ok in pipe.execute()]
             except NoScriptError:  # Redis restarted and forgot the script: one by one below reloads it
                 pass
-            else:
-                for (rule, key), ok in zip(events, acquired):
-                    if not ok:
-                        self._refuse(rule, key)
-                return
-        for rule, key in events:
-            self.hit(rule, key)
+        return [bool(self.strategy.hit(self.item(rule), self.prefix, rule, key)) for rule, key in events]
 
     def allowed(self, rule: str, key: str) -> bool:
         return self.strategy.test(self.item(rule), self.prefix, rule, key)

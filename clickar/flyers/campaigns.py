@@ -112,6 +112,9 @@ def update(campaign: Campaign, data: dict) -> Campaign:
             setattr(campaign, key, data[key])
     campaign.updated_at = now()
     campaign.save()
+    from .tracking import forget
+
+    forget(campaign.code)  # this process's scans see the change at once (others within seconds)
     return campaign
 
 

@@ -16,10 +16,11 @@ import hmac
 import ipaddress
 import logging
 import re
+import time
 
-from peewee import DatabaseError, IntegrityError, PostgresqlDatabase
+from peewee import DatabaseError, IntegrityError
 
-from ..db import database, execute_prepared
+from ..db import database
 from ..models import Campaign, FunnelEvent, PendingRegistration, Visit, now
 
 log = logging.getLogger(__name__)
@@ -121,57 +122,68 @@ def record_visit(campaign: Campaign, address: str | None, user_agent: str | None
     )
 
 
-# A scan of a campaign this process has seen live: its id and target, by code. The insert
-# below checks both against the campaign row itself, so an edited, ended or deleted campaign
-# is never trusted from here: the statement inserts nothing and the view looks it up afresh.
-_live: dict[str, tuple[int, str]] = {}
+# A campaign this process has seen live: its id, target and dates, by code, for LIVE_TTL_S.
+# A scan of it goes straight to the spool with no lookup; the dates are checked on every scan
+# (a campaign that ends at midnight ends then), and an edit made here is forgotten at once
+# (forget); one made in another process applies here within LIVE_TTL_S.
+_live: dict[str, tuple[int, str, dt.date, dt.date | None, float]] = {}
 _LIVE_MAX = 1000
+LIVE_TTL_S = 5.0
 
 
 def remember_live(campaign: Campaign) -> None:
     if len(_live) >= _LIVE_MAX:
         _live.clear()
-    _live[campaign.code] = (campaign.id, campaign.target)
+    _live[campaign.code] = (campaign.id, campaign.target, campaign.valid_from, campaign.valid_until,
+                            time.monotonic())
 
 
-def live_campaign(code: str) -> tuple[int, str] | None:
-    """(id, target) of a campaign seen live here before, unchecked (see record_scan)."""
-    return _live.get(code)
+def forget(code: str | None) -> None:
+    _live.pop(code, None)
 
 
-_SCAN_SQL: dict[type, str] = {}
-
-
-def record_scan(campaign_id: int, code: str, target: str, today: dt.date, address: str | None,
-                user_agent: str | None, secret: str | bytes) -> bool:
-    """The visit of a scan in one statement, written only while the campaign is still live with
-    this target (code, dates and target checked by the same INSERT … SELECT). False: nothing
-    written, because the campaign changed — look it up again (and forget what was remembered)."""
-    db = database.obj
-    sql = _SCAN_SQL.get(type(db))
-    if sql is None:
-        p = db.param
-        # PostgreSQL: this one transaction commits without waiting for its WAL flush
-        # (synchronous_commit off, set for this statement's transaction only, in the same round
-        # trip). The row is committed before the 302, so a worker killed after it loses nothing;
-        # only a crash of PostgreSQL itself (or of its machine) within about 0.6 s of the scan
-        # (3 × wal_writer_delay) could lose it. docs/PERFORMANCE.md has the figures.
-        fast = ("WITH \"fast\" AS (SELECT set_config('synchronous_commit', 'off', true)) "
-                if isinstance(db, PostgresqlDatabase) else "")
-        also = ', "fast"' if fast else ""
-        sql = _SCAN_SQL[type(db)] = (
-            f'{fast}INSERT INTO "visit" ("campaign_id", "created_at", "client", "device", "browser", "is_bot") '
-            f'SELECT "id", {p}, {p}, {p}, {p}, {p} FROM "campaign"{also} '
-            f'WHERE "id" = {p} AND "code" = {p} AND "target" = {p} AND "valid_from" <= {p} '
-            f'AND ("valid_until" IS NULL OR "valid_until" >= {p})')
-    ua = user_agent_summary(user_agent)
-    params = [Visit.created_at.db_value(now()), anonymise_address(address, secret), ua["device"], ua["browser"],
-              Visit.is_bot.db_value(ua["is_bot"]), campaign_id, code, target,
-              Campaign.valid_from.db_value(today), Campaign.valid_from.db_value(today)]
-    written = execute_prepared(sql, params).rowcount == 1  # one statement: atomic by itself
-    if not written:
+def live_campaign(code: str, today: dt.date) -> tuple[int, str] | None:
+    """(id, target) of a campaign seen live here in the last LIVE_TTL_S and live today."""
+    known = _live.get(code)
+    if known is None:
+        return None
+    campaign_id, target, valid_from, valid_until, seen = known
+    if time.monotonic() - seen > LIVE_TTL_S or today < valid_from or (valid_until and today > valid_until):
         _live.pop(code, None)
-    return written
+        return None
+    return campaign_id, target
+
+
+def spool_scan(app, campaign_id: int, code: str, address: str | None, user_agent: str | None,
+               client_key: str) -> str:
+    """The scan's visit, appended to this process's spool before the 302 (flyers/spool.py moves
+    it into `visit`, counting the client's share of the campaign: limits visit-client).
+    Returns the scan's id."""
+    from .spool import for_app
+
+    secret = app.secret_key
+    return for_app(app).write({
+        "c": campaign_id, "at": now().isoformat(), "client": anonymise_address(address, secret),
+        "k": f"{code}:{_limit_key(client_key, secret)}", **_ua_fields(user_agent)})
+
+
+def _ua_fields(user_agent: str | None) -> dict:
+    ua = user_agent_summary(user_agent)
+    return {"device": ua["device"], "browser": ua["browser"], "bot": ua["is_bot"]}
+
+
+def _limit_key(client_key: str, secret: str | bytes) -> str:
+    """The client of the per-client share, keyed (no address in the spool file or in Redis)."""
+    return hmac.new(_address_key(secret), client_key.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def flush_scans(app) -> int:
+    """Move this process's spooled scans (and any abandoned spool file) into `visit` now.
+    The staff console and the load test's audit call it; rows written."""
+    from .spool import for_app
+
+    with app.app_context():
+        return for_app(app).move()
 
 
 # ------------------------------------------------------------------ funnel

@@ -45,38 +45,26 @@ def _link_problem(state: str, status: int, campaign: Campaign | None = None):
 def follow(code: str):
     """A flyer's QR code: count the scan, remember the campaign, go to the target.
 
-    The first hit does the lookup; later hits of a campaign this process has seen live go
-    straight to one INSERT … SELECT that checks the campaign while it writes the visit
-    (tracking.record_scan), so a scan costs one statement."""
+    The scan is appended to this process's spool file before the 302 (tracking.spool_scan;
+    flyers/spool.py moves it into the funnel within about a second, a crash included). A
+    campaign this process saw live in the last few seconds is not looked up again."""
     code = campaigns.normalise_code(code)
     today = jst_today()
-    known = tracking.live_campaign(code) if code else None
-    counted = None
-    if known is not None:
-        counted = _scan_counted(code)
-        campaign_id, target = known
-        if counted and tracking.record_scan(campaign_id, code, target, today, request.remote_addr,
-                                            request.user_agent.string, current_app.secret_key):
-            return _to_target(code, target)
-        # over this client's share, or the campaign changed meanwhile: the lookup below
-    campaign = Campaign.by_code(code) if code else None
-    if campaign is None:
-        return _link_problem("unknown", 404)
-    state = campaign.state(today)
-    if state != "live":
-        return _link_problem(state, 410 if state == "expired" else 404, campaign)
-    tracking.remember_live(campaign)
-    if counted is None:
-        counted = _scan_counted(campaign.code)
-    if counted:
-        tracking.record_visit(campaign, request.remote_addr, request.user_agent.string,
-                              current_app.secret_key)
-    return _to_target(campaign.code, campaign.target)
-
-
-def _scan_counted(code: str) -> bool:
-    """This client's scans of this campaign within its share (limits: visit-client)."""
-    return limits.allowed_once("visit-client", f"{code}:{limits.client_address()}")
+    known = tracking.live_campaign(code, today) if code else None
+    if known is None:
+        campaign = Campaign.by_code(code) if code else None
+        if campaign is None:
+            return _link_problem("unknown", 404)
+        state = campaign.state(today)
+        if state != "live":
+            return _link_problem(state, 410 if state == "expired" else 404, campaign)
+        tracking.remember_live(campaign)
+        known = (campaign.id, campaign.target)
+        code = campaign.code
+    campaign_id, target = known
+    tracking.spool_scan(current_app._get_current_object(), campaign_id, code, request.remote_addr,
+                        request.user_agent.string, limits.client_address())
+    return _to_target(code, target)
 
 
 def _to_target(code: str, target: str):
@@ -89,6 +77,16 @@ def _to_target(code: str, target: str):
 # ==================================================================== /staff/
 
 bp = guard(Blueprint("flyers", __name__, url_prefix="/staff"))
+
+
+@bp.before_request
+def _scans_up_to_date():
+    """This process's spooled scans (and abandoned spool files) into the figures first; other
+    live processes move theirs within about a second. A failure leaves them for the mover."""
+    try:
+        tracking.flush_scans(current_app._get_current_object())
+    except Exception:  # noqa: BLE001 - the console still shows what is in the database
+        current_app.logger.exception("visit spool: flush before a console page failed")
 
 
 def _page(name: str, title: str, status: int = 200, **ctx):

@@ -219,6 +219,7 @@ class Visit(BaseModel):
     device = CharField(max_length=20)  # iPhone / Android / Windows / Mac / other
     browser = CharField(max_length=20)  # Safari / Chrome / LINE / …
     is_bot = BooleanField(default=False)
+    scan_id = CharField(max_length=32, null=True, unique=True)  # the spool line's id: a scan is written once
 
     class Meta:
         indexes = ((("campaign", "created_at"), False),)
