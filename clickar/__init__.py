@@ -102,6 +102,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(staff_bp)  # /staff/login, /staff/logout, /staff/accounts
     app.register_blueprint(flyers_bp)  # /staff/: the QR flyer console
     app.register_blueprint(flyer_links_bp)  # /r/CODE short links
+    limits.limiter.exempt(flyer_links_bp)  # no route limit there: each client's share is counted in the spool
     from .renewal import bp as renewal_bp
 
     app.register_blueprint(renewal_bp)  # 更新のお手続き + groups/rates/renewals/changes CLI

@@ -188,7 +188,8 @@ def _compress(response):
             or response.is_streamed
             or "Content-Encoding" in response.headers
             or response.status_code < 200
-            or response.status_code in (204, 206, 304)
+            or 300 <= response.status_code < 400  # a redirect's few bytes (/r/CODE's 302)
+            or response.status_code in (204, 206)
             or response.mimetype not in TEXT_TYPES):
         return response
     response.vary.add("Accept-Encoding")

@@ -259,6 +259,14 @@ _spools_lock = threading.Lock()
 
 def for_app(app) -> Spool:
     """The app's spool (one per folder per process)."""
+    spool = app.extensions.get("clickar_visit_spool")
+    if spool is not None and _spools.get(str(spool.folder)) is spool:
+        return spool
+    spool = app.extensions["clickar_visit_spool"] = _for_folder(app)
+    return spool
+
+
+def _for_folder(app) -> Spool:
     folder = folder_for(app)
     key = str(folder)
     spool = _spools.get(key)

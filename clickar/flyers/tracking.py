@@ -35,8 +35,14 @@ def anonymise_address(address: str | None, secret: str | bytes) -> str:
     apart from new people roughly), but the value cannot be turned back
     into an address without the secret key, and even then not into a host.
     """
+    address = (address or "").strip()
+    parts = address.split(".")
+    if len(parts) == 4 and all(p.isascii() and p.isdigit() and len(p) <= 3 and int(p) <= 255 and (p == "0" or p[0] != "0")
+                               for p in parts):  # dotted IPv4, the usual case: no parsing object
+        network = f"{parts[0]}.{parts[1]}.{parts[2]}.0/24"
+        return hmac.new(_address_key(secret), network.encode(), hashlib.sha256).hexdigest()[:32]
     try:
-        ip = ipaddress.ip_address((address or "").strip())
+        ip = ipaddress.ip_address(address)
     except ValueError:
         network = "unknown"
     else:
