@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import uuid
 
+import atexit
+import os
 import shutil
 import tempfile
+from pathlib import Path
 
 from clickar import contracts as contract_data
 from clickar import create_app
@@ -16,11 +19,15 @@ from clickar.db import database, upgrade
 from clickar.demo import demo_rows
 
 
+_SPOOLS = Path(tempfile.gettempdir()) / f"clickar-spool-{os.getpid()}"  # this test process's; gone at its end
+atexit.register(shutil.rmtree, _SPOOLS, ignore_errors=True)
+
+
 def make_app(database_url, smtp_port=None, **config):
     """An app on a migrated database holding the demo contracts; its own rate-limit counters."""
     # Each app spools its own flyer scans (a PostgreSQL test database is shared by name).
     if "VISIT_SPOOL_DIR" not in config:
-        config["VISIT_SPOOL_DIR"] = tempfile.mkdtemp(prefix="clickar-spool-")
+        config["VISIT_SPOOL_DIR"] = str(_SPOOLS / uuid.uuid4().hex)
     app = create_app({
         "DATABASE_URL": database_url,
         "SMTP_URL": f"smtp://127.0.0.1:{smtp_port}" if smtp_port else None,
@@ -44,7 +51,7 @@ def close_app(app) -> None:
     for thread in app.extensions.get("mail_threads", []):
         thread.join(timeout=10)
     for_app(app).close()
-    if "clickar-spool-" in str(folder_for(app)):
+    if _SPOOLS in folder_for(app).parents:
         shutil.rmtree(folder_for(app), ignore_errors=True)
     if not database.is_closed():
         database.close()
