@@ -1,7 +1,7 @@
 """`make eval-chat`: the AIチャット on the blind evaluation set, dev and locked halves apart.
 
-    python -m bench.chat_eval [--half dev|locked|locked2|locked3|locked4|regression|all] [--verbose]
-                              [--calibrate] [--refresh-vectors] [--json]
+    python -m bench.chat_eval [--half dev|locked|locked2|locked3|locked4|locked5|regression|all] [--verbose]
+                              [--calibrate] [--by-writer] [--refresh-vectors] [--json]
 
 The sets (bench/chat_eval/README.md says where they come from):
 
@@ -54,6 +54,9 @@ LOCKED3 = ROOT / "bench" / "chat_eval" / "test_locked3.jsonl"  # third blind bat
 # Fourth blind batch (README4.txt), 300 questions, run once unseen, then split once by topic (crc32 of the
 # text): 150 joined the dev half (examples.jsonl, "from": "blind4"), 150 are this locked half.
 LOCKED4 = ROOT / "bench" / "chat_eval" / "test_locked4.jsonl"
+# Fifth blind batch (README5.txt), written 2026-12-05 by a writer who saw only the titles and gists
+# (/work/blind5/brief.md, copied into README5.txt); kept whole as locked, never tuned on.
+LOCKED5 = ROOT / "bench" / "chat_eval" / "test_locked5.jsonl"
 REGRESSION = ROOT / "tests" / "help" / "eval_questions.jsonl"
 
 TARGET_TOP1 = 0.90
@@ -324,7 +327,7 @@ def calibrate(engine, rows: list[dict]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.chat_eval", description=__doc__.split("\n")[0])
-    ap.add_argument("--half", choices=("dev", "locked", "locked2", "locked3", "locked4", "regression", "all"), default="all")
+    ap.add_argument("--half", choices=("dev", "locked", "locked2", "locked3", "locked4", "locked5", "regression", "all"), default="all")
     ap.add_argument("--verbose", "-v", action="store_true", help="print the dev and regression misses' texts")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--calibrate", action="store_true", help="dump the dev half's decision features (JSON)")
@@ -359,7 +362,8 @@ def main(argv: list[str] | None = None) -> int:
     for half, path, name in (("locked", LOCKED, "locked test half"),
                              ("locked2", LOCKED2, "locked second batch"),
                              ("locked3", LOCKED3, "locked third batch"),
-                             ("locked4", LOCKED4, "locked fourth batch")):
+                             ("locked4", LOCKED4, "locked fourth batch"),
+                             ("locked5", LOCKED5, "locked fifth batch")):
         if args.half in (half, "all"):
             if path.exists():
                 rows, same = unseen(load(path), dev)
