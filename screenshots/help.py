@@ -131,6 +131,8 @@ def main(argv: list[str]) -> None:
                 page.click("#chat-form button[type=submit]")
                 page.click("text=仮登録メールが届かない >> nth=-1")
                 page.screenshot(path=out / "help-nojs.png", full_page=True)
+                page.click("button[name=vote][value=down] >> nth=-1")  # the page reloads at the next topics
+                page.screenshot(path=out / "help-nojs-no.png")  # what the phone shows, not the full page
                 page.context.close()
 
                 page = phone()

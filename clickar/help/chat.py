@@ -80,10 +80,16 @@ class Exchange:
     vote_question: str = ""  # the masked question a いいえ is logged with
     token: str = ""  # signed vote token, set by the view (feedback_token)
     stream_url: str = ""  # the optional model's summary (llm.py), set by the view
+    alternatives_below: bool = False  # いいえ, and the next exchange holds the next topics (history)
 
     @property
     def kind(self) -> str:
         return self.reply.kind
+
+    @property
+    def is_alternatives(self) -> bool:
+        """The next topics after a いいえ (alternatives())."""
+        return self.reply.kind == "suggest" and self.reply.lead == NEXT_LEAD
 
     @property
     def wants_feedback(self) -> bool:
@@ -191,6 +197,10 @@ def history(store: Mapping, contacts: Mapping[str, Any] | None = None,
         if exchange.picked and exchange.reply.faq_id:
             exchange.vote_question = _asked_before(entries[:n], exchange.reply.faq_id, exchange.question)
         out.append(exchange)
+    for voted, nxt in zip(out, out[1:]):
+        # without JavaScript the page reloads at the next topics: who to phone goes there, under
+        # them, not above on the answer voted down (out of view)
+        voted.alternatives_below = voted.feedback == log.ChatLog.DOWN and nxt.is_alternatives
     return out
 
 

@@ -547,6 +547,18 @@ def test_the_rephrase_replies_keep_their_words_on_the_page(chat, question, words
     assert words in page and "お知りになりたいのは、次のどれですか？" not in page.split("chat-log")[-1]
 
 
+def test_without_javascript_who_to_phone_follows_the_next_topics_not_the_answer_above(chat):
+    """The outside phone walk (320 px, no JavaScript): after いいえ the page reloads at the next
+    topics, but the numbers to call sat on the answer voted down, above and out of view."""
+    chat.ask("パスワード忘れた")
+    chat.vote(TOKEN.search(chat.page()).group(1), "down")
+    page = chat.page()
+    voted = page[page.index('class="chat-exchange chat-exchange--answer"'):page.index('class="chat-exchange chat-exchange--suggest"')]
+    nxt = page[page.index('class="chat-exchange chat-exchange--suggest"'):]
+    assert "ご回答ありがとうございました。" in voted and "tel:" not in voted and "申し訳ありません" not in voted
+    assert nxt.index("では、次のどれかでしょうか？") < nxt.index("お電話でお問い合わせください") < nxt.index('href="tel:0120888089"')
+
+
 def test_the_next_topics_after_no_still_say_what_to_do_when_none_fits(chat):
     """いいえ's next topics keep 「どれにも当てはまらないときは…」 (only the rephrase replies, whose lead
     says it already, go without)."""
