@@ -38,6 +38,9 @@ COPY migrations/ migrations/
 COPY templates/ templates/
 COPY static/ static/
 COPY --from=vendor /src/static/vendor/ static/vendor/
+# The flyer scans' spool (clickar/flyers/spool.py): written by the app; compose keeps it in a volume
+# that both app containers share, so a container that died leaves its scans to the other.
+RUN mkdir -p instance/spool && chown -R clickar instance
 USER clickar
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=4s --start-period=20s \

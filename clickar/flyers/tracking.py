@@ -165,12 +165,20 @@ def spool_scan(app, campaign_id: int, code: str, address: str | None, user_agent
     """The scan's visit, appended to this process's spool before the 302 (flyers/spool.py moves
     it into `visit`, counting the client's share of the campaign: limits visit-client).
     Returns the scan's id."""
-    from .spool import for_app
+    import uuid
+
+    from .spool import for_app, store
 
     secret = app.secret_key
-    return for_app(app).write({
-        "c": campaign_id, "at": now().isoformat(), "client": anonymise_address(address, secret),
-        "k": f"{code}:{_limit_key(client_key, secret)}", **_ua_fields(user_agent)})
+    record = {"c": campaign_id, "at": now().isoformat(), "client": anonymise_address(address, secret),
+              "k": f"{code}:{_limit_key(client_key, secret)}", **_ua_fields(user_agent)}
+    try:
+        return for_app(app).write(record)
+    except OSError:  # the spool folder unwritable, the disk full: the scan goes straight in, as before
+        log.exception("visit spool: not writable, the scan is written in the request")
+        record["id"] = uuid.uuid4().hex
+        store([record])
+        return record["id"]
 
 
 def _ua_fields(user_agent: str | None) -> dict:

@@ -165,6 +165,23 @@ def test_the_scans_of_a_worker_killed_with_minus_9_are_taken_over(make_campaign,
     assert Visit.select().count() == 5 and spool_lines(app.test_client()) == []
 
 
+def test_a_spool_that_cannot_be_written_sends_the_scan_straight_in(make_campaign, db, database_url, tmp_path):
+    """The spool folder unwritable (a container whose image forgot it, a full disk): the person
+    still gets the 302 and the scan is written in the request, as before the spool."""
+    from app_support import close_app, make_app
+
+    campaign = make_campaign()
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    app = make_app(database_url, VISIT_SPOOL_DIR=str(blocked / "spool"))
+    try:
+        r = app.test_client().get(f"/r/{campaign.code}", headers={"User-Agent": IPHONE})
+        assert r.status_code == 302 and r.headers["Location"] == "/mypage/register/"
+        assert campaign.scans().count() == 1
+    finally:
+        close_app(app)
+
+
 def test_a_live_process_moves_its_scans_by_itself(make_campaign, db, database_url, tmp_path):
     """Outside tests a thread moves each process's scans about once a second (VISIT_SPOOL_INTERVAL)."""
     import time
