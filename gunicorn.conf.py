@@ -110,9 +110,11 @@ def worker_exit(server, worker):
     app = getattr(worker, "wsgi", None)
     if app is not None and hasattr(app, "config"):
         try:
+            from clickar.flyers.spool import for_app
             from clickar.flyers.tracking import flush_scans
 
             flush_scans(app)
+            for_app(app).close()
         except Exception:  # noqa: BLE001 - the file stays; the next process takes it over
             server.log.exception("visit spool: not moved at worker exit")
 

@@ -195,9 +195,12 @@ class Spool:
                     pass
 
     def close(self) -> None:
-        """Give up this process's file (an app put away: tests); its lines are left to be moved."""
+        """Give up this process's file (a worker stopping, an app put away); lines still in it are
+        left to be moved by the others, an empty file is removed."""
         with self._lock:
             if self._fd is not None and self._pid == os.getpid():
+                if os.fstat(self._fd).st_size == 0:
+                    self._path.unlink(missing_ok=True)
                 os.close(self._fd)
             self._fd = self._path = self._pid = None
         _spools.pop(str(self.folder), None)

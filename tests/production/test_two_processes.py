@@ -127,3 +127,62 @@ def test_one_registration_alternates_between_two_app_processes(shared_database, 
         for secret in PERSONAL + [token, token[:12]]:
             assert secret not in text, f"{secret!r} in the log of app process {name}"
     assert codes == {"A": 0, "B": 0}, codes
+
+
+def test_flyer_scans_of_a_worker_killed_with_minus_9_reach_the_funnel_through_the_other_process(shared_database, tmp_path):
+    """Issue 23: /r/CODE spools its scan before the 302 (clickar/flyers/spool.py). Process A's worker
+    is killed with -9 right after its scans; its spool file is taken over (by B's round, or A's new
+    worker's) and every scan of both processes is in the funnel once. Stopped on purpose, the
+    processes leave no spool file behind."""
+    import datetime as dt
+    import signal
+    import time
+
+    from clickar import create_app
+    from clickar.db import database
+    from clickar.flyers.spool import folder_for_url
+    from clickar.models import Campaign, Visit
+    from production_support import ROOT
+
+    app = create_app({"DATABASE_URL": shared_database})
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        campaign = Campaign.create(code="SPQQL234", name="spool", target="register", label="test",
+                                   valid_from=dt.date(2000, 1, 1))
+        database.close()
+    env = base_env(CLICKAR_ENV="production", CLICKAR_SECRET_KEY="spool-" + uuid.uuid4().hex,
+                   CLICKAR_DATABASE_URL=shared_database, CLICKAR_REDIS_URL=REDIS_URL,
+                   CLICKAR_REDIS_PREFIX=f"spool-{uuid.uuid4().hex}", CLICKAR_BASE_URL="http://localhost")
+    ports = {"A": free_port(), "B": free_port()}
+    procs = {name: start_gunicorn(port, env, tmp_path / f"app-{name}.log") for name, port in ports.items()}
+    folder = folder_for_url(shared_database, ROOT / "instance")
+
+    def funnel() -> int:
+        with app.app_context():
+            database.connect(reuse_if_open=True)
+            try:
+                return Visit.select().where(Visit.campaign == campaign.id).count()
+            finally:
+                database.close()
+
+    try:
+        for name, port in ports.items():
+            wait_until_healthy(port, procs[name])
+        phone = Browser()
+        for port in (ports["A"], ports["B"]):
+            for _ in range(5):
+                status, _, headers = phone.get(port, "/r/SPQQL234")
+                assert status == 302 and headers["Location"].endswith("/mypage/register/")
+        master = procs["A"].pid
+        [worker] = open(f"/proc/{master}/task/{master}/children").read().split()
+        os.kill(int(worker), signal.SIGKILL)  # right after its 302s: its lines are only in its file
+        deadline = time.monotonic() + 20
+        while funnel() < 10 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert funnel() == 10
+    finally:
+        codes = {name: stop(proc) for name, proc in procs.items()}
+    assert codes == {"A": 0, "B": 0}, codes
+    assert funnel() == 10  # each scan once
+    assert not list(folder.glob("*.spool")), list(folder.glob("*.spool"))
+    folder.rmdir()
