@@ -26,6 +26,7 @@ atexit.register(shutil.rmtree, _SPOOLS, ignore_errors=True)
 def make_app(database_url, smtp_port=None, **config):
     """An app on a migrated database holding the demo contracts; its own rate-limit counters."""
     # Each app spools its own flyer scans (a PostgreSQL test database is shared by name).
+    config.setdefault("VISIT_SPOOL_INTERVAL", 0)  # no mover thread per test app: tests call flush_scans
     if "VISIT_SPOOL_DIR" not in config:
         config["VISIT_SPOOL_DIR"] = str(_SPOOLS / uuid.uuid4().hex)
     app = create_app({

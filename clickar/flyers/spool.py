@@ -277,7 +277,7 @@ def _for_folder(app) -> Spool:
         with _spools_lock:
             spool = _spools.get(key)
             if spool is None:
-                # tests move the scans themselves (flush_scans) unless they ask for the thread
-                interval = app.config.get("VISIT_SPOOL_INTERVAL", 0 if app.testing else INTERVAL_S)
+                # 0: no thread (the test suite's apps move their scans themselves: flush_scans)
+                interval = app.config.get("VISIT_SPOOL_INTERVAL", INTERVAL_S)
                 spool = _spools[key] = Spool(folder, app if interval else None, interval)
     return spool
