@@ -92,6 +92,38 @@ def test_a_scan_is_in_the_spool_before_the_302_and_costs_no_statement_once_the_c
     assert len({v.scan_id for v in visits}) == 3
 
 
+def test_scans_from_many_threads_while_the_spool_is_moved_are_each_written_once(app, make_campaign, db):
+    """gthread workers: eight threads scan at once while the mover swaps and moves the file."""
+    import threading
+
+    campaign = make_campaign()
+    stop = threading.Event()
+
+    def scanner(n):
+        client = app.test_client()
+        for i in range(25):
+            r = client.get(f"/r/{campaign.code}", headers={"User-Agent": IPHONE},
+                           environ_base={"REMOTE_ADDR": f"198.{n}.{i}.1"})
+            assert r.status_code == 302
+
+    def mover():
+        while not stop.is_set():
+            tracking.flush_scans(app)
+
+    threads = [threading.Thread(target=scanner, args=(n,)) for n in range(8)]
+    moving = threading.Thread(target=mover)
+    moving.start()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stop.set()
+    moving.join()
+    tracking.flush_scans(app)
+    assert campaign.scans().count() == 200
+    assert len({v.scan_id for v in Visit.select()}) == 200
+
+
 def test_a_spooled_batch_moved_twice_is_written_once(client, make_campaign, db):
     """A process that dies between the commit and removing its file (or a batch retried after the
     database failed half-way) moves the same lines again: each scan is still one row."""
