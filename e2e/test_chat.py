@@ -156,3 +156,19 @@ def test_after_no_the_drawer_gives_numbers_to_tap(phone):
     done = answer.locator(".chat-feedback--done")
     expect(done).to_contain_text("ご契約の取扱代理店")
     expect(done.get_by_role("link", name="0120-888-089")).to_have_attribute("href", "tel:0120888089")
+
+
+def test_on_a_320_px_phone_the_drawers_close_button_stays_in_view_as_the_chat_grows(phone):
+    """The outside phone walk (320 × 568): after a few questions the drawer's head with 閉じる had
+    scrolled out of view. The dialog itself had become scrollable (its absolutely placed hidden
+    labels overflowed it) and focusing the field scrolled it; only the body scrolls now."""
+    phone.set_viewport_size({"width": 320, "height": 568})
+    dialog = open_drawer(phone)
+    for question in ("ワンタイムパスワードが届かない", "メール届かない", "じこおこしてしまった"):
+        ask(dialog, question)
+        expect(dialog.locator(".chat-exchange").last).to_contain_text(question[:4])
+    close = dialog.get_by_role("button", name="閉じる")
+    expect(close).to_be_in_viewport()
+    assert dialog.evaluate("d => d.scrollTop") == 0
+    head, box = dialog.locator(".chat-dialog__head").bounding_box(), dialog.bounding_box()
+    assert head["y"] >= box["y"] - 0.5, (head, box)
