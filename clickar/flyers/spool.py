@@ -87,8 +87,13 @@ class Spool:
         with self._lock:
             if self._pid != os.getpid():  # first scan of this process (a worker after the fork)
                 self._open_own()
-            os.write(self._fd, line)
+            written = os.write(self._fd, line)
             self._dirty = True
+            if written != len(line):  # a full disk: end the cut line so the next one stays whole
+                try:
+                    os.write(self._fd, b"\n")
+                finally:
+                    raise OSError(errno.ENOSPC, "visit spool: line cut short")
         return record["id"]
 
     def _open_own(self) -> None:
@@ -228,22 +233,29 @@ def store(records: list[dict]) -> int:
     from ..db import database
     from ..models import Campaign, Visit
 
+    records = [r for r in records if isinstance(r, dict)]
     keys = [("visit-client", str(r.get("k", ""))) for r in records]
     try:
         counted = limits.policy().acquire_each(keys)
     except Exception:  # noqa: BLE001 - the share guards the figures against scripts; a real scan counts
         log.warning("visit spool: rate-limit storage unavailable, %d scans counted unchecked", len(records))
         counted = [True] * len(records)
-    rows = []
+    rows, broken = [], 0
     policy = limits.policy()
     for record, ok in zip(records, counted):
         if not ok:
             if policy.on_refuse:
                 policy.on_refuse("visit-client")  # Prometheus: clickar_rate_limit_hits_total
             continue
-        rows.append({"scan_id": record["id"], "campaign": int(record["c"]),
-                     "created_at": dt.datetime.fromisoformat(record["at"]), "client": record["client"],
-                     "device": record["device"], "browser": record["browser"], "is_bot": bool(record["bot"])})
+        try:
+            rows.append({"scan_id": str(record["id"])[:32], "campaign": int(record["c"]),
+                         "created_at": dt.datetime.fromisoformat(record["at"]), "client": str(record["client"])[:32],
+                         "device": str(record["device"])[:20], "browser": str(record["browser"])[:20],
+                         "is_bot": bool(record["bot"])})
+        except (KeyError, TypeError, ValueError, AttributeError):
+            broken += 1  # never let one bad line hold the whole file back round after round
+    if broken:
+        log.warning("visit spool: %d malformed scans skipped", broken)
     if not rows:
         return 0
     written = 0

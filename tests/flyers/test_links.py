@@ -142,6 +142,21 @@ def test_a_spooled_batch_moved_twice_is_written_once(client, make_campaign, db):
     assert Visit.select().count() == 2
 
 
+def test_a_malformed_line_in_the_spool_is_skipped_and_the_rest_moved(client, make_campaign, db):
+    """A line cut short (a full disk) or otherwise broken must not hold the file back for ever."""
+    from clickar.flyers.spool import folder_for
+
+    campaign = make_campaign()
+    for address in ("203.0.113.1", "203.0.113.2"):
+        client.get(f"/r/{campaign.code}", headers={"User-Agent": IPHONE}, environ_base={"REMOTE_ADDR": address})
+    [own] = folder_for(client.application).glob("*.spool")
+    with open(own, "ab") as spool:
+        spool.write(b'{"id": "x", "c": "not a number"}\n[1, 2]\n{"id": "cut sh\n')
+    client.get(f"/r/{campaign.code}", headers={"User-Agent": IPHONE}, environ_base={"REMOTE_ADDR": "203.0.113.3"})
+    moved(client)
+    assert campaign.scans().count() == 3 and spool_lines(client) == []
+
+
 def test_a_batch_the_database_refused_stays_in_the_spool_and_is_moved_later(client, make_campaign, db, database_url):
     """PostgreSQL away while the batch is written (flyer day's pg_terminate_backend): the scans stay
     in their file and the next round writes them; nothing lost, nothing twice."""
