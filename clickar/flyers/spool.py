@@ -82,7 +82,7 @@ class Spool:
 
     def write(self, record: dict) -> str:
         """Append one scan (its id is made here and returned); the line is in the file on return."""
-        record = {"id": uuid.uuid4().hex, **record}
+        record = {"id": uuid.uuid4().hex, **record}  # a record may bring its own id (tracking.spool_scan)
         line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
         with self._lock:
             if self._pid != os.getpid():  # first scan of this process (a worker after the fork)

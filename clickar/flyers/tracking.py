@@ -170,14 +170,14 @@ def spool_scan(app, campaign_id: int, code: str, address: str | None, user_agent
     from .spool import for_app, store
 
     secret = app.secret_key
-    record = {"c": campaign_id, "at": now().isoformat(), "client": anonymise_address(address, secret),
-              "k": f"{code}:{_limit_key(client_key, secret)}", **_ua_fields(user_agent)}
+    record = {"id": uuid.uuid4().hex, "c": campaign_id, "at": now().isoformat(),
+              "client": anonymise_address(address, secret), "k": f"{code}:{_limit_key(client_key, secret)}",
+              **_ua_fields(user_agent)}
     try:
         return for_app(app).write(record)
     except OSError:  # the spool folder unwritable, the disk full: the scan goes straight in, as before
         log.exception("visit spool: not writable, the scan is written in the request")
-        record["id"] = uuid.uuid4().hex
-        store([record])
+        store([record])  # the same id: should the line have reached the file after all, it counts once
         return record["id"]
 
 
