@@ -5,9 +5,16 @@
 model's query text (help/engine.py) and every JSON log line (observability.scrub).
 It replaces, in this order (what one detector masked, the next ones no longer see):
 
-* mail addresses                                          → ［メールアドレス］
+* a password typed after its name (パスワードは hunter2, PW: …, 暗証番号は1234,
+  セキュリティコード123, ワンタイムパスワードは 482913; not 認証コード123456,
+  a one-time code that dies in 5 minutes)               → ［パスワード］
+* mail addresses, also spelt out or disguised (taro at gmail dot com, (at),
+  [dot], アット/ドット, 。 for dots, zero-width characters, no dot after @)
+                                                         → ［メールアドレス］
+* car registration plates (品川 300 あ 12-34)               → ［ナンバー］
+* bank accounts (普通 1234567, 口座 1234567)                → ［番号］
 * phone numbers: 10–11 digits starting with 0, alone or grouped by hyphens,
-  dots, spaces or brackets (090-1234-5678, 090.1234.5678, 090 1234 5678,
+  dots, spaces, brackets, _ / , 〜 ・ (090-1234-5678, 090.1234.5678, 090 1234 5678,
   (03)1234-5678, 03(1234)5678), and +81 / 0081 numbers    → ［電話番号］
 * addresses: a postal code (〒123-4567, 123-4567, 〒1234567); a prefecture
   followed by a city/ward/town/village/county and the rest of the address; a
@@ -31,7 +38,8 @@ It replaces, in this order (what one detector masked, the next ones no longer se
   digits, or digit groups joined by spaces or hyphens of 12 digits or more
   (card numbers, account and contract numbers); and what follows a number's
   name, 4 characters or more (口座番号 1234567, 会員番号：A1234) → ［番号］
-* policy numbers (8–12 letters and digits, with at least one digit)
+* policy numbers (8–12 letters and digits, with at least four digits; also typed in
+  groups: SJ 2400 0101, SJ24‐000101; Windows11 and Chrome120 are products)
                                                          → ［証券番号］
   This is a detector for free text, not clickar.identity's 証券番号 rule (6–20
   letters and digits, which validates a field): the insurer's numbers are 8–12
@@ -45,10 +53,16 @@ It replaces, in this order (what one detector masked, the next ones no longer se
     契約者名 / 名義人 / 被保険者 / フリガナ / my name is … (kanji, katakana or
     latin letters; a family and a given name may be split by one space);
   - the name before と申します / といいます, and after 私は / 僕は when
-    です follows (私は山田です).
+    です follows (私は山田です);
+  - after a cue also with の / が / ＝ (契約者の山田太郎), in hiragana up to です
+    (名前はやまだたろうです), a reading in brackets after a masked name, 氏 and 宛
+    as honorifics, kanji and kana before 様 (山田みどり様), Yamada-san.
+  A year of an era alone (令和2年に契約した, 平成30年式) is not a birth date unless
+  生まれ follows; 昭45.3.2 and 70年3月2日生まれ are.
 
 Not masked (a detector of shapes and cues, not a reader): a name typed with no
-cue and no honorific (山田太郎 パスワード忘れた), a name in hiragana after a cue,
+cue and no honorific (山田太郎 パスワード忘れた), surnames that end like a role
+before さん (緒方さん, 土屋さん), romaji names without -san (Taro Yamada desu),
 a street address with no city, ward, town or village (丸の内1-2-3), a date
 without a year.  That is why the optional LLM is given the chosen topic only,
 never the question (help/chat.py).
@@ -72,7 +86,9 @@ NAME = "［氏名］"
 BIRTH = "［生年月日］"
 ADDRESS = "［住所］"
 NUMBER = "［番号］"
-LABELS = (MAIL, PHONE, POLICY, NAME, BIRTH, ADDRESS, NUMBER)
+SECRET = "［パスワード］"
+PLATE = "［ナンバー］"
+LABELS = (MAIL, PHONE, POLICY, NAME, BIRTH, ADDRESS, NUMBER, SECRET, PLATE)
 
 # full-width ASCII (！ to ～) → ASCII, ideographic space → space: one character for one,
 # so a match in the folded text has the same place in the text as typed
@@ -97,8 +113,15 @@ def fold(text: str) -> str:
 
 _PLACEHOLDER_RE = re.compile("|".join(re.escape(label) for label in LABELS))
 
+_ZW = "[\u200b-\u200d\u2060\ufeff]*"  # zero-width characters typed (or pasted) inside an address
+_DOT_WORD = r"(?:\.|。|、|\(dot\)|\[dot\]|<dot>|\s(?i:dot)\s|ドット|どっと)"
 _MAIL_RE = re.compile(
-    r"[A-Za-z0-9._%+\-]+\s*[@＠]\s*[A-Za-z0-9\-]+(?:\s*\.\s*[A-Za-z0-9\-]+)+"
+    # a real @: the domain may lack its dot (taro@gmail)
+    r"[A-Za-z0-9._%+\-。]+\s*" + _ZW + r"@" + _ZW + r"\s*[A-Za-z0-9\-]+(?:\s*" + _ZW + _DOT_WORD + _ZW
+    + r"\s*[A-Za-z0-9\-]+)*"
+    # a spelt-out at: then the domain needs a (spelt-out) dot (taro.yamada at gmail dot com)
+    r"|[A-Za-z0-9._%+\-。]+\s*(?:\((?i:at)\)|\[(?i:at)\]|<(?i:at)>|\s(?i:at)\s|アット|あっと)\s*[A-Za-z0-9\-]+"
+    r"(?:\s*" + _DOT_WORD + r"\s*[A-Za-z0-9\-]+)+"
 )
 
 # ---- addresses
@@ -117,23 +140,26 @@ _HOUSE = r"\d+(?![0-9" + _COUNTERS + r"])" + _ADDR_CHARS + r"*"
 # a building and its floor or room (サンプルマンション101号室, 第2ビル5階)
 _BUILDING = (r"(?:\s?[" + _KANJI + r"ァ-ヺーA-Za-z][" + _KANJI + r"ァ-ヺーA-Za-z0-9]{0,15}\s?\d{1,4}(?:号室|階|F)?"
              r"(?![0-9" + _COUNTERS + r"]))?")
+# a postal code after its name or 〒, with a space or nothing between its groups (郵便番号 123 4567)
+_POSTAL_RE = re.compile(r"郵便番号\s?(?:は|:|：)?\s?(?P<n>\d{3}(?:" + _DASH + r"|\s)?\d{4})(?![0-9])")
 _ADDRESS_RE = re.compile(
-    r"〒\s?\d{3}" + _DASH + r"?\d{4}"
+    r"〒\s?\d{3}(?:" + _DASH + r"|\s)?\d{4}(?![0-9])"
     r"|(?<![0-9\-])\d{3}" + _DASH + r"\d{4}(?![0-9\-" + _COUNTERS + r"])"
     # a prefecture, then a municipality, then what follows it (town, house number, building)
-    r"|(?:" + _PREFS + r")\s?[" + _KANJI + r"ァ-ヺーのケが]{1,8}?[市区町村郡]" + _ADDR_CHARS + r"*" + _BUILDING
+    r"|(?:" + _PREFS + r")\s?(?:[" + _KANJI + r"ァ-ヺーのケが]{1,8}?|[ぁ-ゖ]{3,6})[市区町村郡]" + _ADDR_CHARS + r"*" + _BUILDING
     # no prefecture: a municipality and a house number
-    + r"|[" + _KANJI + r"ァ-ヺー]{1,6}[市区町村郡](?:[" + _KANJI + r"ァ-ヺーのケが]{0,10}?)\s?" + _HOUSE + _BUILDING
+    + r"|(?:[" + _KANJI + r"ァ-ヺー]{1,6}|[ぁ-ゖ]{3,6})[市区町村郡]\s?(?:[" + _KANJI + r"ァ-ヺーぁ-ゖ]{0,10}?)\s?" + _HOUSE + _BUILDING
 )
 
 # ---- birth dates
 _ERAS = {"明治": 1867, "大正": 1911, "昭和": 1925, "平成": 1988, "令和": 2018,
+         "明": 1867, "大": 1911, "昭": 1925, "平": 1988, "令": 2018,
          "M": 1867, "T": 1911, "S": 1925, "H": 1988, "R": 2018}
 _KANJI_DIGITS = "〇一二三四五六七八九十"
 _NUM = r"(?:\d{1,4}|[" + _KANJI_DIGITS + r"]{1,3})"
 _S = r"\s?"
 _DATE_SEP = r"(?:[/.]|" + _DASH + r")"
-_ERA_RE = r"(?P<era>明治|大正|昭和|平成|令和|(?<![A-Za-z])[MTSHRmtshr](?=\s?\.?\s?(?:\d|元)))"
+_ERA_RE = r"(?P<era>明治|大正|昭和|平成|令和|(?<![" + "一-龥" + r"])[昭平](?=\s?\d{1,2}\s?[./年])|(?<![A-Za-z])[MTSHRmtshr](?=\s?\.?\s?(?:\d|元)))"
 _BIRTH_RE = re.compile(
     # era: 昭和43年4月5日, S43.4.5, 平成元年1月8日, 昭和43年生まれ
     _ERA_RE + _S + r"\.?" + _S + r"(?P<ey>元|\d{1,2}|[" + _KANJI_DIGITS + r"]{1,3})" + _S
@@ -143,6 +169,8 @@ _BIRTH_RE = re.compile(
     + r"|(?<![0-9])(?P<y>(?:19|20)\d{2})" + _S + r"(?:年" + _S + r"(?P<m1>\d{1,2})" + _S + r"月" + _S
     + r"(?P<d1>\d{1,2})" + _S + r"日?|" + _DATE_SEP + _S + r"(?P<m2>\d{1,2})" + _S + _DATE_SEP + _S
     + r"(?P<d2>\d{1,2}))(?![0-9])"
+    # a two-digit year with its month and day, and 生まれ: 70年3月2日生まれ
+    + r"|(?<![0-9])(?P<by2>\d{2})" + _S + r"年" + _S + r"\d{1,2}" + _S + r"月" + _S + r"(?:\d{1,2}" + _S + r"日)?" + _S + r"(?=生)"
     # a year (and a month) and 生まれ
     + r"|(?<![0-9])(?P<by>(?:19|20)\d{2})" + _S + r"年" + _S + r"(?:\d{1,2}" + _S + r"月" + _S
     + r"(?:\d{1,2}" + _S + r"日)?)?" + _S + r"(?=生)"
@@ -177,7 +205,11 @@ def _is_birth_date(m: re.Match) -> bool:
     limit = _dt.date.today().year - _RECENT_YEARS
     if g["era"]:
         year = _ERAS[g["era"].upper()] + _kanji_number(g["ey"])
+        if not re.search(r"月|[./\-]", m.group(0)) and not m.string[m.end():m.end() + 2].lstrip().startswith("生"):
+            return False  # a year alone (令和2年に契約した, 平成30年式の車): a birth date only with 生まれ
         return year <= limit
+    if g.get("by2"):
+        return True
     if g["y"]:
         month, day = (g["m1"], g["d1"]) if g["m1"] else (g["m2"], g["d2"])
         return int(g["y"]) <= limit and 1 <= int(month) <= 12 and 1 <= int(day) <= 31
@@ -191,7 +223,7 @@ def _is_birth_date(m: re.Match) -> bool:
 
 
 # ---- phone numbers
-_PSEP = r"(?:\s?" + _DASH + r"\s?|\s|\.)?"
+_PSEP = r"(?:\s?" + _DASH + r"\s?|\s|\.|\s?[_/,~〜・]\s?)?"
 _PHONE_RE = re.compile(
     r"(?<![A-Za-z0-9])(?<![0-9][ .\-])"  # not the tail of a longer run of digit groups
     r"(?:"
@@ -222,10 +254,19 @@ _NUMBER_NAME_RE = re.compile(
 )
 
 
+_POLICY_GROUPS_RE = re.compile(
+    r"(?<![A-Za-z0-9])[A-Za-z]{1,4}\s?\d{2,6}(?:(?:\s|\s?" + _DASH + r"\s?)\d{2,6}){1,2}(?![A-Za-z0-9])")
+
+
+def _policy_groups(m: re.Match) -> str | None:
+    alnum = re.sub(r"[^A-Za-z0-9]", "", m.group(0))
+    return POLICY if 8 <= len(alnum) <= 12 and sum(c.isdigit() for c in alnum) >= 4 else None
+
+
 def _token(m: re.Match, group: str | int = 0) -> str | None:
     alnum = re.sub(r"[\s\-]", "", m.group(group))
     digits = sum(c.isdigit() for c in alnum)
-    if 8 <= len(alnum) <= 12 and digits:
+    if 8 <= len(alnum) <= 12 and digits >= 4:  # Windows11, Chrome120: a product, not a policy
         return POLICY
     if len(alnum) > 12 and digits >= 4:
         return NUMBER
@@ -233,11 +274,13 @@ def _token(m: re.Match, group: str | int = 0) -> str | None:
 
 
 # ---- names
-_HONORIFIC = r"(?:さん|様|さま|サマ|殿|どの|くん(?![でだじな])|君|ちゃん(?!と))"
+_HONORIFIC = r"(?:さん|様|さま|サマ|殿|どの|くん(?![でだじな])|君|ちゃん(?!と)|氏(?![名])|宛(?![先名て]))"
 _NAME_CHARS = r"[" + _KANJI + r"ァ-ヺー・A-Za-z]"
 _NAME_RE = re.compile(
-    r"(" + _NAME_CHARS + r"(?:[ ]?" + _NAME_CHARS + r"){0,15}|[ぁ-ゖ]{2,6})(?=[ ]?" + _HONORIFIC + r")"
+    r"(" + _NAME_CHARS + r"(?:[ ]?" + _NAME_CHARS + r"){0,15}(?:[ぁ-ゖ]{2,4}(?=[ ]?(?:様|さま)))?|[ぁ-ゖ]{2,6})(?=[ ]?" + _HONORIFIC + r")"
 )
+# Yamada-san, Taro-sama
+_ROMAJI_NAME_RE = re.compile(r"(?<![A-Za-z])(?P<n>[A-Za-z][a-z]{1,15}(?:\s[A-Za-z][a-z]{1,15})?)-(?:san|sama|kun|chan)(?![a-z])")
 # words before さん/様 that are not names
 _NOT_NAMES = frozenset(
     {
@@ -248,6 +291,7 @@ _NOT_NAMES = frozenset(
         "苦労", "ご苦労", "ご馳走", "馳走", "お疲れ", "疲れ", "お世話", "世話", "得意", "お得意", "お互い",
         "兄", "姉", "弟", "妹", "父", "母", "息子", "娘", "孫", "嫁", "お嫁", "旦那", "婿", "叔父", "叔母",
         "隣", "お隣", "先方", "皆皆", "各位", "同僚", "上司", "先輩", "後輩", "医者", "大家",
+        "彼", "同", "某", "両", "貴", "当", "弊", "御", "各", "私", "自分",
     }
 )
 # hiragana endings before さん that are not names (たくさん, おじさん, ごちそうさま …)
@@ -266,7 +310,11 @@ _CUE = (
 _W = r"[" + _KANJI + r"ァ-ヺー・]"
 _NAME_WORD = r"(?:" + _W + r"{1,5}(?:\s" + _W + r"{1,8})?|" + _W + r"{6,10}" \
              r"|[A-Za-z][a-z]{1,15}(?:\s[A-Z][a-z]{1,15}){0,2}|[A-Z]{2,15}(?:\s[A-Z]{2,15}){0,2})"
-_CUED_NAME_RE = re.compile(_CUE + r"\s?(?:は|:|：|、|,|\s)\s?(?P<n>" + _NAME_WORD + r")(?![" + _KANJI + r"ァ-ヺーA-Za-z])")
+_CUED_NAME_RE = re.compile(_CUE + r"\s?(?:は|:|：|、|,|\s|の|が|＝|=)\s?(?P<n>" + _NAME_WORD + r")(?![" + _KANJI + r"ァ-ヺーA-Za-z])")
+# a name in hiragana after a cue, up to です / と / the end (名前はやまだたろうです)
+_CUED_KANA_NAME_RE = re.compile(_CUE + r"\s?(?:は|:|：|、|,|\s|＝|=)\s?(?P<n>[ぁ-ゖ]{3,10}?(?:\s[ぁ-ゖ]{2,8}?)?)(?=\s?(?:です|でございます|と申|といい|。|、|$))")
+# the reading in brackets after a masked name: ［氏名］（ヤマダ タロウ）
+_READING_RE = re.compile(r"(?<=\ue000)\s?(?P<n>[（(][ァ-ヺーぁ-ゖ・\s]{2,24}[）)])")
 _SAID_NAME_RE = re.compile(
     r"(?P<n>" + _NAME_WORD + r"|[ぁ-ゖ]{2,8})\s?(?=と(?:申し|もうし|いいます|言います|いう者|言う者))"
 )
@@ -280,6 +328,7 @@ _NOT_NAME_WORDS = (
     "旧姓", "新姓", "名字", "苗字", "本人", "自分", "家族", "息子", "会社", "法人", "一致", "エラー", "間違",
     "記入", "表示", "契約", "保険", "証券", "変更", "修正", "訂正", "空白", "英語", "英字", "大文字", "小文字",
     "文字", "どこ", "どれ", "電話", "住所", "メール", "アドレス", "番号", "生年月日", "パスワード", "ログイン", "なん", "ナン", "ひらがな", "ふりがな", "フリガナ", "ミス",
+    "名前", "氏名", "死亡", "年齢", "範囲", "追加", "削除", "欄", "続柄", "条件", "限定", "年令",
 )
 _NOT_NAME_STARTS = ("何", "誰", "変", "私", "僕", "俺", "妻", "夫", "親", "父", "母", "娘", "別", "同", "違",
                     "無", "不", "未", "空", "OK", "NG")
@@ -311,6 +360,23 @@ def _honorific_name(word: str) -> bool:
         return False
     return True
 
+
+# ---- passwords typed into the chat, and car registration plates, and bank accounts
+# a password cue, then the password: printable ASCII (after folding) up to a space or Japanese text
+# (パスワードは hunter2 です, PW: p@ssw0rd, 暗証番号は1234). パスワードを忘れた has no such word after it.
+# 認証コード / 確認コード stay readable (a one-time code dies in 5 minutes; issue 16 kept them).
+_SECRET_RE = re.compile(
+    r"(?:パスワード|パスワ[-ー－]ド|ﾊﾟｽﾜｰﾄﾞ|(?<![A-Za-z])(?i:pw|pass(?:word)?|passcode|pin)(?![A-Za-z])|暗証番号|セキュリティ\s?コード|"
+    r"(?<![A-Za-z])(?i:otp)(?![A-Za-z]))"
+    r"\s?(?:は|が|を|:|：|=|＝|→)?\s?(?P<n>[!-~]{3,64})"
+)
+# 品川 300 あ 12-34, 練馬500さ1234, 横浜 530 は ・・12
+_PLATE_RE = re.compile(
+    r"(?:[" + _KANJI + r"]{1,4}|[ァ-ヺー]{2,6}|[ぁ-ゖ]{2,6})\s?\d{2,3}\s?[ぁ-ゖ]\s?"
+    r"(?:\d{1,2}\s?" + _DASH + r"\s?\d{2}|\d{4}|[・･.]{1,3}\s?\d{1,3})(?![0-9])"
+)
+# 普通 1234567, 当座預金 1234567, 口座 1234567, 新宿支店 普通 1234567
+_BANK_RE = re.compile(r"(?:普通|当座|貯蓄|口座)(?:預金)?(?:口座)?\s?(?:番号|No\.?)?\s?(?:は|:|：)?\s?(?P<n>\d{6,8})(?![0-9])")
 
 # ------------------------------------------------------------------ masking
 
@@ -346,17 +412,25 @@ def mask_personal_data(text: str) -> str:
             if _HIDDEN not in seen[m.start():m.end()]:
                 spans.append((m.start(), m.end(), text[m.start():m.end()]))
                 seen = seen[:m.start()] + _HIDDEN * (m.end() - m.start()) + seen[m.end():]
+    run(_SECRET_RE, lambda m: SECRET, "n")
     run(_MAIL_RE, lambda m: MAIL)
+    run(_PLATE_RE, lambda m: PLATE)
+    run(_BANK_RE, lambda m: NUMBER, "n")
     run(_PHONE_RE, lambda m: PHONE if _is_phone(m) else None)
+    run(_POSTAL_RE, lambda m: ADDRESS, "n")
     run(_ADDRESS_RE, lambda m: ADDRESS)
     run(_BIRTH_RE, lambda m: BIRTH if _is_birth_date(m) else None)
+    run(_POLICY_GROUPS_RE, _policy_groups)
     run(_NUMBER_NAME_RE, lambda m: _token(m, "n") or NUMBER, "n")
     run(_GROUPS_RE, lambda m: NUMBER if sum(c.isdigit() for c in m.group(0)) >= 12 else None)
     run(_TOKEN_RE, _token)
     run(_CUED_NAME_RE, _cued_name)
     run(_SELF_NAME_RE, _cued_name)
     run(_SAID_NAME_RE, _cued_name)
+    run(_CUED_KANA_NAME_RE, _cued_name)
+    run(_ROMAJI_NAME_RE, lambda m: NAME, "n")
     run(_NAME_RE, lambda m: NAME if _honorific_name(m.group(1)) else None, 1)
+    run(_READING_RE, lambda m: NAME, "n")
 
     out, at = [], 0
     for start, end, label in sorted(spans):

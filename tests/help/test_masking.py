@@ -302,3 +302,51 @@ def test_a_log_timestamp_with_its_time_of_day_stays_readable(line):
 def test_a_birth_date_next_to_a_log_timestamp_is_still_masked():
     masked = mask_personal_data("2026-12-05T07:30:00 生年月日 1968-04-05 電話 090 1234 5678")
     assert masked == "2026-12-05T07:30:00 生年月日 ［生年月日］ 電話 ［電話番号］"
+
+
+# ---------------------------------------------- the outside attack on the mask (2026-12-05, r20-mask)
+
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        # passwords and one-time passwords typed in after their name
+        ("ワンタイムパスワードは 482913 です", "482913"), ("パスワードは hunter2 です", "hunter2"),
+        ("PW: p@ssw0rd", "p@ssw0rd"), ("暗証番号は1234", "1234"), ("セキュリティコード123", "123"),
+        ("パスワード：Taro1234", "Taro1234"),
+        # car registration plates
+        ("品川 300 あ 12-34", "300"), ("ナンバーは品川300あ1234", "1234"), ("練馬 500 さ 1234", "1234"),
+        # mail addresses spelt out or disguised
+        ("taro.yamada at gmail dot com", "taro.yamada"), ("taro(at)gmail.com", "taro"),
+        ("taro[at]gmail[dot]com", "taro"), ("taroアットgmailドットcom", "taro"),
+        ("taro。yamada＠gmail。com", "yamada"), ("taro@gmail", "taro"), ("taro@\u200bgmail.com", "taro"),
+        # names after a cue with の / が / ＝, in hiragana, their reading, other honorifics
+        ("契約者の山田太郎", "山田"), ("契約者が山田太郎です", "山田"), ("被保険者＝山田太郎", "山田"),
+        ("名前はやまだたろうです", "やまだ"), ("氏名: 山田 太郎（ヤマダ タロウ）", "ヤマダ"),
+        ("山田みどり様", "山田"), ("山田氏", "山田"), ("山田太郎宛", "山田"), ("Yamada-san", "Yamada"),
+        # bank accounts, postal codes, addresses in hiragana or with a space
+        ("口座 普通 1234567", "1234567"), ("新宿支店 普通 1234567", "1234567"),
+        ("郵便番号 123 4567", "4567"), ("〒 123 4567", "4567"), ("郵便番号1234567", "1234567"),
+        ("横浜市西区みなとみらい2-3-1", "みなとみらい"), ("つくば市千現1-2-3", "千現"),
+        ("さいたま市浦和区高砂3-15-1", "さいたま"), ("渋谷区 道玄坂2-1", "道玄坂"),
+        # phone numbers with other separators
+        ("090_1234_5678", "5678"), ("090/1234/5678", "5678"), ("090,1234,5678", "5678"),
+        ("090〜1234〜5678", "5678"), ("090・1234・5678", "5678"),
+        # birth dates with a one-kanji era, or a two-digit year and 生まれ
+        ("昭45.3.2", "45"), ("平2.3.2", "2.3"), ("70年3月2日生まれ", "70"),
+        # policy numbers in groups, or with a Unicode hyphen
+        ("SJ 2400 0101", "2400"), ("証券番号 SJ24 000101", "000101"), ("SJ24‐000101", "000101"),
+    ],
+)
+def test_what_the_outside_attack_got_through_is_masked(text, secret):
+    masked = mask_personal_data(text)
+    assert secret not in masked, masked
+    assert "［" in masked
+
+
+@pytest.mark.parametrize("text", [
+    "令和2年に契約した", "平成30年式の車", "Windows11", "Chrome120で開けない", "パスワード忘れた",
+    "パスワードを忘れた", "PINコード忘れた", "彼氏が登録してくれた", "契約者の名前を変えたい",
+    "契約者が死亡した", "氏名欄がない", "宛先がわからない", "平日に電話できる？", "昭和の車",
+])
+def test_what_the_outside_attack_found_over_masked_or_near_misses_stay(text):
+    assert mask_personal_data(text) == text
