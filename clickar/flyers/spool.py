@@ -76,6 +76,7 @@ class Spool:
         self._path: Path | None = None
         self._pid: int | None = None
         self._dirty = False
+        self._cut = False
         self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ writing
@@ -87,13 +88,14 @@ class Spool:
         with self._lock:
             if self._pid != os.getpid():  # first scan of this process (a worker after the fork)
                 self._open_own()
+            if self._cut:  # the last line was cut short (a full disk): end it so this one stays whole
+                line = b"\n" + line
             written = os.write(self._fd, line)
             self._dirty = True
-            if written != len(line):  # a full disk: end the cut line so the next one stays whole
-                try:
-                    os.write(self._fd, b"\n")
-                finally:
-                    raise OSError(errno.ENOSPC, "visit spool: line cut short")
+            self._cut = written != len(line)
+            if self._cut:
+                raise OSError(errno.ENOSPC, "visit spool: line cut short")
+            self._cut = False
         return record["id"]
 
     def _open_own(self) -> None:
@@ -114,9 +116,16 @@ class Spool:
             return old
 
     def _open_file(self) -> None:
-        path = self.folder / f"visits-{os.getpid()}-{uuid.uuid4().hex[:8]}{SUFFIX}"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+        # Made under a name no mover looks at, locked, and only then given its .spool name: a
+        # mover between the creation and the lock would take the empty file over and remove it
+        # (outside attack r23-spool, HIGH 2). The folder is made again if it was removed.
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = f"visits-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        making = self.folder / f"{name}.new"
+        fd = os.open(making, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC, 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held while this process may write to it
+        path = self.folder / f"{name}{SUFFIX}"
+        os.rename(making, path)
         self._fd, self._path, self._dirty = fd, path, False
 
     # ------------------------------------------------------------------- moving
@@ -153,16 +162,28 @@ class Spool:
                 if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
                     return 0  # a live process's file, or another mover has it
                 raise
-            if os.fstat(fd).st_nlink == 0:
+            stat = os.fstat(fd)
+            try:
+                same = os.stat(path).st_ino == stat.st_ino
+            except FileNotFoundError:
+                same = False
+            if stat.st_nlink == 0 or not same:
                 return 0  # moved and removed by another process after we opened it
             return self._move_file(fd, path)
         finally:
             os.close(fd)
 
     def _move_file(self, fd: int, path: Path) -> int:
-        data = b""
-        with open(path, "rb") as handle:  # the lock is on fd; reading through another handle is fine
-            data = handle.read()
+        # read through the locked handle itself: the name may be gone (the folder removed) or,
+        # in a race, another file's
+        chunks, at = [], 0
+        while True:
+            chunk = os.pread(fd, 1 << 20, at)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            at += len(chunk)
+        data = b"".join(chunks)
         records, broken = [], 0
         for raw in data.splitlines():
             if not raw.strip():
@@ -224,48 +245,58 @@ class Spool:
 
 
 def store(records: list[dict]) -> int:
-    """Write spooled scans as visit rows: each client's share per campaign counted (limits:
-    visit-client, one Redis pipeline for the batch), a scan written once (scan_id), a scan of a
-    campaign deleted meanwhile dropped. Returns the rows inserted."""
+    """Write spooled scans as visit rows, in one transaction: a scan written once (scan_id), a scan
+    of a campaign deleted meanwhile dropped, and each client's share per campaign counted (limits:
+    visit-client, one Redis pipeline for the batch) for the new rows only, after they were
+    inserted and before the commit, the rows over it deleted again. So a batch the database
+    refuses counts no share (retried round after round while PostgreSQL is away, it would
+    otherwise count its scans again each round until every one was "over its share" and dropped:
+    outside attack r23-spool, HIGH 1). Returns the rows kept."""
     from peewee import chunked
 
     from ..auth import limits
     from ..db import database
     from ..models import Campaign, Visit
 
-    records = [r for r in records if isinstance(r, dict)]
-    keys = [("visit-client", str(r.get("k", ""))) for r in records]
-    try:
-        counted = limits.policy().acquire_each(keys)
-    except Exception:  # noqa: BLE001 - the share guards the figures against scripts; a real scan counts
-        log.warning("visit spool: rate-limit storage unavailable, %d scans counted unchecked", len(records))
-        counted = [True] * len(records)
-    rows, broken = [], 0
-    policy = limits.policy()
-    for record, ok in zip(records, counted):
-        if not ok:
-            if policy.on_refuse:
-                policy.on_refuse("visit-client")  # Prometheus: clickar_rate_limit_hits_total
-            continue
+    rows, keys, broken = [], {}, 0
+    for record in records:
         try:
-            rows.append({"scan_id": str(record["id"])[:32], "campaign": int(record["c"]),
-                         "created_at": dt.datetime.fromisoformat(record["at"]), "client": str(record["client"])[:32],
-                         "device": str(record["device"])[:20], "browser": str(record["browser"])[:20],
-                         "is_bot": bool(record["bot"])})
+            row = {"scan_id": str(record["id"])[:32], "campaign": int(record["c"]),
+                   "created_at": dt.datetime.fromisoformat(record["at"]), "client": str(record["client"])[:32],
+                   "device": str(record["device"])[:20], "browser": str(record["browser"])[:20],
+                   "is_bot": bool(record["bot"])}
         except (KeyError, TypeError, ValueError, AttributeError):
             broken += 1  # never let one bad line hold the whole file back round after round
+            continue
+        rows.append(row)
+        keys[row["scan_id"]] = str(record.get("k", ""))
     if broken:
         log.warning("visit spool: %d malformed scans skipped", broken)
     if not rows:
         return 0
-    written = 0
     with database.atomic():
         wanted = {row["campaign"] for row in rows}
         alive = {c for (c,) in Campaign.select(Campaign.id).where(Campaign.id.in_(wanted)).tuples()}
-        rows = [row for row in rows if row["campaign"] in alive]
+        ids = [row["scan_id"] for row in rows]
+        there = {i for batch in chunked(ids, BATCH)
+                 for (i,) in Visit.select(Visit.scan_id).where(Visit.scan_id.in_(list(batch))).tuples()}
+        rows = [row for row in rows if row["campaign"] in alive and row["scan_id"] not in there]
+        rows = list({row["scan_id"]: row for row in rows}.values())  # a line twice in one batch: once
         for batch in chunked(rows, BATCH):
-            written += Visit.insert_many(batch).on_conflict_ignore().as_rowcount().execute() or 0
-    return written
+            Visit.insert_many(batch).on_conflict_ignore().execute()
+        try:
+            counted = limits.policy().acquire_each([("visit-client", keys[row["scan_id"]]) for row in rows])
+        except Exception:  # noqa: BLE001 - the share guards the figures against scripts; a real scan counts
+            log.warning("visit spool: rate-limit storage unavailable, %d scans counted unchecked", len(rows))
+            counted = [True] * len(rows)
+        over = [row["scan_id"] for row, ok in zip(rows, counted) if not ok]
+        policy = limits.policy()
+        for _ in over:
+            if policy.on_refuse:
+                policy.on_refuse("visit-client")  # Prometheus: clickar_rate_limit_hits_total
+        for batch in chunked(over, BATCH):
+            Visit.delete().where(Visit.scan_id.in_(list(batch))).execute()
+    return len(rows) - len(over)
 
 
 _spools: dict[str, Spool] = {}

@@ -160,6 +160,9 @@ def live_campaign(code: str, today: dt.date) -> tuple[int, str] | None:
     return campaign_id, target
 
 
+_spool_complained = -1e9
+
+
 def spool_scan(app, campaign_id: int, code: str, address: str | None, user_agent: str | None,
                client_key: str) -> str:
     """The scan's visit, appended to this process's spool before the 302 (flyers/spool.py moves
@@ -176,7 +179,10 @@ def spool_scan(app, campaign_id: int, code: str, address: str | None, user_agent
     try:
         return for_app(app).write(record)
     except OSError:  # the spool folder unwritable, the disk full: the scan goes straight in, as before
-        log.exception("visit spool: not writable, the scan is written in the request")
+        global _spool_complained
+        if time.monotonic() - _spool_complained > 60:  # once a minute, not a traceback per scan
+            _spool_complained = time.monotonic()
+            log.exception("visit spool: not writable, scans are written in the request")
         store([record])  # the same id: should the line have reached the file after all, it counts once
         return record["id"]
 

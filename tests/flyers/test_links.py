@@ -176,6 +176,48 @@ def test_a_batch_the_database_refused_stays_in_the_spool_and_is_moved_later(clie
     assert Visit.select().count() == 3 and spool_lines(client) == []
 
 
+def test_a_long_database_outage_does_not_use_up_the_scans_share(client, make_campaign, db, database_url):
+    """Outside attack r23-spool, HIGH 1: the share (30 an hour per client and campaign) was counted
+    before the insert, so a batch retried once a second while the database was away counted its
+    scans again each round; after 30 rounds every one was "over its share", dropped, and the file
+    removed. Now a refused batch counts nothing."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the failure is injected through SQLite; bench.loadtest covers PostgreSQL")
+    campaign = make_campaign()
+    client.get(f"/r/{campaign.code}", headers={"User-Agent": IPHONE}, environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    db.execute_sql('ALTER TABLE "visit" RENAME TO "visit_away"')
+    try:
+        for _ in range(35):
+            with pytest.raises(Exception):
+                moved(client)
+    finally:
+        db.execute_sql('ALTER TABLE "visit_away" RENAME TO "visit"')
+    moved(client)
+    assert campaign.scans().count() == 1 and spool_lines(client) == []
+
+
+def test_a_spool_folder_removed_under_a_running_process_loses_no_scan(client, make_campaign, db):
+    """Outside attack r23-spool, MEDIUM 3: the folder was made only at the first scan; removed
+    later (a clean-up, a volume re-mounted), every rotation failed and the scans went into a
+    deleted file."""
+    import shutil
+
+    from clickar.flyers.spool import folder_for
+
+    campaign = make_campaign()
+    scan = lambda a: client.get(f"/r/{campaign.code}", headers={"User-Agent": IPHONE},  # noqa: E731
+                                environ_base={"REMOTE_ADDR": a})
+    scan("203.0.113.1")
+    moved(client)
+    shutil.rmtree(folder_for(client.application))
+    for address in ("203.0.113.2", "203.0.113.3", "203.0.113.4"):
+        assert scan(address).status_code == 302
+    moved(client)
+    scan("203.0.113.5")
+    moved(client)
+    assert campaign.scans().count() == 5
+
+
 def test_the_scans_of_a_worker_killed_with_minus_9_are_taken_over(make_campaign, db, app, tmp_path):
     """A gunicorn worker killed (kill -9) right after its 302s: its spool file, whose lock died with
     it, is moved by another process's next round; every scan once."""
