@@ -156,6 +156,20 @@ def test_a_complete_journey_without_one_of_its_mails_is_found():
         ["journey lt3@example.jp: complete for the client, no renewal_accepted_agency mail"]
 
 
+def test_a_renewal_mail_about_another_customers_renewal_is_found():
+    """Outside attack r23a, P2: the member's 更新手続き受付 mail rendered from another customer's
+    renewal passed (outbox and sink held the same wrong body)."""
+    complete = [{"email": "lt3@example.jp", "policy": "BN00000003", "receipt": "R261205-AAAAAA", "outcome": "complete"}]
+    right = [("renewal_accepted", "lt3@example.jp", "受付", "受付番号：R261205-AAAAAA\n証券番号：BN00000003"),
+             ("renewal_accepted_agency", "agency@example.jp", "更新手続き受付（証券番号 BN00000003）", "R261205-AAAAAA")]
+    assert loadtest.mail_content_findings(complete, right) == []
+    other = [("renewal_accepted", "lt3@example.jp", "受付", "受付番号：R261205-BBBBBB\n証券番号：BN00000009"),
+             ("renewal_accepted_agency", "agency@example.jp", "更新手続き受付（証券番号 BN00000003）", "R261205-BBBBBB")]
+    assert loadtest.mail_content_findings(complete, other) == [
+        "journey lt3@example.jp: its renewal_accepted mail does not carry its 受付番号 R261205-AAAAAA and 証券番号 BN00000003",
+        "journey lt3@example.jp: the agency's mail for BN00000003 does not carry its 受付番号 R261205-AAAAAA"]
+
+
 def test_a_mail_whose_envelope_went_elsewhere_than_its_to_is_found():
     received = [{"to": "lt4@example.jp", "rcpt": ["lt4@example.jp"]},
                 {"to": "lt5@example.jp", "rcpt": ["lt5@example.jp", "someone@example.jp"]}]

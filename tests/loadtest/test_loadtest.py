@@ -127,7 +127,7 @@ def test_the_audit_finds_lost_and_doubled_mail_and_half_written_journeys(postgre
     from bench import loadtest
     from clickar import create_app
     from clickar.db import database
-    from clickar.models import Contract, Member, MemberContract, OutboxMail, Renewal
+    from clickar.models import Contract, Member, MemberContract, OutboxMail, PendingRegistration, Renewal
 
     stack = loadtest.Stack(POSTGRES_URL, tmp_path)
     stack.make_database("LTAUDIT3")
@@ -158,6 +158,9 @@ def test_the_audit_finds_lost_and_doubled_mail_and_half_written_journeys(postgre
             member = Member.create(email="lt0@example.jp", password_hash="x")
             MemberContract.create(member=member, contract=first)
             renewal(member, first, "R000001-AAAAAA")
+            # its 本登録 completed the 仮登録 (registration_findings)
+            PendingRegistration.create(wizard_id="w-lt0", email="lt0@example.jp", password_hash="x",
+                                       policy_numbers=["BN00000000"], completed_at=dt.datetime(2026, 1, 1), member=member)
             mail = OutboxMail.create(recipient="lt0@example.jp", subject="【損保ジャパン】仮登録", body="本文\n",
                                      kind="verification", sent_at=dt.datetime(2026, 1, 1))
             sent = {"at": 0.0, "key": loadtest.mail_key(mail.recipient, mail.subject, "本文")}
@@ -165,8 +168,9 @@ def test_the_audit_finds_lost_and_doubled_mail_and_half_written_journeys(postgre
             for kind, to, subject in (("registered", "lt0@example.jp", "登録完了"), ("otp", "lt0@example.jp", "ワンタイムパスワード"),
                                       ("renewal_accepted", "lt0@example.jp", "更新手続き受付"),
                                       ("renewal_accepted_agency", "agency@example.jp", "更新手続き受付（証券番号 BN00000000）")):
-                OutboxMail.create(recipient=to, subject=subject, body=f"{kind}\n", kind=kind, sent_at=dt.datetime(2026, 1, 1))
-                others.append({"at": 0.0, "key": loadtest.mail_key(to, subject, kind)})
+                body = f"{kind}\nR000001-AAAAAA BN00000000\n"
+                OutboxMail.create(recipient=to, subject=subject, body=body, kind=kind, sent_at=dt.datetime(2026, 1, 1))
+                others.append({"at": 0.0, "key": loadtest.mail_key(to, subject, body.rstrip("\n"))})
             stack.sink.received[:] = [sent, *others]
             stopped = {"at": 1003.0, "outcome": "stopped", "email": "lt5@example.jp", "step": "login",
                        "why": "JourneyStopped: ログイン: HTTP 503 メンテナンス中"}
@@ -174,6 +178,10 @@ def test_the_audit_finds_lost_and_doubled_mail_and_half_written_journeys(postgre
                                  {"at": 1006.0, "event": "fault: Redis back"}]
             retried = {"at": 1001.0, "step": "ログイン", "kind": "HTTP 503", "final": False}
             assert findings(done, stopped, happened=(retried,)) == []  # a fault stopped it: 503 メンテナンス中
+            # outside attack r23a, P7: a 本登録 that left its 仮登録 pending
+            PendingRegistration.update(completed_at=None).execute()
+            assert findings(done) == ["journey lt0@example.jp: half-written, its 仮登録 never marked completed"]
+            PendingRegistration.update(completed_at=dt.datetime(2026, 1, 1)).execute()
             assert findings(done, {**stopped, "at": 2000.0}) == [  # no fault running then
                 "journey lt5@example.jp stopped at login outside every fault window: "
                 "JourneyStopped: ログイン: HTTP 503 メンテナンス中"]
