@@ -95,11 +95,9 @@ class Spool:
             self._cut = written != len(line)
             if self._cut:
                 raise OSError(errno.ENOSPC, "visit spool: line cut short")
-            self._cut = False
         return record["id"]
 
     def _open_own(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
         self._open_file()
         self._pid = os.getpid()
         if self.app is not None:
@@ -284,13 +282,13 @@ def store(records: list[dict]) -> int:
         rows = list({row["scan_id"]: row for row in rows}.values())  # a line twice in one batch: once
         for batch in chunked(rows, BATCH):
             Visit.insert_many(batch).on_conflict_ignore().execute()
+        policy = limits.policy()
         try:
-            counted = limits.policy().acquire_each([("visit-client", keys[row["scan_id"]]) for row in rows])
+            counted = policy.acquire_each([("visit-client", keys[row["scan_id"]]) for row in rows])
         except Exception:  # noqa: BLE001 - the share guards the figures against scripts; a real scan counts
             log.warning("visit spool: rate-limit storage unavailable, %d scans counted unchecked", len(rows))
             counted = [True] * len(rows)
         over = [row["scan_id"] for row, ok in zip(rows, counted) if not ok]
-        policy = limits.policy()
         for _ in over:
             if policy.on_refuse:
                 policy.on_refuse("visit-client")  # Prometheus: clickar_rate_limit_hits_total
