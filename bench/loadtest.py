@@ -545,7 +545,8 @@ def own_policies(email: str) -> set[str] | None:
 
 def _journey_findings(journeys: list[dict]) -> list[str]:
     """Every journey the client saw complete exists once: its member, the link to its contract,
-    one live renewal for that contract and term, with the 受付番号 the client saw. Nothing
+    one live renewal for that contract and term, with the 受付番号, the choices and the premium the
+    client saw, starting the day the renewed contract ends. Nothing
     half-written anywhere: no member without a contract, every member linked to exactly its own
     contracts (own_policies: none of someone else's), no renewal of a contract its member does not
     hold, no two live renewals of one contract and term."""
@@ -575,6 +576,13 @@ def _journey_findings(journeys: list[dict]) -> list[str]:
             got = {k: getattr(live[0], k) for k in CHOSEN}
             findings.append(f"journey {journey['email']}: renewal {journey['receipt']} is not what the client "
                             f"chose (member {live[0].member_id}, {got})")
+        elif live[0].annual_premium != journey.get("premium"):
+            # the client read it on 保険料の確認 and saw it again on 最終確認 and 完了
+            findings.append(f"journey {journey['email']}: renewal {journey['receipt']} stored at "
+                            f"{live[0].annual_premium} yen, the client was shown {journey.get('premium')} yen")
+        elif live[0].term_start != contract.insurance_end:
+            findings.append(f"journey {journey['email']}: renewal {journey['receipt']} starts {live[0].term_start}, "
+                            f"the contract it renews ends {contract.insurance_end}")
     unlinked = Member.select().where(~fn.EXISTS(MemberContract.select().where(MemberContract.member == Member.id)))
     if unlinked.count():
         findings.append(f"half-written: {unlinked.count()} members without a contract (e.g. {unlinked[0].email})")

@@ -51,6 +51,8 @@ CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 # The used link's page, when the tap whose answer a fault lost had already completed 本登録
 ALREADY_REGISTERED = (404, "本登録がお済みの方はログインしてください")
 RECEIPT = re.compile(r'id="receipt-number">(R\d{6}-[A-Z0-9]{6})<')
+TITLE = re.compile(r'<h1 class="page__title"[^>]*>(.*?)</h1>', re.S)
+PREMIUM = re.compile(r'id="premium" data-premium="(\d+)"')
 QUESTIONS = ["仮登録メールが届きません", "パスワードを忘れました", "更新の手続きはいつまでですか",
              "ワンタイムパスワードとは", "登録に必要なものは"]
 HOSTS = [h.rstrip("/") for h in os.environ.get("LOADTEST_HOSTS", "").split(",") if h]
@@ -168,17 +170,32 @@ class Phone(HttpUser):
             time.sleep(attempt)  # the person's pause before tapping again
         raise AssertionError("unreachable")
 
-    def page(self, path: str, name: str) -> str:
-        """GET a form page (following the app's own redirects); its CSRF token."""
+    def page(self, path: str, name: str, title: str | None = None) -> str:
+        """GET a form page (following the app's own redirects); its CSRF token. title: what its
+        heading must say, so that another page served with a 200 (an empty My Page, an error page
+        with a form) stops the journey instead of passing. The page's text stays in self.text."""
         for _ in range(3):
             response = self.call("GET", path, name, expect=(200, 302, 303))
             if response.status_code == 200:
-                match = CSRF.search(response.text)
+                self.text, self.url = response.text, path
+                if title is not None:
+                    heading = TITLE.search(self.text)
+                    if heading is None or title not in heading.group(1):
+                        shown = heading.group(1).strip() if heading else "no heading"
+                        _event(name, f"page 「{shown}」, not 「{title}」", final=True, user=self)
+                        raise JourneyStopped(f"{name}: page 「{shown}」, not 「{title}」")
+                match = CSRF.search(self.text)
                 if not match:
                     raise JourneyStopped(f"{name}: no CSRF token")
                 return match.group(1)
             path = response.headers["Location"]
         raise JourneyStopped(f"{name}: redirected too often")
+
+    def shown(self, name: str, words: str):
+        """The page just read (self.text) must show these words."""
+        if words not in self.text:
+            _event(name, f"page without 「{words}」", final=True, user=self)
+            raise JourneyStopped(f"{name}: page without 「{words}」")
 
     def post(self, path: str, label: str, token: str, **fields) -> str:
         """POST a form; the Location of its 303 (the next page)."""
@@ -243,12 +260,12 @@ class Journey(Phone):
         try:
             target = scan_flyer(self)
             step = "register"
-            self.page(target, "登録のご案内")
+            self.page(target, "登録のご案内", "マイページご利用までの流れ")
             self.register(i, email)
             step = "login"
             self.login(email)
             step = "renewal"
-            receipt = self.renew(policy)
+            receipt, premium = self.renew(policy)
         except Exception as stopped:  # noqa: BLE001 - a harness error too is reported, never lost
             _journeys.write(json.dumps({"at": time.time(), "email": email, "policy": policy,
                                         "outcome": "stopped", "step": step,
@@ -260,55 +277,75 @@ class Journey(Phone):
                                         "why": f"cut off when the load ended ({type(cut).__name__})"}) + "\n")
             raise
         _journeys.write(json.dumps({"at": time.time(), "email": email, "policy": policy,
-                                    "outcome": "complete", "receipt": receipt}) + "\n")
+                                    "outcome": "complete", "receipt": receipt,
+                                    "premium": premium}) + "\n")
 
     def register(self, i: int, email: str):
         typed = typed_identity(i)
         year, month, day = typed.pop("birth_date").split("-")
-        token = self.page("/mypage/register/terms", "会員規定")
+        token = self.page("/mypage/register/terms", "会員規定", "会員規定への同意")
         nxt = self.post("/mypage/register/terms", "会員規定 同意", token, agree="y")
-        token = self.page(nxt, "お客さま情報の入力")
+        token = self.page(nxt, "お客さま情報の入力", "お客さま情報の入力")
         nxt = self.post("/mypage/register/info", "お客さま情報の入力 次へ", token, **typed,
                         birth_year=year, birth_month=str(int(month)), birth_day=str(int(day)),
                         email=email, password=PASSWORD, password_confirm=PASSWORD)
-        token = self.page(nxt, "入力内容の確認")
+        token = self.page(nxt, "入力内容の確認", "お客さま情報の確認")
         self.post("/mypage/register/confirm", "入力内容の確認 送信", token)
         body = wait_for_mail(self, email, "仮登録")["body"]
         match = re.search(r"http://localhost(/mypage/register/verify/[A-Za-z0-9_\-]+)", body)
         if not match:
             raise JourneyStopped("仮登録 mail without its link")
-        token = self.page(match.group(1), "本登録")
+        token = self.page(match.group(1), "本登録", "本登録")
         response = self.call("POST", match.group(1), "本登録 パスワード", expect=(303,),
                              data={"csrf_token": token, "password": PASSWORD}, done_before=ALREADY_REGISTERED)
         if response.status_code != 303:
             return  # the tap whose answer was lost registered them: they log in, as the page says
-        token = self.page(response.headers["Location"], "本登録 完了")
+        token = self.page(response.headers["Location"], "本登録 完了", "登録完了")
         self.post("/mypage/logout", "ログアウト", token)
 
     def login(self, email: str):
-        token = self.page("/mypage/login", "/mypage/login")
+        token = self.page("/mypage/login", "/mypage/login", "マイページログイン")
         nxt = self.post("/mypage/login", "ログイン", token, email=email, password=PASSWORD)
-        token = self.page(nxt, "ワンタイムパスワードの入力")
+        token = self.page(nxt, "ワンタイムパスワードの入力", "ワンタイムパスワードの入力")
         body = wait_for_mail(self, email, "ワンタイムパスワード")["body"]
         code = re.search(r"ワンタイムパスワード：(\d{6})", body)
         if not code:
             raise JourneyStopped("ワンタイムパスワード mail without its code")
         self.post("/mypage/login/otp", "ワンタイムパスワード 送信", token, code=code.group(1))
 
-    def renew(self, policy: str) -> str:
-        base = f"/mypage/contracts/{policy}/renewal"
-        self.page("/mypage/", "My Page top")
-        token = self.page(f"{base}/contract", "更新 契約内容")
-        self.post(f"{base}/contract", "更新 契約内容 次へ", token)
-        self.post(f"{base}/options", "更新 補償内容 次へ", token, **CHOSEN, action="next")
-        self.post(f"{base}/premium", "更新 保険料 次へ", token)
-        self.post(f"{base}/disclosure", "更新 重要事項 次へ", token, read_disclosure="y", intent_confirmed="y")
-        done = self.post(f"{base}/review", "更新 確定", token)
-        page = self.call("GET", done, "更新 完了").text
-        match = RECEIPT.search(page)
+    def renew(self, policy: str) -> tuple[str, int]:
+        """From My Page top's card of this contract to 確定, as a person taps it: the card must show
+        the contract and its 更新のお手続き button, each page must be the step it should be, and the
+        premium 保険料の確認 shows must be the one 最終確認 and 完了 show. The 受付番号 and that premium."""
+        self.page("/mypage/", "My Page top", "マイページトップ")
+        card = re.search(rf'<li class="card" id="contract-{policy}">(.*?)</li>', self.text, re.S)
+        entry = re.search(r'<a class="button[^"]*" href="([^"]+)"[^>]*>更新のお手続き</a>', card.group(1)) if card else None
+        if entry is None:
+            _event("My Page top", "no card with 更新のお手続き for the contract", final=True, user=self)
+            raise JourneyStopped(f"My Page top: no card with 更新のお手続き for {policy}")
+        token = self.page(entry.group(1), "更新 契約内容", "ご契約内容の確認")
+        self.shown("更新 契約内容", policy)
+        nxt = self.post(self.url, "更新 契約内容 次へ", token)
+        token = self.page(nxt, "更新 補償内容", "更新内容の選択")
+        nxt = self.post(self.url, "更新 補償内容 次へ", token, **CHOSEN, action="next")
+        token = self.page(nxt, "更新 保険料", "保険料の確認")
+        quoted = PREMIUM.search(self.text)
+        if quoted is None:
+            _event("更新 保険料", "page without its premium", final=True, user=self)
+            raise JourneyStopped("保険料の確認 without its premium")
+        premium = int(quoted.group(1))
+        nxt = self.post(self.url, "更新 保険料 次へ", token)
+        token = self.page(nxt, "更新 重要事項", "重要事項説明・意向確認")
+        nxt = self.post(self.url, "更新 重要事項 次へ", token, read_disclosure="y", intent_confirmed="y")
+        token = self.page(nxt, "更新 最終確認", "最終確認")
+        self.shown("更新 最終確認", f'id="premium" data-premium="{premium}"')
+        done = self.post(self.url, "更新 確定", token)
+        self.page(done, "更新 完了", "更新のお手続き完了")
+        match = RECEIPT.search(self.text)
         if not match:
             raise JourneyStopped("完了 without its 受付番号")
-        return match.group(1)
+        self.shown("更新 完了", f"{premium:,}円")
+        return match.group(1), premium
 
 
 class Scanner(Phone):

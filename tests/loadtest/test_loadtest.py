@@ -135,7 +135,8 @@ def test_the_audit_finds_lost_and_doubled_mail_and_half_written_journeys(postgre
     scans, journeys, events = tmp_path / "scans.txt", tmp_path / "journeys.jsonl", tmp_path / "events.jsonl"
     scans.write_text("")
     (tmp_path / "app.log").write_text("")
-    done = {"outcome": "complete", "email": "lt0@example.jp", "policy": "BN00000000", "receipt": "R000001-AAAAAA"}
+    done = {"outcome": "complete", "email": "lt0@example.jp", "policy": "BN00000000", "receipt": "R000001-AAAAAA",
+            "premium": 60000}
 
     def findings(*lines: dict, happened: tuple[dict, ...] = ()) -> list[str]:
         journeys.write_text("".join(json.dumps(line) + "\n" for line in lines))
@@ -143,7 +144,7 @@ def test_the_audit_finds_lost_and_doubled_mail_and_half_written_journeys(postgre
         return loadtest.audit(stack, scans, tmp_path / "none_stats.csv", journeys, events)
 
     def renewal(member, contract, receipt, **extra):
-        return Renewal.create(receipt_number=receipt, contract=contract, term_start=dt.date(2027, 1, 1), **extra,
+        return Renewal.create(receipt_number=receipt, contract=contract, term_start=contract.insurance_end, **extra,
                               member=member, grade_current=10, grade_next=11, driver_scope="family",
                               driver_age="35", vehicle="general", deductible="5-10", purpose="commute",
                               mileage="10000",
@@ -233,6 +234,17 @@ def test_the_audit_finds_lost_and_doubled_mail_and_half_written_journeys(postgre
             Renewal.update(driver_age="all").where(Renewal.receipt_number == "R000001-AAAAAA").execute()
             assert any("is not what the client chose" in f for f in findings(done)), "other options stored"
             Renewal.update(driver_age="35").where(Renewal.receipt_number == "R000001-AAAAAA").execute()
+            # outside attack r23a, F1: a renewal stored at another price or for another term than the one shown
+            Renewal.update(annual_premium=61000).where(Renewal.receipt_number == "R000001-AAAAAA").execute()
+            assert findings(done) == ["journey lt0@example.jp: renewal R000001-AAAAAA stored at 61000 yen, "
+                                      "the client was shown 60000 yen"]
+            Renewal.update(annual_premium=60000).where(Renewal.receipt_number == "R000001-AAAAAA").execute()
+            Renewal.update(term_start=first.insurance_end + dt.timedelta(days=1)).where(
+                Renewal.receipt_number == "R000001-AAAAAA").execute()
+            assert findings(done) == [f"journey lt0@example.jp: renewal R000001-AAAAAA starts "
+                                      f"{first.insurance_end + dt.timedelta(days=1)}, the contract it renews ends "
+                                      f"{first.insurance_end}"]
+            Renewal.update(term_start=first.insurance_end).where(Renewal.receipt_number == "R000001-AAAAAA").execute()
             twice = renewal(member, first, "R000003-CCCCCC", cancelled_at=dt.datetime(2026, 1, 2))  # a cancelled double
             assert any("2 renewals written for BN00000000" in f for f in findings(done)), "a cancelled double"
             twice.delete_instance()
