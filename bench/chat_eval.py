@@ -1,6 +1,6 @@
 """`make eval-chat`: the AIチャット on the blind evaluation set, dev and locked halves apart.
 
-    python -m bench.chat_eval [--half dev|locked|locked2|locked3|locked4|locked5|regression|all] [--verbose]
+    python -m bench.chat_eval [--half dev|locked|locked7|regression|all] [--verbose]
                               [--calibrate] [--by-writer] [--refresh-vectors] [--json]
 
 The sets (bench/chat_eval/README.md says where they come from):
@@ -9,11 +9,16 @@ The sets (bench/chat_eval/README.md says where they come from):
   learns from it (its examples sit next to each topic's own text).  Each dev
   question is asked without the examples of its own fold (10-fold
   cross-validation), so the dev figures are not a lookup.  Misses are printed with their text.
-- locked half (bench/chat_eval/test_locked.jsonl): never tuned on.  Only
-  aggregate figures and a per-topic confusion of COUNTS are printed (expected
-  → got); its questions are never shown, whatever the flags.
-- locked second batch (bench/chat_eval/test_locked2.jsonl): a second blind
-  writer's 200 questions, kept whole as locked, printed like the locked half.
+- locked test half (bench/chat_eval/test_locked6.jsonl): the sixth blind batch,
+  never tuned on.  Only aggregate figures and a per-topic confusion of COUNTS
+  are printed (expected → got); its questions are never shown, whatever the flags.
+- locked seventh batch (bench/chat_eval/test_locked7.jsonl): another blind
+  writer's 300, written at the same time, kept whole as locked, printed alike.
+- The five earlier blind batches (README.txt … README5.txt) were locked until
+  2026-12-05's eighth session; each had been run and its aggregate figures read
+  many times, so they were folded into the dev half (examples.jsonl, "from":
+  "blind1" … "blind5") and replaced by the two fresh batches above (issue 20:
+  "replace it with a fresh blind batch and say so").
 - regression set (tests/help/eval_questions.jsonl): the old self-written set,
   written together with the knowledge base; kept to notice regressions only.
 
@@ -46,17 +51,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT / "clickar" / "help" / "kb" / "examples.jsonl"
-LOCKED = ROOT / "bench" / "chat_eval" / "test_locked.jsonl"
-# A second blind batch (bench/chat_eval/README2.txt), written in the third session by another writer
-# who saw only the titles and gists; kept whole as locked: no dev half of it, never tuned on.
-LOCKED2 = ROOT / "bench" / "chat_eval" / "test_locked2.jsonl"
-LOCKED3 = ROOT / "bench" / "chat_eval" / "test_locked3.jsonl"  # third blind batch (README3.txt), 2026-12-05
-# Fourth blind batch (README4.txt), 300 questions, run once unseen, then split once by topic (crc32 of the
-# text): 150 joined the dev half (examples.jsonl, "from": "blind4"), 150 are this locked half.
-LOCKED4 = ROOT / "bench" / "chat_eval" / "test_locked4.jsonl"
-# Fifth blind batch (README5.txt), written 2026-12-05 by a writer who saw only the titles and gists
-# (/work/blind5/brief.md, copied into README5.txt); kept whole as locked, never tuned on.
-LOCKED5 = ROOT / "bench" / "chat_eval" / "test_locked5.jsonl"
+# Sixth and seventh blind batches (README6.txt, README7.txt), written 2026-12-05 ~18:30 UTC by two writers
+# who saw only the titles and gists (the brief is in README5.txt); kept whole as locked, never tuned on.
+# The first five batches are in the dev half now (see the module's docstring).
+LOCKED = ROOT / "bench" / "chat_eval" / "test_locked6.jsonl"
+LOCKED7 = ROOT / "bench" / "chat_eval" / "test_locked7.jsonl"
 REGRESSION = ROOT / "tests" / "help" / "eval_questions.jsonl"
 
 TARGET_TOP1 = 0.90
@@ -75,7 +74,8 @@ def load(path: Path) -> list[dict]:
             expect = row.get("expect", row.get("expected"))
             if expect == "handoff":
                 expect = "out"
-            rows.append({"q": row["q"], "expect": expect, "near": bool(row.get("near"))})
+            rows.append({"q": row["q"], "expect": expect, "near": bool(row.get("near")),
+                         **({"from": row["from"]} if "from" in row else {})})
     return rows
 
 
@@ -327,7 +327,7 @@ def calibrate(engine, rows: list[dict]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.chat_eval", description=__doc__.split("\n")[0])
-    ap.add_argument("--half", choices=("dev", "locked", "locked2", "locked3", "locked4", "locked5", "regression", "all"), default="all")
+    ap.add_argument("--half", choices=("dev", "locked", "locked7", "regression", "all"), default="all")
     ap.add_argument("--verbose", "-v", action="store_true", help="print the dev and regression misses' texts")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--calibrate", action="store_true", help="dump the dev half's decision features (JSON)")
@@ -359,11 +359,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.half in ("dev", "all"):
         results.append((evaluate(engine, dev, f"dev half ({FOLDS}-fold cross-validation)", cross_validate=True),
                         args.verbose))
-    for half, path, name in (("locked", LOCKED, "locked test half"),
-                             ("locked2", LOCKED2, "locked second batch"),
-                             ("locked3", LOCKED3, "locked third batch"),
-                             ("locked4", LOCKED4, "locked fourth batch"),
-                             ("locked5", LOCKED5, "locked fifth batch")):
+    for half, path, name in (("locked", LOCKED, "locked test half (sixth blind batch)"),
+                             ("locked7", LOCKED7, "locked seventh batch")):
         if args.half in (half, "all"):
             if path.exists():
                 rows, same = unseen(load(path), dev)

@@ -266,14 +266,14 @@ class ChatEngine:
     # fusion of the lexical and semantic sides, and the decision: calibrated on
     # the dev half, 10-fold cross-validated (`python -m bench.chat_eval --calibrate`;
     # figures in docs/help-chat.md).  Never fitted to the locked test half.
-    W_LEX = 0.2  # BM25 relative to the best topic's BM25 ...
+    W_LEX = 0.1  # BM25 relative to the best topic's BM25 ...
     LEX_FLOOR = 10.0  # ... or to this, when the best is weak
-    W_PASSAGE = 1.0  # cosine with the topic's own text
-    W_EXAMPLE = 0.0  # cosine with the nearest learnt example: no better top-1 on dev; used in the answer rule
+    W_PASSAGE = 0.5  # cosine with the topic's own text
+    W_EXAMPLE = 1.0  # cosine with the nearest learnt example
     W_CLASS = 0.1  # the classifier's probability of the topic
     SEED_WEIGHT = 1.0  # a title or keyword counts like this many example questions
     # answer directly only when all of these hold (0 wrong answers on dev, with room)
-    ANSWER_MARGIN = 0.12  # fused score ahead of the runner-up by this much
+    ANSWER_MARGIN = 0.18  # fused score ahead of the runner-up by this much
     ANSWER_CLASS = 0.95  # the classifier is this sure of the topic
     ANSWER_EXAMPLE = 0.88  # a learnt example of the topic is this close
     ANSWER_MAX_OUT = 0.2  # and not this likely to be out of scope
@@ -286,7 +286,7 @@ class ChatEngine:
     KEEP_LEX = 8.0
     # not one of our words and the classifier unsure of every topic: nothing to suggest
     HANDOFF_MAX_LEX = 1.0
-    HANDOFF_MAX_CLASS_NO_WORDS = 0.1
+    HANDOFF_MAX_CLASS_NO_WORDS = 0.15
     SUGGEST_NOTE_OUT = 0.5  # a suggestion also names who can help from this "out" probability
     SUGGEST_SPREAD = 0.3  # candidates within this fused score of the first (up to 3)
 

@@ -274,10 +274,11 @@ def _token(m: re.Match, group: str | int = 0) -> str | None:
 
 
 # ---- names
-_HONORIFIC = r"(?:さん|様|さま|サマ|殿|どの|くん(?![でだじな])|君|ちゃん(?!と)|氏(?![名])|宛(?![先名て]))"
+# どの (殿) only where it ends the phrase: 証券番号ってどの書類 / どのくらい are questions, not names
+_HONORIFIC = r"(?:さん|様|さま|サマ|殿|どの(?=$|[\s、。,.!?！？])|くん(?![でだじな])|君|ちゃん(?!と)|氏(?![名])|宛(?![先名て]))"
 _NAME_CHARS = r"[" + _KANJI + r"ァ-ヺー・A-Za-z]"
 _NAME_RE = re.compile(
-    r"(" + _NAME_CHARS + r"(?:[ ]?" + _NAME_CHARS + r"){0,15}(?:[ぁ-ゖ]{2,4}(?=[ ]?(?:様|さま)))?|[ぁ-ゖ]{2,6})(?=[ ]?" + _HONORIFIC + r")"
+    r"(" + _NAME_CHARS + r"(?:[ ]?" + _NAME_CHARS + r"){0,15}(?:[ぁ-ゖ]{2,4}(?=[ ]?(?:様|さま)))?|(?<![" + _KANJI + r"])[ぁ-ゖ]{2,6})(?=[ ]?" + _HONORIFIC + r")"
 )
 # Yamada-san, Taro-sama
 _ROMAJI_NAME_RE = re.compile(r"(?<![A-Za-z])(?P<n>[A-Za-z][a-z]{1,15}(?:\s[A-Za-z][a-z]{1,15})?)-(?:san|sama|kun|chan)(?![a-z])")
@@ -333,6 +334,7 @@ _NOT_NAME_WORDS = (
 _NOT_NAME_STARTS = ("何", "誰", "変", "私", "僕", "俺", "妻", "夫", "親", "父", "母", "娘", "別", "同", "違",
                     "無", "不", "未", "空", "OK", "NG")
 _NOT_NAME_ALONE = ("子", "姓", "名", "正", "カナ")
+_OKURIGANA = tuple("てなまるれらたちっせしけかくいう")  # 出て 見れ 書か 合っ 消せ …: a verb, not a one-kanji name
 
 
 def _not_a_cued_name(word: str) -> bool:
@@ -347,6 +349,8 @@ def _cued_name(m: re.Match) -> tuple[int, int, str] | None:
     first, space, second = word.partition(" ")
     if _not_a_cued_name(first):
         return None
+    if not space and len(first) == 1 and m.string[m.end("n"):m.end("n") + 1] in _OKURIGANA:
+        return None  # 名前は出てる: one kanji and its verb ending, not 名前は林です
     if space and _not_a_cued_name(second):
         return start, start + len(first), NAME
     return start, m.end("n"), NAME
