@@ -350,3 +350,25 @@ def test_what_the_outside_attack_got_through_is_masked(text, secret):
 ])
 def test_what_the_outside_attack_found_over_masked_or_near_misses_stay(text):
     assert mask_personal_data(text) == text
+
+
+@pytest.mark.parametrize("question", [
+    "証券番号ってどの書類見ればいいの",  # どの: not 殿
+    "登録ってどのくらい時間かかる",
+    "メール届きまさん",  # a slip for ません: not a name before さん
+    "車の名前は出てるけど更新するボタンがない",  # one kanji and its verb ending after 名前は
+    "登録のとき名前が合わないと言われます",
+    "チラシの四角い模様にかざした",  # 模様: a word, not 〜様
+])
+def test_words_that_only_look_like_names_stay(question):
+    """Found when the earlier blind batches joined the dev half (eighth session): each was masked."""
+    assert mask_personal_data(question) == question
+
+
+@pytest.mark.parametrize("question, masked", [
+    ("名前は林です", "名前は［氏名］です"),
+    ("担当のすずきさん", "担当の［氏名］さん"),
+    ("山田殿", "［氏名］殿"),
+])
+def test_names_next_to_those_words_are_still_masked(question, masked):
+    assert mask_personal_data(question) == masked
