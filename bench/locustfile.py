@@ -52,7 +52,9 @@ CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 ALREADY_REGISTERED = (404, "本登録がお済みの方はログインしてください")
 RECEIPT = re.compile(r'id="receipt-number">(R\d{6}-[A-Z0-9]{6})<')
 TITLE = re.compile(r'<h1 class="page__title"[^>]*>(.*?)</h1>', re.S)
-PREMIUM = re.compile(r'id="premium" data-premium="(\d+)"')
+PREMIUM = re.compile(r'id="premium" data-premium="(\d+)">([\d,]+)円<')  # what it prices, what it shows
+CARD = re.compile(r'<li class="card" id="contract-([^"]+)">(.*?)</li>', re.S)
+WRONG_CODE = "ワンタイムパスワードが正しくありません。"
 QUESTIONS = ["仮登録メールが届きません", "パスワードを忘れました", "更新の手続きはいつまでですか",
              "ワンタイムパスワードとは", "登録に必要なものは"]
 HOSTS = [h.rstrip("/") for h in os.environ.get("LOADTEST_HOSTS", "").split(",") if h]
@@ -251,6 +253,7 @@ class Journey(Phone):
             raise StopUser()
         i = renewal_open(n)
         email, policy = f"lt{i}@example.jp", policy_number(i)
+        self.mistypes = n % 4 == 0  # one journey in four types a wrong one-time password first
         self.new_phone()  # each journey is another person (loadtest.own_policies: lt<i>, policy i)
         self.who, self.policy = email, policy
         step = "scan"
@@ -311,6 +314,13 @@ class Journey(Phone):
         code = re.search(r"ワンタイムパスワード：(\d{6})", body)
         if not code:
             raise JourneyStopped("ワンタイムパスワード mail without its code")
+        if self.mistypes:  # a slip of the thumb: the app must refuse it (a login that took any code passed: r23b P4)
+            wrong = code.group(1)[:-1] + str((int(code.group(1)[-1]) + 1) % 10)
+            refused = self.call("POST", "/mypage/login/otp", "ワンタイムパスワード 誤り", expect=(303, 422),
+                                data={"csrf_token": token, "code": wrong})
+            if refused.status_code != 422 or WRONG_CODE not in refused.text:
+                _event("ワンタイムパスワード 誤り", f"a wrong code answered {refused.status_code}", final=True, user=self)
+                raise JourneyStopped(f"a wrong one-time password answered {refused.status_code}")
         self.post("/mypage/login/otp", "ワンタイムパスワード 送信", token, code=code.group(1))
 
     def renew(self, policy: str) -> tuple[str, int]:
@@ -318,8 +328,12 @@ class Journey(Phone):
         the contract and its 更新のお手続き button, each page must be the step it should be, and the
         premium 保険料の確認 shows must be the one 最終確認 and 完了 show. The 受付番号 and that premium."""
         self.page("/mypage/", "My Page top", "マイページトップ")
-        card = re.search(rf'<li class="card" id="contract-{policy}">(.*?)</li>', self.text, re.S)
-        entry = re.search(r'<a class="button[^"]*" href="([^"]+)"[^>]*>更新のお手続き</a>', card.group(1)) if card else None
+        cards = dict(CARD.findall(self.text))
+        if set(cards) - {policy}:  # another customer's contract on this member's page (r23b P1)
+            _event("My Page top", "another customer's card", final=True, user=self)
+            raise JourneyStopped(f"My Page top shows {sorted(set(cards) - {policy})} besides {policy}")
+        card = cards.get(policy)
+        entry = re.search(r'<a class="button[^"]*" href="([^"]+)"[^>]*>更新のお手続き</a>', card) if card else None
         if entry is None:
             _event("My Page top", "no card with 更新のお手続き for the contract", final=True, user=self)
             raise JourneyStopped(f"My Page top: no card with 更新のお手続き for {policy}")
@@ -330,21 +344,24 @@ class Journey(Phone):
         nxt = self.post(self.url, "更新 補償内容 次へ", token, **CHOSEN, action="next")
         token = self.page(nxt, "更新 保険料", "保険料の確認")
         quoted = PREMIUM.search(self.text)
-        if quoted is None:
-            _event("更新 保険料", "page without its premium", final=True, user=self)
-            raise JourneyStopped("保険料の確認 without its premium")
+        if quoted is None or int(quoted.group(2).replace(",", "")) != int(quoted.group(1)):
+            _event("更新 保険料", "page without its premium, or showing another", final=True, user=self)
+            raise JourneyStopped(f"保険料の確認: premium {quoted.groups() if quoted else None}")
         premium = int(quoted.group(1))
         nxt = self.post(self.url, "更新 保険料 次へ", token)
         token = self.page(nxt, "更新 重要事項", "重要事項説明・意向確認")
         nxt = self.post(self.url, "更新 重要事項 次へ", token, read_disclosure="y", intent_confirmed="y")
         token = self.page(nxt, "更新 最終確認", "最終確認")
-        self.shown("更新 最終確認", f'id="premium" data-premium="{premium}"')
+        self.shown("更新 最終確認", f'id="premium" data-premium="{premium}">{premium:,}円<')
         done = self.post(self.url, "更新 確定", token)
         self.page(done, "更新 完了", "更新のお手続き完了")
         match = RECEIPT.search(self.text)
         if not match:
             raise JourneyStopped("完了 without its 受付番号")
         self.shown("更新 完了", f"{premium:,}円")
+        # what the person sees afterwards: My Page's card says it is done, with its 受付番号 (r23b P15)
+        self.page("/mypage/", "My Page top 確定後", "マイページトップ")
+        self.shown("My Page top 確定後", f"受付番号 {match.group(1)}")
         return match.group(1), premium
 
 

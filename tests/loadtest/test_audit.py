@@ -158,16 +158,68 @@ def test_a_complete_journey_without_one_of_its_mails_is_found():
 
 def test_a_renewal_mail_about_another_customers_renewal_is_found():
     """Outside attack r23a, P2: the member's 更新手続き受付 mail rendered from another customer's
-    renewal passed (outbox and sink held the same wrong body)."""
-    complete = [{"email": "lt3@example.jp", "policy": "BN00000003", "receipt": "R261205-AAAAAA", "outcome": "complete"}]
-    right = [("renewal_accepted", "lt3@example.jp", "受付", "受付番号：R261205-AAAAAA\n証券番号：BN00000003"),
-             ("renewal_accepted_agency", "agency@example.jp", "更新手続き受付（証券番号 BN00000003）", "R261205-AAAAAA")]
-    assert loadtest.mail_content_findings(complete, right) == []
-    other = [("renewal_accepted", "lt3@example.jp", "受付", "受付番号：R261205-BBBBBB\n証券番号：BN00000009"),
-             ("renewal_accepted_agency", "agency@example.jp", "更新手続き受付（証券番号 BN00000003）", "R261205-BBBBBB")]
-    assert loadtest.mail_content_findings(complete, other) == [
-        "journey lt3@example.jp: its renewal_accepted mail does not carry its 受付番号 R261205-AAAAAA and 証券番号 BN00000003",
-        "journey lt3@example.jp: the agency's mail for BN00000003 does not carry its 受付番号 R261205-AAAAAA"]
+    renewal passed (outbox and sink held the same wrong body). r23b, P13: the agency's mail with
+    another premium passed; P2: the agency's mail sent to the customer passed."""
+    complete = [{"email": "lt3@example.jp", "policy": "BN00000003", "receipt": "R261205-AAAAAA", "outcome": "complete",
+                 "premium": 54790}]
+    agency = {"BN00000003": "agency@example.jp"}
+    right = [("renewal_accepted", "lt3@example.jp", "受付", "受付番号：R261205-AAAAAA\n証券番号：BN00000003\n54,790円"),
+             ("renewal_accepted_agency", "agency@example.jp", "更新手続き受付（証券番号 BN00000003）",
+              "R261205-AAAAAA 年間保険料：54,790円")]
+    assert loadtest.mail_content_findings(complete, right, agency) == []
+    other = [("renewal_accepted", "lt3@example.jp", "受付", "受付番号：R261205-BBBBBB\n証券番号：BN00000009\n54,790円"),
+             ("renewal_accepted_agency", "agency@example.jp", "更新手続き受付（証券番号 BN00000003）", "R261205-BBBBBB 54,790円")]
+    assert loadtest.mail_content_findings(complete, other, agency) == [
+        "journey lt3@example.jp: its renewal_accepted mail does not carry its 受付番号 R261205-AAAAAA, "
+        "証券番号 BN00000003 and premium 54,790円",
+        "journey lt3@example.jp: the agency's mail for BN00000003 does not carry its 受付番号 R261205-AAAAAA "
+        "and premium 54,790円"]
+    dearer = [right[0], (*right[1][:3], "R261205-AAAAAA 年間保険料：55,790円")]
+    assert loadtest.mail_content_findings(complete, dearer, agency) == [
+        "journey lt3@example.jp: the agency's mail for BN00000003 does not carry its 受付番号 R261205-AAAAAA "
+        "and premium 54,790円"]
+    to_the_customer = [right[0], ("renewal_accepted_agency", "lt3@example.jp", *right[1][2:])]
+    assert loadtest.mail_content_findings(complete, to_the_customer, agency) == [
+        "journey lt3@example.jp: the agency's mail for BN00000003 went to ['lt3@example.jp'], "
+        "not the agency (agency@example.jp)"]
+
+
+def test_a_registration_mail_listing_someone_elses_contract_is_found():
+    """r23b, P11: the 登録完了 mail listed another customer's car."""
+    complete = [{"email": "lt3@example.jp", "policy": "BN00000003", "receipt": "R1", "outcome": "complete", "premium": 1}]
+    own = {"lt3@example.jp": ["プリウス（保険始期 2026年1月1日）"]}
+    mail = ("registered", "lt3@example.jp", "登録完了", "ご登録のご契約：\n・プリウス（保険始期 2026年1月1日）\n")
+    assert loadtest.mail_content_findings(complete, [mail], registered=own) == []
+    theirs = (*mail[:3], "ご登録のご契約：\n・アクア（保険始期 2026年2月1日）\n")
+    assert loadtest.mail_content_findings(complete, [theirs], registered=own) == [
+        "journey lt3@example.jp: its 登録完了 mail lists ['アクア（保険始期 2026年2月1日）'], "
+        "its contracts are ['プリウス（保険始期 2026年1月1日）']"]
+
+
+def test_a_mail_no_step_of_the_load_writes_is_found():
+    """r23b, P3: every 確定 also sending 「更新手続き取消のご連絡」 passed."""
+    assert loadtest.unexpected_mail_findings([("otp", 40), ("verification", 41)]) == []
+    assert loadtest.unexpected_mail_findings([("otp", 40), ("renewal_cancelled", 39)]) == [
+        "39 mails of kind renewal_cancelled, which no step of the load writes"]
+
+
+def test_a_contract_changed_since_its_import_is_found():
+    """r23b, P10: a 確定 that rewrote every contract's 団体名 passed."""
+    from bench.people import contract_row
+
+    rows = [contract_row(3), contract_row(4)]
+    assert loadtest.contract_findings(rows) == []
+    rows[1] = {**rows[1], "group_name": rows[0]["group_name"]}
+    assert loadtest.contract_findings(rows) == ["contract BN00000004: group_name not as imported"]
+
+
+def test_journeys_that_only_finish_after_the_load_are_found():
+    """r23b, P14: every mail 45 s late passed: 7 journeys, all finished in the stop timeout."""
+    timeline = [{"at": 100.0, "event": "load ends"}]
+    late = [{"outcome": "complete", "at": 130.0}] * 7
+    assert "journeys finished within the load" in " ".join(loadtest.run_findings(late, timeline, 6, False, 0))
+    on_time = [{"outcome": "complete", "at": 90.0}] * 7
+    assert loadtest.run_findings(on_time, timeline, 6, False, 0) == []
 
 
 def test_a_mail_whose_envelope_went_elsewhere_than_its_to_is_found():

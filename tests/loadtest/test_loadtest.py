@@ -127,6 +127,7 @@ def test_the_audit_finds_lost_and_doubled_mail_and_half_written_journeys(postgre
     from bench import loadtest
     from clickar import create_app
     from clickar.db import database
+    from clickar.jp import jdate
     from clickar.models import Contract, Member, MemberContract, OutboxMail, PendingRegistration, Renewal
 
     stack = loadtest.Stack(POSTGRES_URL, tmp_path)
@@ -169,7 +170,9 @@ def test_the_audit_finds_lost_and_doubled_mail_and_half_written_journeys(postgre
             for kind, to, subject in (("registered", "lt0@example.jp", "登録完了"), ("otp", "lt0@example.jp", "ワンタイムパスワード"),
                                       ("renewal_accepted", "lt0@example.jp", "更新手続き受付"),
                                       ("renewal_accepted_agency", "agency@example.jp", "更新手続き受付（証券番号 BN00000000）")):
-                body = f"{kind}\nR000001-AAAAAA BN00000000\n"
+                body = f"{kind}\nR000001-AAAAAA BN00000000 60,000円\n"
+                if kind == "registered":
+                    body = f"・{first.car_name}（保険始期 {jdate(first.insurance_start)}）\n"
                 OutboxMail.create(recipient=to, subject=subject, body=body, kind=kind, sent_at=dt.datetime(2026, 1, 1))
                 others.append({"at": 0.0, "key": loadtest.mail_key(to, subject, body.rstrip("\n"))})
             stack.sink.received[:] = [sent, *others]
@@ -200,7 +203,10 @@ def test_the_audit_finds_lost_and_doubled_mail_and_half_written_journeys(postgre
             assert any("the outbox never held" in f for f in findings(done)), "a mail from nowhere"
             stack.sink.received[:] = [{**sent, "at": 9.0}, {**sent, "at": 45.0}, *others]
             stack.timeline.append({"at": 10.0, "event": "fault: SMTP sink stopped (30 s)"})
+            stack.timeline.append({"at": 40.0, "event": "fault: SMTP sink back"})
             assert findings(done) == [], "the first copy's 250 was lost when the sink stopped: sent again"
+            stack.sink.received[:] = [{**sent, "at": 9.0}, {**sent, "at": 9.05}, *others]  # r23b W9: both before
+            assert any("delivered 2 times" in f for f in findings(done)), "two copies at once are no lost 250"
             stack.timeline.clear()
             stack.sink.received[:] = [sent, *others]
 
@@ -239,6 +245,11 @@ def test_the_audit_finds_lost_and_doubled_mail_and_half_written_journeys(postgre
             assert findings(done) == ["journey lt0@example.jp: renewal R000001-AAAAAA stored at 61000 yen, "
                                       "the client was shown 60000 yen"]
             Renewal.update(annual_premium=60000).where(Renewal.receipt_number == "R000001-AAAAAA").execute()
+            # r23b, P5: the 1回目 stored 100 yen above the quote
+            Renewal.update(first_installment=5100).where(Renewal.receipt_number == "R000001-AAAAAA").execute()
+            assert findings(done) == ["journey lt0@example.jp: renewal R000001-AAAAAA instalments 12 × (1回目 5100, "
+                                      "then 5000) do not make its premium 60000"]
+            Renewal.update(first_installment=5000).where(Renewal.receipt_number == "R000001-AAAAAA").execute()
             Renewal.update(term_start=first.insurance_end + dt.timedelta(days=1)).where(
                 Renewal.receipt_number == "R000001-AAAAAA").execute()
             assert findings(done) == [f"journey lt0@example.jp: renewal R000001-AAAAAA starts "
