@@ -215,7 +215,7 @@ def test_a_contract_changed_since_its_import_is_found():
 
 def test_journeys_that_only_finish_after_the_load_are_found():
     """r23b, P14: every mail 45 s late passed: 7 journeys, all finished in the stop timeout."""
-    timeline = [{"at": 100.0, "event": "load ends"}]
+    timeline = [{"at": 40.0, "event": "load starts", "duration_s": 60}, {"at": 170.0, "event": "load ends"}]
     late = [{"outcome": "complete", "at": 130.0}] * 7
     assert "journeys finished within the load" in " ".join(loadtest.run_findings(late, timeline, 6, False, 0))
     on_time = [{"outcome": "complete", "at": 90.0}] * 7

@@ -78,6 +78,10 @@ def test_short_loadtest_with_faults_passes_its_audit(postgres_and_redis, tmp_pat
     assert parts["app (gunicorn)"] > 0 and parts["postgresql"] > 0, report["cpu"]
 
 
+IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 "
+          "(KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1")  # bench/locustfile.PHONE
+
+
 def test_the_audit_finds_a_scan_the_funnel_lost_or_counted_too_often(postgres_and_redis, tmp_path):
     from bench import loadtest
     from clickar import create_app
@@ -98,9 +102,9 @@ def test_the_audit_finds_a_scan_the_funnel_lost_or_counted_too_often(postgres_an
             database.connect(reuse_if_open=True)
             campaign = Campaign.by_code("LTAUDIT2")
             for address in ("10.0.0.1", "10.0.1.1"):  # both counted once: a 503 that was counted is right
-                record_visit(campaign, address, "", stack.secret)
+                record_visit(campaign, address, IPHONE, stack.secret)
             assert loadtest.audit(stack, scans, tmp_path / "none_stats.csv") == []
-            record_visit(campaign, "10.0.1.1", "", stack.secret)  # counted twice, reached the app once
+            record_visit(campaign, "10.0.1.1", IPHONE, stack.secret)  # counted twice, reached the app once
             database.close()
         findings = loadtest.audit(stack, scans, tmp_path / "none_stats.csv")
         assert any("counted more often than their scans reached the app" in f for f in findings), findings
@@ -110,10 +114,28 @@ def test_the_audit_finds_a_scan_the_funnel_lost_or_counted_too_often(postgres_an
             database.connect(reuse_if_open=True)
             database.execute_sql('DELETE FROM "visit"')
             for address in ("10.0.0.1", "10.0.1.1"):
-                record_visit(campaign, address, "", stack.secret)
+                record_visit(campaign, address, IPHONE, stack.secret)
             database.close()
         assert loadtest.audit(stack, scans, tmp_path / "none_stats.csv") == [
             "scans: 1 answered 302 but not in the funnel (e.g. 10.0.0.1: 2 scans answered, 1 rows)"]
+        # r23b, P18: the rows must be as the phone made them: dated within the run, its iPhone Safari
+        stack.timeline[:] = [{"at": time.time() - 30, "event": "load starts"}]
+        with app.app_context():
+            database.connect(reuse_if_open=True)
+            record_visit(campaign, "10.0.0.1", IPHONE, stack.secret)
+            database.execute_sql("UPDATE visit SET created_at = created_at - interval '1 day' WHERE id = (SELECT max(id) FROM visit)")
+            database.close()
+        assert any("funnel rows dated outside the run" in f for f in loadtest.audit(stack, scans, tmp_path / "none_stats.csv"))
+        with app.app_context():
+            database.connect(reuse_if_open=True)
+            database.execute_sql("UPDATE visit SET created_at = now() AT TIME ZONE 'UTC', device = 'Android' "
+                                 "WHERE id = (SELECT max(id) FROM visit)")
+            database.close()
+        assert any("not the load's iPhone Safari" in f for f in loadtest.audit(stack, scans, tmp_path / "none_stats.csv"))
+        with app.app_context():
+            database.connect(reuse_if_open=True)
+            database.execute_sql("DELETE FROM visit WHERE id = (SELECT max(id) FROM visit)")
+            database.close()
         (tmp_path / "app.log").write_text('{"event": "request", "status": 500}\n')
         assert any("500" in f for f in loadtest.audit(stack, scans, tmp_path / "none_stats.csv"))
     finally:
