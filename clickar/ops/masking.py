@@ -124,6 +124,8 @@ _MAIL_RE = re.compile(
     r"(?:\s*" + _DOT_WORD + r"\s*[A-Za-z0-9\-]+)+"
 )
 
+_AT_RE = re.compile(r"@|\((?i:at)\)|\[(?i:at)\]|<(?i:at)>|\s(?i:at)\s|アット|あっと")
+
 # ---- addresses
 _PREFS = (
     "北海道|青森県|岩手県|宮城県|秋田県|山形県|福島県|茨城県|栃木県|群馬県|埼玉県|千葉県|東京都|"
@@ -275,10 +277,10 @@ def _token(m: re.Match, group: str | int = 0) -> str | None:
 
 # ---- names
 # どの (殿) only where it ends the phrase: 証券番号ってどの書類 / どのくらい are questions, not names
-_HONORIFIC = r"(?:さん|様|さま|サマ|殿|どの(?=$|[\s、。,.!?！？])|くん(?![でだじな])|君|ちゃん(?!と)|氏(?![名])|宛(?![先名て]))"
+_HONORIFIC = r"(?:さん|様|さま|サマ|殿|どの(?=$|[\s、。,.!?！？]|に|へ|宛|から|より)|くん(?![でだじな])|君|ちゃん(?!と)|氏(?![名])|宛(?![先名て]))"
 _NAME_CHARS = r"[" + _KANJI + r"ァ-ヺー・A-Za-z]"
 _NAME_RE = re.compile(
-    r"(" + _NAME_CHARS + r"(?:[ ]?" + _NAME_CHARS + r"){0,15}(?:[ぁ-ゖ]{2,4}(?=[ ]?(?:様|さま)))?|(?<![" + _KANJI + r"])[ぁ-ゖ]{2,6})(?=[ ]?" + _HONORIFIC + r")"
+    r"(" + _NAME_CHARS + r"(?:[ ]?" + _NAME_CHARS + r"){0,15}(?:[ぁ-ゖ]{2,4}(?=[ ]?(?:様|さま)))?|[ぁ-ゖ]{2,6})(?=[ ]?" + _HONORIFIC + r")"
 )
 # Yamada-san, Taro-sama
 _ROMAJI_NAME_RE = re.compile(r"(?<![A-Za-z])(?P<n>[A-Za-z][a-z]{1,15}(?:\s[A-Za-z][a-z]{1,15})?)-(?:san|sama|kun|chan)(?![a-z])")
@@ -294,6 +296,7 @@ _NOT_NAMES = frozenset(
         "隣", "お隣", "先方", "皆皆", "各位", "同僚", "上司", "先輩", "後輩", "医者", "大家",
         "彼", "同", "某", "両", "貴", "当", "弊", "御", "各", "私", "自分",
         "模", "仕", "多", "異", "図", "文",  # 模様 仕様 多様 異様 図様 文様: words, not 〜様
+        "この", "その", "あの", "どの", "かよう", "おかげ", "お陰", "多種多", "左", "ご愁傷", "愁傷",
     }
 )
 # hiragana endings before さん that are not names (たくさん, おじさん, ごちそうさま …)
@@ -335,7 +338,9 @@ _NOT_NAME_WORDS = (
 _NOT_NAME_STARTS = ("何", "誰", "変", "私", "僕", "俺", "妻", "夫", "親", "父", "母", "娘", "別", "同", "違",
                     "無", "不", "未", "空", "OK", "NG")
 _NOT_NAME_ALONE = ("子", "姓", "名", "正", "カナ")
-_OKURIGANA = tuple("てなまるれらたちっせしけかくいうわえめべげぎびみりつすおこそほ")  # 出て 見れ 書か 合っ 消せ …: a verb, not a one-kanji name
+# after a cue, one of these kanji followed by kana is a verb (名前は出てる, 名前が合わない, 名前を書く), not a
+# one-kanji family name: 林たろう, 原まさお, 森なんですけど stay names (outside attack r20b, M1)
+_VERB_KANJI = frozenset("出合見書消載入違残戻直使読打写付変来行言聞押違間表")
 
 
 def _not_a_cued_name(word: str) -> bool:
@@ -350,17 +355,32 @@ def _cued_name(m: re.Match) -> tuple[int, int, str] | None:
     first, space, second = word.partition(" ")
     if _not_a_cued_name(first):
         return None
-    if not space and len(first) == 1 and m.string[m.end("n"):m.end("n") + 1] in _OKURIGANA:
-        return None  # 名前は出てる: one kanji and its verb ending, not 名前は林です
+    if not space and first in _VERB_KANJI and re.match("[ぁ-ゖ]", m.string[m.end("n"):m.end("n") + 1]):
+        return None  # 名前は出てる: a verb, not 名前は林です
     if space and _not_a_cued_name(second):
         return start, start + len(first), NAME
     return start, m.end("n"), NAME
 
 
-def _honorific_name(word: str) -> bool:
+def _honorific(m: re.Match):
+    """The name before さん/様: without a particle that joins it to a kanji word (担当のすずきさん)."""
+    if not _honorific_name(m):
+        return None
+    word, start = m.group(1), m.start(1)
+    if (len(word) >= 3 and word[0] in "のはがにともをへ"
+            and re.fullmatch("[" + _KANJI + "]", m.string[start - 1:start] or " ")):
+        return start + 1, m.end(1), NAME
+    return NAME
+
+
+def _honorific_name(m: re.Match) -> bool:
+    word = m.group(1)
     w = word.strip()
     if word in _NOT_NAMES or w in _NOT_NAMES:
         return False
+    before = m.string[m.start(1) - 1:m.start(1)]
+    if len(w) == 2 and w.endswith("ま") and re.fullmatch("[" + _KANJI + "]", before or " "):
+        return False  # 届きまさん, 出来まさん: a slip for ません after a verb's kanji, not まい/あや after a family name
     if w.endswith(_NOT_NAME_ENDINGS) or w.endswith(_ROLE_ENDINGS):
         return False
     return True
@@ -418,7 +438,8 @@ def mask_personal_data(text: str) -> str:
                 spans.append((m.start(), m.end(), text[m.start():m.end()]))
                 seen = seen[:m.start()] + _HIDDEN * (m.end() - m.start()) + seen[m.end():]
     run(_SECRET_RE, lambda m: SECRET, "n")
-    run(_MAIL_RE, lambda m: MAIL)
+    if _AT_RE.search(seen):  # no at, no address: and the pattern is quadratic on long dotted runs (r20b W1)
+        run(_MAIL_RE, lambda m: MAIL)
     run(_PLATE_RE, lambda m: PLATE)
     run(_BANK_RE, lambda m: NUMBER, "n")
     run(_PHONE_RE, lambda m: PHONE if _is_phone(m) else None)
@@ -434,7 +455,7 @@ def mask_personal_data(text: str) -> str:
     run(_SAID_NAME_RE, _cued_name)
     run(_CUED_KANA_NAME_RE, _cued_name)
     run(_ROMAJI_NAME_RE, lambda m: NAME, "n")
-    run(_NAME_RE, lambda m: NAME if _honorific_name(m.group(1)) else None, 1)
+    run(_NAME_RE, _honorific, 1)
     run(_READING_RE, lambda m: NAME, "n")
 
     out, at = [], 0

@@ -535,3 +535,30 @@ def test_a_katakana_question_finds_its_topic_as_its_hiragana_would(engine):
     question = "キュウリョウ カラ ヒカレル？"
     reply = engine.ask(question, holdout=question)
     assert reply.kind in ("answer", "suggest") and reply.top_faq_id == "F21"
+
+
+# ---------------------------------------------------------------- outside attack r20b (eighth session)
+
+@pytest.mark.parametrize("question", [
+    "ロードサービス ヨビタイ", "エンジン カカラナイ", "ｴﾝｼﾞﾝ ｶｶﾗﾅｲ", "ヒキニゲ サレタ", "ショウトツ サレタ",  # C1
+    "クルマガ ウゴカナイ", "キュウキュウシャ ヨンダ", "ロードサービスノデンワバンゴウ",
+    "盗難にあった", "むちうちになった", "パトカー来た", "信号待ちで後ろから来られた", "歩行者と接触",  # C5
+])
+def test_an_accident_typed_in_katakana_or_without_the_word_gets_the_accident_line(engine, question):
+    reply = engine.ask(question)
+    assert reply.kind == "handoff" and reply.reason == scope.ACCIDENT, (reply.kind, reply.reason)
+
+
+def test_a_cancellation_in_katakana_is_not_told_to_call_the_accident_line(engine):
+    """r20b C3: かいやくしたい sat at 0.860 to 「レッカーを呼びたい」 and got 119/110."""
+    reply = engine.ask("カイヤクシタイ")
+    assert reply.kind == "handoff" and reply.reason != scope.ACCIDENT and "119" not in reply.answer_html
+
+
+@pytest.mark.parametrize("question", [
+    "PayPayのQRコード読めない", "楽天のワンタイムパスワードが届かない", "Amazonの仮登録メールが来ない",  # C2
+    "仮登録メールは届きました", "ホーム画面に追加したけどログインを毎回求められる",  # C4
+    "カサイホケン ノ ショウケンバンゴウ",  # C7: 火災保険 read from katakana
+])
+def test_a_question_whose_words_name_another_thing_is_offered_not_answered(engine, question):
+    assert engine.ask(question).kind != "answer"

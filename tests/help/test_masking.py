@@ -369,6 +369,29 @@ def test_words_that_only_look_like_names_stay(question):
     ("名前は林です", "名前は［氏名］です"),
     ("担当のすずきさん", "担当の［氏名］さん"),
     ("山田殿", "［氏名］殿"),
+    # outside attack r20b: the first fixes had let these through
+    ("名前は林たろうです", "名前は［氏名］たろうです"),  # M1: 林 is not a verb (the given name in kana: a known gap)
+    ("契約者名は原まさお", "契約者名は［氏名］まさお"),
+    ("名前は林なんですけど", "名前は［氏名］なんですけど"),
+    ("名前は関わたる", "名前は［氏名］わたる"),
+    ("佐藤まいさんが運転してました", "佐藤［氏名］さんが運転してました"),  # M2
+    ("鈴木ゆきちゃん", "鈴木［氏名］ちゃん"),
+    ("田中どのに送りました", "［氏名］どのに送りました"),  # M3
 ])
 def test_names_next_to_those_words_are_still_masked(question, masked):
     assert mask_personal_data(question) == masked
+
+
+@pytest.mark.parametrize("question", ["この様な場合はどうすれば", "どの様にすればいいですか", "おかげさまで無事故です"])
+def test_ordinary_words_before_sama_stay(question):
+    """r20b, M4: 〜様 and 〜さま that are words, not names."""
+    assert mask_personal_data(question) == question
+
+
+def test_a_long_dotted_run_without_an_at_is_not_searched_for_an_address():
+    """r20b, W1: the mail pattern tried every start of a 4 KB dotted path (1.9 s a log line); now it
+    runs only where an at sign (or a spelt-out at) is. Its cost is in make bench's terms, not timed
+    here: this holds the behaviour, the text as it was and an address after it still masked."""
+    path = "a." * 4000
+    assert mask_personal_data(path) == path
+    assert mask_personal_data(path + " taro@example.jp") == path + " ［メールアドレス］"
