@@ -1171,6 +1171,9 @@ def main(argv=None) -> int:
         (args.reports / f"report{suffix}.json").write_text(json.dumps(report, ensure_ascii=False, indent=2))
         lines = _summary(args, report)
         (args.reports / f"summary{suffix}.txt").write_text("\n".join(lines) + "\n")
+        for name, path in files.items():  # the client's own record, to tie a finding to the timeline (r23b W10)
+            if path.exists():
+                shutil.copyfile(path, args.reports / f"{name}{suffix}.jsonl")
         print("\n".join(lines))
         return 1 if findings else 0
     except Interrupted as exc:

@@ -32,6 +32,7 @@ import os
 import re
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from locust import HttpUser, between, task
 from locust.exception import StopUser
@@ -214,6 +215,10 @@ def scan_flyer(user: Phone) -> str:
         with user.client.get(_url(f"/r/{CODE}"), allow_redirects=False, name="/r/CODE", headers=user.cookies(),
                              catch_response=True, timeout=TIMEOUT_S) as response:
             status = response.status_code
+            if status == 302 and not urlsplit(response.headers.get("Location", "")).path.startswith("/mypage/register/"):
+                response.failure("302 elsewhere than the campaign's 新規登録")  # r23b W11
+                _event("/r/CODE", f"302 to {response.headers.get('Location')}", final=True, user=user)
+                raise JourneyStopped("the flyer's code led elsewhere")
             if status == 302:
                 response.success()
                 _scans.write(f"ok {scan} {user.address}\n")
@@ -390,8 +395,9 @@ class LoginOnly(Phone):
             response = self.call("GET", "/mypage/login", "/mypage/login")
         except JourneyStopped:
             return  # counted by call()
-        if "ログイン" not in response.text:
-            _event("/mypage/login", "page without ログイン", final=True, user=self)
+        heading = TITLE.search(response.text)
+        if heading is None or "マイページログイン" not in heading.group(1):  # r23b W11: not any page saying ログイン
+            _event("/mypage/login", "page without its heading マイページログイン", final=True, user=self)
 
 
 class Chat(Phone):
