@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 INTERVAL_S = 1.0   # how often a process moves its lines (and looks for abandoned files)
 BATCH = 500        # rows per INSERT
+UNFINISHED_AGE_S = 60  # a `.new` file older than this, unlocked and empty, is a dead process's leftover
 SUFFIX = ".spool"
 
 
@@ -146,7 +147,27 @@ class Spool:
                     if path == self._path:
                         continue
                     written += self._take_over(path)
+                self._sweep_unfinished()
             return written
+
+    def _sweep_unfinished(self) -> None:
+        """A process killed between making its file and naming it leaves an empty, unlocked `.new`
+        (nothing is written before the rename): removed once a minute old, never one still locked."""
+        for path in self.folder.glob("*.new"):
+            try:
+                if time.time() - path.stat().st_mtime < UNFINISHED_AGE_S:
+                    continue
+                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            except FileNotFoundError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                if os.fstat(fd).st_size == 0:
+                    path.unlink(missing_ok=True)
+            except OSError:
+                pass  # locked: a process is making it right now
+            finally:
+                os.close(fd)
 
     def _take_over(self, path: Path) -> int:
         try:

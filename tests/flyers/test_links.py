@@ -218,6 +218,35 @@ def test_a_spool_folder_removed_under_a_running_process_loses_no_scan(client, ma
     assert campaign.scans().count() == 5
 
 
+def test_an_unfinished_spool_file_of_a_dead_process_is_swept_but_not_one_being_made(client, make_campaign, db):
+    """A process killed between making its `.new` file and naming it left it behind for good
+    (outside attack r23-spool, LOW): a mover removes it once it is a minute old, empty and unlocked;
+    a locked one (a process making it now) stays."""
+    import fcntl
+    import os
+    import time
+
+    from clickar.flyers.spool import folder_for
+
+    campaign = make_campaign()
+    client.get(f"/r/{campaign.code}", headers={"User-Agent": IPHONE}, environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    folder = folder_for(client.application)
+    dead, live, young = folder / "visits-1-dead.new", folder / "visits-2-live.new", folder / "visits-3-young.new"
+    for path in (dead, live, young):
+        path.touch()
+    old = time.time() - 120
+    os.utime(dead, (old, old))
+    os.utime(live, (old, old))
+    held = os.open(live, os.O_RDONLY)
+    fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    try:
+        moved(client)
+        assert not dead.exists() and live.exists() and young.exists()
+    finally:
+        os.close(held)
+    assert campaign.scans().count() == 1
+
+
 def test_the_scans_of_a_worker_killed_with_minus_9_are_taken_over(make_campaign, db, app, tmp_path):
     """A gunicorn worker killed (kill -9) right after its 302s: its spool file, whose lock died with
     it, is moved by another process's next round; every scan once."""
