@@ -385,7 +385,10 @@ def _children(pid: int) -> list[int]:
 # The sink's outage comes first so the journeys that waited for their mail still finish in a short run.
 FAULTS = [(0.15, "kill_one_worker"), (0.30, "restart_redis"), (0.45, "terminate_backends"),
           (0.55, "stop_smtp_for_a_while")]  # last: its 30 s parks every journey waiting for a mail (r23b W1)
-STOP_TIMEOUT_S = 120  # when the load ends, journeys under way may finish (their mail may still be coming)
+# when the load ends, journeys under way may finish (their mail may still be coming). 180: a mail the killed
+# worker had claimed waits out its 2-minute lease (clickar/mail.py CLAIM_TIMEOUT) before another sender takes
+# it; the client waits 20 s less than this for a mail (outside attack r23c: a clean run failed at 120)
+STOP_TIMEOUT_S = 180
 
 
 def _faults(stack: Stack, duration: int, stop: threading.Event) -> list[threading.Thread]:
@@ -605,6 +608,12 @@ def _journey_findings(journeys: list[dict]) -> list[str]:
             findings.append(f"journey {journey['email']}: renewal {journey['receipt']} instalments "
                             f"{r.installments} × (1回目 {r.first_installment}, then {r.other_installment}) "
                             f"do not make its premium {r.annual_premium}")
+        elif (want := _priced_independently(contract)) != (live[0].annual_premium, live[0].installments,
+                                                           live[0].grade_current, live[0].grade_next):
+            r = live[0]
+            findings.append(f"journey {journey['email']}: renewal {journey['receipt']} stored (premium, instalments, "
+                            f"等級 now, 等級 next) {(r.annual_premium, r.installments, r.grade_current, r.grade_next)}, "
+                            f"its contract's conditions and the rate table give {want}")
         elif live[0].term_start != contract.insurance_end:
             findings.append(f"journey {journey['email']}: renewal {journey['receipt']} starts {live[0].term_start}, "
                             f"the contract it renews ends {contract.insurance_end}")
@@ -631,6 +640,19 @@ def _journey_findings(journeys: list[dict]) -> list[str]:
     if doubled.count():
         findings.append(f"{doubled.count()} contracts with two live renewals for one term")
     return findings
+
+
+def _priced_independently(contract) -> tuple[int, int, int, int]:
+    """What the renewal must cost, from the contract's conditions, the rate table and the options the
+    client chose, without the wizard: every premium check compared the app with itself, and a quote at
+    this term's 等級 instead of the next passed (outside attack r23c, F)."""
+    from clickar.renewal import plans, rating
+
+    conditions = plans.conditions_of(contract)
+    grade_next = rating.next_grade(conditions.grade, conditions.claims)
+    rates, _ = plans.current_rates()
+    installments = plans.plan_of(contract).installments
+    return rating.quote(rates, grade_next, CHOSEN, installments).annual, installments, conditions.grade, grade_next
 
 
 def _instalments_add_up(r) -> bool:

@@ -159,7 +159,7 @@ def test_the_audit_finds_lost_and_doubled_mail_and_half_written_journeys(postgre
     scans.write_text("")
     (tmp_path / "app.log").write_text("")
     done = {"outcome": "complete", "email": "lt0@example.jp", "policy": "BN00000000", "receipt": "R000001-AAAAAA",
-            "premium": 60000}
+            "premium": 0}  # the contract's own price, set below
 
     def findings(*lines: dict, happened: tuple[dict, ...] = ()) -> list[str]:
         journeys.write_text("".join(json.dumps(line) + "\n" for line in lines))
@@ -168,17 +168,21 @@ def test_the_audit_finds_lost_and_doubled_mail_and_half_written_journeys(postgre
 
     def renewal(member, contract, receipt, **extra):
         return Renewal.create(receipt_number=receipt, contract=contract, term_start=contract.insurance_end, **extra,
-                              member=member, grade_current=10, grade_next=11, driver_scope="family",
+                              member=member, grade_current=6, grade_next=7, driver_scope="family",
                               driver_age="35", vehicle="general", deductible="5-10", purpose="commute",
                               mileage="10000",
-                              annual_premium=60000, installments=12, first_installment=5000,
-                              other_installment=5000)
+                              annual_premium=price, installments=12, first_installment=first_part,
+                              other_installment=other_part)
 
     app = create_app({"DATABASE_URL": stack.db_url})
     try:
         with app.app_context():
             database.connect(reuse_if_open=True)
             first, second = (Contract.get(Contract.policy_number == p) for p in ("BN00000000", "BN00000001"))
+            # the renewal as the app prices it: the next 等級's premium for the chosen options, 12 instalments
+            price = loadtest._priced_independently(first)[0]  # renewal() reads these
+            other_part, first_part = price // 12, price - price // 12 * 11
+            done["premium"] = price
             member = Member.create(email="lt0@example.jp", password_hash="x")
             MemberContract.create(member=member, contract=first)
             renewal(member, first, "R000001-AAAAAA")
@@ -192,7 +196,7 @@ def test_the_audit_finds_lost_and_doubled_mail_and_half_written_journeys(postgre
             for kind, to, subject in (("registered", "lt0@example.jp", "登録完了"), ("otp", "lt0@example.jp", "ワンタイムパスワード"),
                                       ("renewal_accepted", "lt0@example.jp", "更新手続き受付"),
                                       ("renewal_accepted_agency", "agency@example.jp", "更新手続き受付（証券番号 BN00000000）")):
-                body = f"{kind}\nR000001-AAAAAA BN00000000 60,000円\n"
+                body = f"{kind}\nR000001-AAAAAA BN00000000 {price:,}円\n"
                 if kind == "registered":
                     body = f"・{first.car_name}（保険始期 {jdate(first.insurance_start)}）\n"
                 OutboxMail.create(recipient=to, subject=subject, body=body, kind=kind, sent_at=dt.datetime(2026, 1, 1))
@@ -263,15 +267,24 @@ def test_the_audit_finds_lost_and_doubled_mail_and_half_written_journeys(postgre
             assert any("is not what the client chose" in f for f in findings(done)), "other options stored"
             Renewal.update(driver_age="35").where(Renewal.receipt_number == "R000001-AAAAAA").execute()
             # outside attack r23a, F1: a renewal stored at another price or for another term than the one shown
-            Renewal.update(annual_premium=61000).where(Renewal.receipt_number == "R000001-AAAAAA").execute()
-            assert findings(done) == ["journey lt0@example.jp: renewal R000001-AAAAAA stored at 61000 yen, "
-                                      "the client was shown 60000 yen"]
-            Renewal.update(annual_premium=60000).where(Renewal.receipt_number == "R000001-AAAAAA").execute()
+            Renewal.update(annual_premium=price + 1000).where(Renewal.receipt_number == "R000001-AAAAAA").execute()
+            assert findings(done) == [f"journey lt0@example.jp: renewal R000001-AAAAAA stored at {price + 1000} yen, "
+                                      f"the client was shown {price} yen"]
+            # r23c, F: priced at this term's 等級, shown and stored alike: only an independent price sees it
+            dearer = price + 1200
+            Renewal.update(first_installment=dearer - dearer // 12 * 11, other_installment=dearer // 12).where(
+                Renewal.receipt_number == "R000001-AAAAAA").execute()
+            Renewal.update(annual_premium=dearer).where(Renewal.receipt_number == "R000001-AAAAAA").execute()
+            assert (f"journey lt0@example.jp: renewal R000001-AAAAAA stored (premium, instalments, 等級 now, 等級 next) "
+                    f"({dearer}, 12, 6, 7), its contract's conditions and the rate table give ({price}, 12, 6, 7)"
+                    in findings({**done, "premium": dearer}))
+            Renewal.update(annual_premium=price, first_installment=first_part, other_installment=other_part).where(
+                Renewal.receipt_number == "R000001-AAAAAA").execute()
             # r23b, P5: the 1回目 stored 100 yen above the quote
-            Renewal.update(first_installment=5100).where(Renewal.receipt_number == "R000001-AAAAAA").execute()
-            assert findings(done) == ["journey lt0@example.jp: renewal R000001-AAAAAA instalments 12 × (1回目 5100, "
-                                      "then 5000) do not make its premium 60000"]
-            Renewal.update(first_installment=5000).where(Renewal.receipt_number == "R000001-AAAAAA").execute()
+            Renewal.update(first_installment=first_part + 100).where(Renewal.receipt_number == "R000001-AAAAAA").execute()
+            assert findings(done) == [f"journey lt0@example.jp: renewal R000001-AAAAAA instalments 12 × (1回目 {first_part + 100}, "
+                                      f"then {other_part}) do not make its premium {price}"]
+            Renewal.update(first_installment=first_part).where(Renewal.receipt_number == "R000001-AAAAAA").execute()
             Renewal.update(term_start=first.insurance_end + dt.timedelta(days=1)).where(
                 Renewal.receipt_number == "R000001-AAAAAA").execute()
             assert findings(done) == [f"journey lt0@example.jp: renewal R000001-AAAAAA starts "
