@@ -120,6 +120,7 @@ class Stack:
     def import_people(self, env: dict, indices: list[int]):
         """The insurer's CSV of these people, loaded as an operator would: `flask contracts import`."""
         path = self.work / "people.csv"
+        self.imported_on = dt.date.today()  # the CSV's dates count from it (bench/people.contract_row)
         write_csv(path, 0, indices=indices)
         subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "contracts", "import", str(path)],
                        cwd=ROOT, env=env, check=True, capture_output=True, start_new_session=True)
@@ -898,24 +899,51 @@ def mail_content_findings(journeys: list[dict], mails: list[tuple[str, str, str,
     return findings
 
 
+def stranger_mail_findings(lines: list[dict], mails: list[tuple[str, str, str]], agencies: set[str]) -> list[str]:
+    """Every mail goes to a person who walked a journey of the load or to the agency, and a person's mail
+    names no one else's policy: a copy of each renewal mail to a person who never walked passed
+    (outside attack r23c, B2)."""
+    walked = {line["email"].lower(): line.get("policy") for line in lines if line.get("email")}
+    agencies = {a.lower() for a in agencies} | {plans_default_agency()}
+    strangers = sorted({r for _, r, _ in mails if r.lower() not in walked and r.lower() not in agencies})
+    findings = [f"{len(strangers)} addresses got mail and walked no journey (e.g. {strangers[0]})"] if strangers else []
+    named = [(r, p) for _, r, body in mails if r.lower() in walked
+             for p in set(POLICY_IN_BODY.findall(body)) - {walked[r.lower()]}]
+    if named:
+        findings.append(f"{len(named)} mails name another person's policy (e.g. {named[0][1]} in {named[0][0]}'s)")
+    return findings
+
+
+def plans_default_agency() -> str:
+    from clickar.renewal import plans
+
+    try:
+        return plans.default_agency_email().lower()
+    except RuntimeError:  # no app context (tests on crafted data)
+        return plans.DEFAULT_AGENCY_EMAIL
+
+
+POLICY_IN_BODY = re.compile(r"BN\d{8}")
+
+
 REGISTERED_LINE = re.compile(r"^・(.+（保険始期 [^）]+）)$", re.M)  # templates/mail/registered.txt
 
 
-def contract_findings(rows: list[dict]) -> list[str]:
-    """Each contract is as the insurer loaded it (bench/people.contract_row): a 確定 that rewrote
-    every contract's 団体名 passed (outside attack r23b, P10). Dates depend on the day of the import
-    and are left out; everything else is compared."""
+def contract_findings(rows: list[dict], imported_on: dt.date | None = None) -> list[str]:
+    """Each contract is as the insurer loaded it (bench/people.contract_row, with the day of the
+    import): a 確定 that rewrote every contract's 団体名 passed (outside attack r23b, P10), and one
+    that rewrote another contract's 保険終期 (r23c, I)."""
     from bench.people import contract_row
 
-    keys = ("name", "name_kana", "postal_code", "address", "phone", "car_name", "group_name",
-            "agency_name", "agency_phone")
+    keys = ("name", "name_kana", "birth_date", "postal_code", "address", "phone", "phone2", "car_name",
+            "insurance_start", "insurance_end", "group_name", "agency_name", "agency_phone")
     findings = []
     for row in rows:
         match = re.fullmatch(r"BN(\d+)", row["policy_number"])
         if not match:
             findings.append(f"contract {row['policy_number']}: not one the load imported")
             continue
-        want = contract_row(int(match.group(1)))
+        want = contract_row(int(match.group(1)), imported_on)
         changed = [k for k in keys if str(row.get(k) or "") != str(want[k] or "")]
         if changed:
             findings.append(f"contract {row['policy_number']}: {', '.join(changed)} not as imported")
@@ -1073,7 +1101,9 @@ def audit(stack: Stack, scans_file: Path, stats_csv: Path, journeys_file: Path |
             OutboxMail.kind, OutboxMail.recipient, OutboxMail.subject, OutboxMail.body)
             .where(OutboxMail.kind.in_(("renewal_accepted", "renewal_accepted_agency", "registered"))).tuples()),
             agency, registered)
-        findings += contract_findings(list(Contract.select().dicts()))
+        findings += contract_findings(list(Contract.select().dicts()), getattr(stack, "imported_on", None))
+        findings += stranger_mail_findings(lines, list(OutboxMail.select(OutboxMail.kind, OutboxMail.recipient,
+                                                                         OutboxMail.body).tuples()), set(agency.values()))
         findings += registration_findings(journeys)
         database.close()
     findings += envelope_findings(stack.sink.received)

@@ -279,3 +279,30 @@ def test_a_journey_cut_off_when_the_load_ended_is_counted_not_a_finding():
 def test_a_tap_that_hung_is_found_even_inside_a_fault_and_retried():
     hung = {"at": 1001.0, "step": "ログイン", "kind": "timeout: no answer in 30 s", "final": False}
     assert loadtest.event_findings([hung], WINDOWS) == ["client waited for nothing: 1 × ログイン: timeout: no answer in 30 s"]
+
+
+def test_a_contract_whose_dates_changed_is_found():
+    """r23c, I: a 確定 that rewrote another contract's 保険終期 passed (dates were left out)."""
+    import datetime as dt
+
+    from bench.people import contract_row
+
+    day = dt.date(2026, 12, 5)
+    rows = [contract_row(3, day), contract_row(4, day)]
+    assert loadtest.contract_findings(rows, day) == []
+    rows[1] = {**rows[1], "insurance_end": rows[0]["insurance_end"]}
+    assert loadtest.contract_findings(rows, day) == ["contract BN00000004: insurance_end not as imported"]
+
+
+def test_a_mail_to_someone_who_walked_no_journey_or_naming_another_policy_is_found():
+    """r23c, B2: a copy of each renewal mail to a person of the load who never walked passed."""
+    lines = [{"email": "lt3@example.jp", "policy": "BN00000003", "outcome": "started"}]
+    mine = ("renewal_accepted", "lt3@example.jp", "受付番号 R1 証券番号 BN00000003")
+    agency = ("renewal_accepted_agency", "agency@example.jp", "BN00000003")
+    assert loadtest.stranger_mail_findings(lines, [mine, agency], {"agency@example.jp"}) == []
+    stranger = ("renewal_accepted", "lt103@example.jp", "受付番号 R1 証券番号 BN00000003")
+    assert loadtest.stranger_mail_findings(lines, [mine, agency, stranger], {"agency@example.jp"}) == [
+        "1 addresses got mail and walked no journey (e.g. lt103@example.jp)"]
+    theirs = ("renewal_accepted", "lt3@example.jp", "受付番号 R2 証券番号 BN00000004")
+    assert loadtest.stranger_mail_findings(lines, [theirs], {"agency@example.jp"}) == [
+        "1 mails name another person's policy (e.g. BN00000004 in lt3@example.jp's)"]
