@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 from locust import HttpUser, between, task
 from locust.exception import StopUser
 
-from bench.people import CHOSEN, policy_number, renewal_open, typed_identity
+from bench.people import CHOSEN, contract_row, policy_number, renewal_open, typed_identity
 
 CODE = os.environ.get("LOADTEST_CAMPAIGN", "")
 PEOPLE = int(os.environ.get("LOADTEST_PEOPLE", "0"))
@@ -258,7 +258,10 @@ class Journey(Phone):
             raise StopUser()
         i = renewal_open(n)
         email, policy = f"lt{i}@example.jp", policy_number(i)
-        self.mistypes = n % 4 == 0  # one journey in four types a wrong one-time password first
+        # one journey in four types a wrong one-time password first, one in eight twice (r23c E: a code
+        # accepted from the second wrong try on passed)
+        self.mistypes = 2 if n % 8 == 0 else 1 if n % 4 == 0 else 0
+        self.own = contract_row(i)  # what its My Page card must say (r23c G: another car on its card passed)
         self.new_phone()  # each journey is another person (loadtest.own_policies: lt<i>, policy i)
         self.who, self.policy = email, policy
         step = "scan"
@@ -319,8 +322,8 @@ class Journey(Phone):
         code = re.search(r"ワンタイムパスワード：(\d{6})", body)
         if not code:
             raise JourneyStopped("ワンタイムパスワード mail without its code")
-        if self.mistypes:  # a slip of the thumb: the app must refuse it (a login that took any code passed: r23b P4)
-            wrong = code.group(1)[:-1] + str((int(code.group(1)[-1]) + 1) % 10)
+        for slip in range(1, self.mistypes + 1):  # the app must refuse each (any code taken passed: r23b P4)
+            wrong = code.group(1)[:-1] + str((int(code.group(1)[-1]) + slip) % 10)
             refused = self.call("POST", "/mypage/login/otp", "ワンタイムパスワード 誤り", expect=(303, 422),
                                 data={"csrf_token": token, "code": wrong})
             if refused.status_code != 422 or WRONG_CODE not in refused.text:
@@ -338,6 +341,10 @@ class Journey(Phone):
             _event("My Page top", "another customer's card", final=True, user=self)
             raise JourneyStopped(f"My Page top shows {sorted(set(cards) - {policy})} besides {policy}")
         card = cards.get(policy)
+        if card is not None and not all(self.own[k] in card for k in ("car_name", "group_name")):
+            _event("My Page top", "its card shows another car or group", final=True, user=self)
+            raise JourneyStopped(f"My Page top: the card of {policy} does not show {self.own['car_name']}, "
+                                 f"{self.own['group_name']}")
         entry = re.search(r'<a class="button[^"]*" href="([^"]+)"[^>]*>更新のお手続き</a>', card) if card else None
         if entry is None:
             _event("My Page top", "no card with 更新のお手続き for the contract", final=True, user=self)
