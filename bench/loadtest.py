@@ -652,7 +652,7 @@ def _priced_independently(contract) -> tuple[int, int, int, int]:
     conditions = plans.conditions_of(contract)
     grade_next = rating.next_grade(conditions.grade, conditions.claims)
     rates, _ = plans.current_rates()
-    installments = plans.plan_of(contract).installments
+    installments = plans.DEFAULT_INSTALLMENTS  # the load imports no group: the default plan's 12
     return rating.quote(rates, grade_next, CHOSEN, installments).annual, installments, conditions.grade, grade_next
 
 
@@ -845,7 +845,7 @@ def expected_mail_findings(journeys: list[dict], mails: list[tuple[str, str, str
 
 
 # every kind of mail the load's steps may write; anything else (a cancellation, a lock notice …) is a finding
-LOAD_MAIL_KINDS = frozenset(MAIL_STEPS)
+LOAD_MAIL_KINDS = frozenset(MAIL_STEPS) - {"already_member"}  # each person registers once (r23c W-C)
 
 
 def unexpected_mail_findings(kinds: list[tuple[str, int]]) -> list[str]:
@@ -856,7 +856,8 @@ def unexpected_mail_findings(kinds: list[tuple[str, int]]) -> list[str]:
 
 
 def mail_content_findings(journeys: list[dict], mails: list[tuple[str, str, str, str]],
-                          agency: dict[str, str] | None = None, registered: dict[str, list[str]] | None = None) -> list[str]:
+                          agency: dict[str, str] | None = None, registered: dict[str, list[str]] | None = None,
+                          names: dict[str, str] | None = None) -> list[str]:
     """mails: (kind, recipient, subject, body) of every outbox row. A complete journey's renewal
     mails must be about its renewal: the member's carries the 受付番号 the client saw and the
     policy number, the agency's (the one naming the policy in its subject) the 受付番号. Another
@@ -887,6 +888,15 @@ def mail_content_findings(journeys: list[dict], mails: list[tuple[str, str, str,
         if theirs and not any(receipt in body and amount in body for body in theirs):
             findings.append(f"journey {journey['email']}: the agency's mail for {policy} does not carry "
                             f"its 受付番号 {receipt} and premium {amount}")
+        # the right person, the right contract, and no other (the agency's mail with the next policy in its
+        # body, the member's addressed to another name: outside attack r23c, C+D)
+        name = (names or {}).get(policy)
+        if name and mine and not any(body.startswith(f"{name} 様") for body in mine):
+            findings.append(f"journey {journey['email']}: its renewal_accepted mail is not addressed to {name} 様")
+        if theirs and not any(f"証券番号：{policy}" in body and set(POLICY_IN_BODY.findall(body)) == {policy}
+                              and (not name or f"{name} 様" in body) for body in theirs):
+            findings.append(f"journey {journey['email']}: the agency's mail for {policy} names "
+                            f"{sorted(set(POLICY_IN_BODY.findall(theirs[-1])))} and not its contract holder alone")
         if agency is not None and agency_to.get(policy, set()) - {agency.get(policy, "").lower()}:
             findings.append(f"journey {journey['email']}: the agency's mail for {policy} went to "
                             f"{sorted(agency_to[policy])}, not the agency ({agency.get(policy)})")
@@ -992,10 +1002,10 @@ def run_findings(journeys: list[dict], timeline: list[dict], min_complete: int, 
     # "load ends" is marked after Locust's stop timeout: the load itself is its duration from its start
     ends = [e["at"] + e["duration_s"] for e in timeline if e["event"] == "load starts" and "duration_s" in e]
     in_load = sum(1 for j in journeys if j["outcome"] == "complete" and ends and j["at"] <= ends[0])
-    if ends and complete and in_load < min_complete // 2:
+    if ends and complete and (in_load < min_complete // 2 or in_load < complete / 3):
+        # clean runs finish 85–90 % within the load; every mail 45 s or 20 s late: none (r23b P14, r23c W-G)
         # every mail 45 s late passed on journeys finished after the load (outside attack r23b, P14)
-        findings.append(f"only {in_load} journeys finished within the load, fewer than {min_complete // 2}: "
-                        "the journeys crawl")
+        findings.append(f"only {in_load} of {complete} journeys finished within the load: the journeys crawl")
     if faults:
         events = {e["event"]: e for e in timeline}
         killed = next((e for name, e in events.items() if "kill -9" in name), None)
@@ -1072,7 +1082,8 @@ def audit(stack: Stack, scans_file: Path, stats_csv: Path, journeys_file: Path |
     from clickar import create_app
     from clickar.db import database
     from clickar.jp import jdate
-    from clickar.models import Contract, OutboxMail
+    from bench.people import contract_row
+    from clickar.models import Contract, OutboxMail, Renewal
     from clickar.renewal import plans
 
     lines, events = _read_jsonl(journeys_file), _read_jsonl(events_file)
@@ -1091,16 +1102,24 @@ def audit(stack: Stack, scans_file: Path, stats_csv: Path, journeys_file: Path |
             journeys, list(OutboxMail.select(OutboxMail.kind, OutboxMail.recipient, OutboxMail.subject).tuples()))
         findings += unexpected_mail_findings(list(OutboxMail.select(OutboxMail.kind, fn.COUNT(OutboxMail.id))
                                                   .group_by(OutboxMail.kind).tuples()))
-        agency, registered = {}, {}
+        # what the mails must say, from what the harness itself imported, not from the app's database or code
+        # (outside attack r23c, W-B): the load imports no group, so every notice goes to the default agency address
+        agency, registered, names = {}, {}, {}
         for journey in (j for j in journeys if j["outcome"] == "complete"):
-            contract = Contract.get_or_none(Contract.policy_number == journey["policy"])
-            if contract is not None:
-                agency[journey["policy"]] = plans.plan_of(contract, plans.default_agency_email()).agency_email
-                registered[journey["email"].lower()] = [f"{contract.car_name}（保険始期 {jdate(contract.insurance_start)}）"]
+            row = contract_row(int(journey["policy"][2:]), getattr(stack, "imported_on", None))
+            agency[journey["policy"]] = plans.DEFAULT_AGENCY_EMAIL
+            registered[journey["email"].lower()] = [
+                f"{row['car_name']}（保険始期 {jdate(dt.date.fromisoformat(row['insurance_start']))}）"]
+            names[journey["policy"]] = row["name"]
         findings += mail_content_findings(journeys, list(OutboxMail.select(
             OutboxMail.kind, OutboxMail.recipient, OutboxMail.subject, OutboxMail.body)
             .where(OutboxMail.kind.in_(("renewal_accepted", "renewal_accepted_agency", "registered"))).tuples()),
-            agency, registered)
+            agency, registered, names)
+        walked = {line.get("policy") for line in lines}
+        strays = (Renewal.select(Contract.policy_number).join(Contract)
+                  .where(Contract.policy_number.not_in([p for p in walked if p] or [""])).count())
+        if strays:  # a renewal of a contract no journey walked, with or without a member (r23c W-H)
+            findings.append(f"{strays} renewals of contracts no journey walked")
         findings += contract_findings(list(Contract.select().dicts()), getattr(stack, "imported_on", None))
         findings += stranger_mail_findings(lines, list(OutboxMail.select(OutboxMail.kind, OutboxMail.recipient,
                                                                          OutboxMail.body).tuples()), set(agency.values()))

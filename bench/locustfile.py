@@ -337,9 +337,10 @@ class Journey(Phone):
         premium 保険料の確認 shows must be the one 最終確認 and 完了 show. The 受付番号 and that premium."""
         self.page("/mypage/", "My Page top", "マイページトップ")
         cards = dict(CARD.findall(self.text))
-        if set(cards) - {policy}:  # another customer's contract on this member's page (r23b P1)
+        shown = set(re.findall(r'id="contract-([^"]+)"', self.text))  # any markup (r23c W-E)
+        if (set(cards) | shown) - {policy}:  # another customer's contract on this member's page (r23b P1)
             _event("My Page top", "another customer's card", final=True, user=self)
-            raise JourneyStopped(f"My Page top shows {sorted(set(cards) - {policy})} besides {policy}")
+            raise JourneyStopped(f"My Page top shows {sorted((set(cards) | shown) - {policy})} besides {policy}")
         card = cards.get(policy)
         if card is not None and not all(self.own[k] in card for k in ("car_name", "group_name")):
             _event("My Page top", "its card shows another car or group", final=True, user=self)

@@ -165,19 +165,28 @@ def test_a_renewal_mail_about_another_customers_renewal_is_found():
     agency = {"BN00000003": "agency@example.jp"}
     right = [("renewal_accepted", "lt3@example.jp", "受付", "受付番号：R261205-AAAAAA\n証券番号：BN00000003\n54,790円"),
              ("renewal_accepted_agency", "agency@example.jp", "更新手続き受付（証券番号 BN00000003）",
-              "R261205-AAAAAA 年間保険料：54,790円")]
+              "R261205-AAAAAA 証券番号：BN00000003 年間保険料：54,790円")]
     assert loadtest.mail_content_findings(complete, right, agency) == []
     other = [("renewal_accepted", "lt3@example.jp", "受付", "受付番号：R261205-BBBBBB\n証券番号：BN00000009\n54,790円"),
-             ("renewal_accepted_agency", "agency@example.jp", "更新手続き受付（証券番号 BN00000003）", "R261205-BBBBBB 54,790円")]
+             ("renewal_accepted_agency", "agency@example.jp", "更新手続き受付（証券番号 BN00000003）", "R261205-BBBBBB 証券番号：BN00000003 54,790円")]
     assert loadtest.mail_content_findings(complete, other, agency) == [
         "journey lt3@example.jp: its renewal_accepted mail does not carry its 受付番号 R261205-AAAAAA, "
         "証券番号 BN00000003 and premium 54,790円",
         "journey lt3@example.jp: the agency's mail for BN00000003 does not carry its 受付番号 R261205-AAAAAA "
         "and premium 54,790円"]
-    dearer = [right[0], (*right[1][:3], "R261205-AAAAAA 年間保険料：55,790円")]
+    dearer = [right[0], (*right[1][:3], "R261205-AAAAAA 証券番号：BN00000003 年間保険料：55,790円")]
     assert loadtest.mail_content_findings(complete, dearer, agency) == [
         "journey lt3@example.jp: the agency's mail for BN00000003 does not carry its 受付番号 R261205-AAAAAA "
         "and premium 54,790円"]
+    # r23c C+D: the agency's body naming the next contract, the member's addressed to another name
+    next_one = [right[0], (*right[1][:3], "R261205-AAAAAA 証券番号：BN00000004 年間保険料：54,790円")]
+    assert loadtest.mail_content_findings(complete, next_one, agency) == [
+        "journey lt3@example.jp: the agency's mail for BN00000003 names ['BN00000004'] and not its contract holder alone"]
+    named = {"BN00000003": "林 太郎"}
+    someone = [("renewal_accepted", "lt3@example.jp", "受付", "山田 花子 様\n" + right[0][3]), right[1]]
+    assert loadtest.mail_content_findings(complete, someone, agency, names=named) == [
+        "journey lt3@example.jp: its renewal_accepted mail is not addressed to 林 太郎 様",
+        "journey lt3@example.jp: the agency's mail for BN00000003 names ['BN00000003'] and not its contract holder alone"]
     to_the_customer = [right[0], ("renewal_accepted_agency", "lt3@example.jp", *right[1][2:])]
     assert loadtest.mail_content_findings(complete, to_the_customer, agency) == [
         "journey lt3@example.jp: the agency's mail for BN00000003 went to ['lt3@example.jp'], "

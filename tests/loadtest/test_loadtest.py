@@ -196,7 +196,7 @@ def test_the_audit_finds_lost_and_doubled_mail_and_half_written_journeys(postgre
             for kind, to, subject in (("registered", "lt0@example.jp", "登録完了"), ("otp", "lt0@example.jp", "ワンタイムパスワード"),
                                       ("renewal_accepted", "lt0@example.jp", "更新手続き受付"),
                                       ("renewal_accepted_agency", "agency@example.jp", "更新手続き受付（証券番号 BN00000000）")):
-                body = f"{kind}\nR000001-AAAAAA BN00000000 {price:,}円\n"
+                body = f"{first.name} 様\n{kind}\nR000001-AAAAAA 証券番号：BN00000000 {price:,}円\n"
                 if kind == "registered":
                     body = f"・{first.car_name}（保険始期 {jdate(first.insurance_start)}）\n"
                 OutboxMail.create(recipient=to, subject=subject, body=body, kind=kind, sent_at=dt.datetime(2026, 1, 1))
