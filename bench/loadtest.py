@@ -914,7 +914,7 @@ def stranger_mail_findings(lines: list[dict], mails: list[tuple[str, str, str]],
     names no one else's policy: a copy of each renewal mail to a person who never walked passed
     (outside attack r23c, B2)."""
     walked = {line["email"].lower(): line.get("policy") for line in lines if line.get("email")}
-    agencies = {a.lower() for a in agencies} | {plans_default_agency()}
+    agencies = {a.lower() for a in agencies} | {LOAD_AGENCY}
     strangers = sorted({r for _, r, _ in mails if r.lower() not in walked and r.lower() not in agencies})
     findings = [f"{len(strangers)} addresses got mail and walked no journey (e.g. {strangers[0]})"] if strangers else []
     named = [(r, p) for _, r, body in mails if r.lower() in walked
@@ -924,16 +924,10 @@ def stranger_mail_findings(lines: list[dict], mails: list[tuple[str, str, str]],
     return findings
 
 
-def plans_default_agency() -> str:
-    from clickar.renewal import plans
-
-    try:
-        return plans.default_agency_email().lower()
-    except RuntimeError:  # no app context (tests on crafted data)
-        return plans.DEFAULT_AGENCY_EMAIL
-
-
 POLICY_IN_BODY = re.compile(r"BN\d{8}")
+# where the agency's notices must go: the load imports no group, and the app's default is this address; written
+# here, not read from the app (a typo in the app's constant passed when the audit asked the app: r23c N)
+LOAD_AGENCY = "agency@example.jp"
 
 
 REGISTERED_LINE = re.compile(r"^・(.+（保険始期 [^）]+）)$", re.M)  # templates/mail/registered.txt
@@ -1000,11 +994,14 @@ def run_findings(journeys: list[dict], timeline: list[dict], min_complete: int, 
     if complete < min_complete:
         findings.append(f"only {complete} journeys complete, fewer than {min_complete}: the run barely happened")
     # "load ends" is marked after Locust's stop timeout: the load itself is its duration from its start
-    ends = [e["at"] + e["duration_s"] for e in timeline if e["event"] == "load starts" and "duration_s" in e]
-    in_load = sum(1 for j in journeys if j["outcome"] == "complete" and ends and j["at"] <= ends[0])
-    if ends and complete and (in_load < min_complete // 2 or in_load < complete / 3):
-        # clean runs finish 85–90 % within the load; every mail 45 s or 20 s late: none (r23b P14, r23c W-G)
-        # every mail 45 s late passed on journeys finished after the load (outside attack r23b, P14)
+    start = next((e for e in timeline if e["event"] == "load starts" and "duration_s" in e), None)
+    in_load = sum(1 for j in journeys if j["outcome"] == "complete" and start
+                  and j["at"] <= start["at"] + start["duration_s"])
+    # With faults on (the audit's short run) about 2 journeys finish per user and minute here (24 users, 60 s:
+    # 33–57); half a journey is a floor a crawling app falls under (every mail 45 s late: none; 8 s late: 7 of
+    # 14: r23b P14, r23c J2). Capacity runs (FAULTS=0) go past saturation on purpose: the relative floor only.
+    floor = max(min_complete // 2, start["users"] * start["duration_s"] / 120 if faults and start else 0)
+    if start and complete and (in_load < floor or in_load < complete / 3):
         findings.append(f"only {in_load} of {complete} journeys finished within the load: the journeys crawl")
     if faults:
         events = {e["event"]: e for e in timeline}
@@ -1107,7 +1104,7 @@ def audit(stack: Stack, scans_file: Path, stats_csv: Path, journeys_file: Path |
         agency, registered, names = {}, {}, {}
         for journey in (j for j in journeys if j["outcome"] == "complete"):
             row = contract_row(int(journey["policy"][2:]), getattr(stack, "imported_on", None))
-            agency[journey["policy"]] = plans.DEFAULT_AGENCY_EMAIL
+            agency[journey["policy"]] = LOAD_AGENCY
             registered[journey["email"].lower()] = [
                 f"{row['car_name']}（保険始期 {jdate(dt.date.fromisoformat(row['insurance_start']))}）"]
             names[journey["policy"]] = row["name"]

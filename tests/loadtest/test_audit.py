@@ -229,6 +229,13 @@ def test_journeys_that_only_finish_after_the_load_are_found():
     assert "journeys finished within the load" in " ".join(loadtest.run_findings(late, timeline, 6, False, 0))
     on_time = [{"outcome": "complete", "at": 90.0}] * 7
     assert loadtest.run_findings(on_time, timeline, 6, False, 0) == []
+    # r23c J2: every mail 8 s late, 7 of 14 within a faulted 24-user minute (clean runs: 33–57)
+    faulted = [{**timeline[0], "users": 24}, timeline[1]]
+    slow = [{"outcome": "complete", "at": 90.0}] * 7 + [{"outcome": "complete", "at": 130.0}] * 7
+    assert "only 7 of 14 journeys finished within the load" in " ".join(
+        loadtest.run_findings(slow, faulted, 6, True, 0))
+    brisk = [{"outcome": "complete", "at": 90.0}] * 40
+    assert not any("within the load" in f for f in loadtest.run_findings(brisk, faulted, 6, True, 0))
 
 
 def test_a_mail_whose_envelope_went_elsewhere_than_its_to_is_found():
