@@ -33,6 +33,7 @@ COPY clickar/ clickar/
 # Editable, so templates/ and static/ are found beside the package (clickar.ROOT); no deps:
 # they all came from the lock, and setuptools (the build backend) with them.
 RUN pip install --no-deps --no-build-isolation -e .
+RUN python -m clickar.help.vectors  # the AIチャット's vector cache (a build artefact, not in git)
 COPY wsgi.py gunicorn.conf.py ./
 COPY migrations/ migrations/
 COPY templates/ templates/

@@ -55,8 +55,13 @@ node_modules/.stamp-test: package.json package-lock.json | prerequisites
 static/vendor/htmx.min.js: node_modules/.stamp-app scripts/build-vendor.mjs
 	npm run --silent build
 
-install: $(VENV)/.stamp-app static/vendor/htmx.min.js
-install-test: $(VENV)/.stamp-test node_modules/.stamp-test static/vendor/htmx.min.js system-deps
+# The AIチャット's sentence vectors of its fixed texts: built like static/vendor/, never committed
+CHAT_VECTORS := clickar/help/kb/vectors.npz
+$(CHAT_VECTORS): $(VENV)/.stamp-app $(wildcard clickar/help/kb/*.toml) clickar/help/kb/examples.jsonl clickar/help/scope.py
+	$(PY) -m clickar.help.vectors
+
+install: $(VENV)/.stamp-app static/vendor/htmx.min.js $(CHAT_VECTORS)
+install-test: $(VENV)/.stamp-test node_modules/.stamp-test static/vendor/htmx.min.js $(CHAT_VECTORS) system-deps
 
 # Debian packages the tests need (browser for e2e, Japanese fonts, pdftoppm).
 system-deps:

@@ -336,19 +336,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--calibrate", action="store_true", help="dump the dev half's decision features (JSON)")
     ap.add_argument("--by-writer", action="store_true",
                     help="dev half only, each writer's questions asked without that writer's examples")
-    ap.add_argument("--refresh-vectors", action="store_true", help="rewrite clickar/help/kb/vectors.npz")
+    ap.add_argument("--refresh-vectors", action="store_true", help="rewrite clickar/help/kb/vectors.npz (python -m clickar.help.vectors)")
     args = ap.parse_args(argv)
 
+    if args.refresh_vectors:  # what `make install` does when the knowledge base changes
+        from clickar.help.vectors import refresh
+
+        print(f"wrote {refresh()}")
+        return 0
     pin_one_core()
     dev = load(DEV)
     engine = build_engine(dev)
-    if args.refresh_vectors:
-        from clickar.help import scope
-
-        scope.classify("", engine.semantic)  # the handoff kinds' vectors too
-        engine.semantic.save()
-        print(f"wrote {engine.semantic.cache_file}")
-        return 0
     if args.calibrate:
         calibrate(engine, dev)
         return 0

@@ -16,7 +16,8 @@ engine instead. Nothing is downloaded at run time.
 - Vectors of the fixed texts (topic titles, keywords, answers, examples) are
   cached in ``kb/vectors.npz`` keyed by a hash of the prefixed text; missing
   ones are computed at start-up, so a stale cache costs seconds, never
-  correctness.  ``python -m bench.chat_eval --refresh-vectors`` rewrites it.
+  correctness.  It is built, not committed: ``python -m clickar.help.vectors`` (run by
+  `make install` / `make install-test` when the knowledge base changes, and in the Dockerfile).
 """
 
 from __future__ import annotations
