@@ -864,15 +864,13 @@ def mail_content_findings(journeys: list[dict], mails: list[tuple[str, str, str,
     customer's renewal in a mail passed the hash match of outbox and sink (outside attack r23a, P2)."""
     member_bodies: dict[str, list[str]] = {}
     agency_bodies: dict[str, list[str]] = {}
+    agency_to: dict[str, set[str]] = {}
+    registered_bodies: dict[str, list[str]] = {}
     for kind, recipient, subject, body in mails:
         if kind == "renewal_accepted":
             member_bodies.setdefault(recipient.lower(), []).append(body)
         elif kind == "renewal_accepted_agency" and (match := POLICY_IN_SUBJECT.search(subject)):
             agency_bodies.setdefault(match.group(1), []).append(body)
-    agency_to: dict[str, set[str]] = {}
-    registered_bodies: dict[str, list[str]] = {}
-    for kind, recipient, subject, body in mails:
-        if kind == "renewal_accepted_agency" and (match := POLICY_IN_SUBJECT.search(subject)):
             agency_to.setdefault(match.group(1), set()).add(recipient.lower())
         elif kind == "registered":
             registered_bodies.setdefault(recipient.lower(), []).append(body)

@@ -322,10 +322,13 @@ class ChatEngine:
     # -- index -------------------------------------------------------------
 
     def _build(self) -> None:
-        # the katakana words the knowledge base itself uses (パスワード, メール, ワンタイム …)
-        self._katakana_words = frozenset(
+        # the katakana words the knowledge base itself uses (パスワード, メール, ワンタイム …) and the common
+        # loanwords: they stay katakana when a question is read as hiragana (unkatakana); a run starting
+        # with one of 3+ letters does too (パスワードリセット)
+        self._loanwords = self.LOANWORDS | frozenset(
             w for t in self.topics for field in (t.title, *t.keywords, t.answer)
             for w in self._KATA_RUN.findall(unicodedata.normalize("NFKC", field)) if len(w) >= 2)
+        self._loan_starts = tuple(sorted(w for w in self._loanwords if len(w) >= 3))
         self._latin_words = frozenset(
             w for t in self.topics for field in (t.title, *t.keywords, t.answer)
             for w in self._LATIN.findall(normalize(field))) | {
@@ -553,8 +556,7 @@ class ChatEngine:
         "ボタン メール アドレス パスワード ログイン アカウント".split())
 
     def _is_loanword(self, run: str) -> bool:
-        words = self._katakana_words | self.LOANWORDS
-        return run in words or any(run.startswith(w) and len(w) >= 3 for w in words)
+        return run in self._loanwords or run.startswith(self._loan_starts)
 
     def ask(self, question: str, contacts: Contacts | Mapping[str, Any] | None = None,
             holdout: "str | frozenset[str] | None" = None) -> Reply:
