@@ -1,6 +1,6 @@
 """`make eval-chat`: the AIチャット on the blind evaluation set, dev and locked halves apart.
 
-    python -m bench.chat_eval [--half dev|locked|locked9|regression|all] [--verbose]
+    python -m bench.chat_eval [--half dev|locked|locked11|regression|all] [--verbose]
                               [--calibrate] [--by-writer] [--refresh-vectors] [--json]
 
 The sets (bench/chat_eval/README.md says where they come from):
@@ -9,19 +9,21 @@ The sets (bench/chat_eval/README.md says where they come from):
   learns from it (its examples sit next to each topic's own text).  Each dev
   question is asked without the examples of its own fold (10-fold
   cross-validation), so the dev figures are not a lookup.  Misses are printed with their text.
-- locked test half (bench/chat_eval/test_locked8.jsonl): the eighth blind batch,
+- locked test half (bench/chat_eval/test_locked10.jsonl): the tenth blind batch,
   never tuned on.  Only aggregate figures and a per-topic confusion of COUNTS
   are printed (expected → got); its questions are never shown, whatever the flags.
-- locked ninth batch (bench/chat_eval/test_locked9.jsonl): another blind writer's
-  300 (personas: katakana only, voice input, formal, someone doing it for a parent),
-  written at the same time, kept whole as locked, printed alike.  Decided before
-  their run: issue 20's targets count as met only when BOTH batches meet them.
-- The seven earlier blind batches (README.txt … README7.txt) are in the dev half
-  (examples.jsonl, "from": "blind1" … "blind7"): each was locked until run and
+- locked eleventh batch (bench/chat_eval/test_locked11.jsonl): another blind writer's
+  300 (personas: pasted screen messages, all hiragana, emoji and slang, HR staff,
+  mis-converted kanji, statements without a question), written at the same time,
+  kept whole as locked, printed alike.  Decided before their run: issue 20's
+  targets count as met only when BOTH batches meet them.
+- The nine earlier blind batches (README.txt … README9.txt) are in the dev half
+  (examples.jsonl, "from": "blind1" … "blind9"): each was locked until run and
   read in aggregate; batches 1–5 joined the dev half in the eighth session
   (2026-12-05), replaced by batches 6 and 7, which were run once (README6/7.txt)
-  and joined it in turn, replaced by batches 8 and 9 (issue 20: "replace it
-  with a fresh blind batch and say so").
+  and joined it in turn, replaced by batches 8 and 9, which were run twice and
+  joined it in the ninth session, replaced by batches 10 and 11 (issue 20:
+  "replace it with a fresh blind batch and say so").
 - regression set (tests/help/eval_questions.jsonl): the old self-written set,
   written together with the knowledge base; kept to notice regressions only.
 
@@ -36,8 +38,9 @@ Figures per set
   (and how many of the near-domain ones got a handoff naming who can help);
 - latency per question, p50/p95, one core, the model loaded once.
 
-Exit status 1 when the locked half misses a target of issue 20 (top-1 ≥ 0.90,
-no confident wrong answer, ≥ 98 % out-of-scope refused).
+Exit status 1 when a locked batch misses a target of issue 20 (top-1 ≥ 0.90,
+no confident wrong answer, ≥ 98 % out-of-scope refused, every other in-scope
+question a suggest-hit: "not offered" 0).
 """
 
 from __future__ import annotations
@@ -54,11 +57,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT / "clickar" / "help" / "kb" / "examples.jsonl"
-# Eighth and ninth blind batches (README8.txt, README9.txt), written 2026-12-05 ~18:55 UTC by two writers
-# who saw only the titles and gists (the brief is in README5.txt); kept whole as locked, never tuned on.
-# The first seven batches are in the dev half now (see the module's docstring).
-LOCKED = ROOT / "bench" / "chat_eval" / "test_locked8.jsonl"
-LOCKED9 = ROOT / "bench" / "chat_eval" / "test_locked9.jsonl"
+# Tenth and eleventh blind batches (README10.txt, README11.txt), written 2026-12-05 ~21:10 UTC by two writers
+# who saw only the titles and gists (the brief is in README10.txt); kept whole as locked, never tuned on.
+# The first nine batches are in the dev half now (see the module's docstring).
+LOCKED = ROOT / "bench" / "chat_eval" / "test_locked10.jsonl"
+LOCKED11 = ROOT / "bench" / "chat_eval" / "test_locked11.jsonl"
 REGRESSION = ROOT / "tests" / "help" / "eval_questions.jsonl"
 
 TARGET_TOP1 = 0.90
@@ -122,13 +125,20 @@ class Result:
         return self.refused / self.out_scope if self.out_scope else 1.0
 
     @property
+    def not_offered(self) -> int:
+        """In-scope questions neither first nor among the suggestions (handed off included)."""
+        return self.in_scope - self.top1 - self.suggest_hits
+
+    @property
     def passed(self) -> bool:
-        return self.top1_rate >= TARGET_TOP1 and self.wrong == 0 and self.refused_rate >= TARGET_REFUSED
+        return (self.top1_rate >= TARGET_TOP1 and self.wrong == 0 and self.refused_rate >= TARGET_REFUSED
+                and self.not_offered == 0)
 
     def as_dict(self) -> dict:
         return {
             "set": self.name, "in_scope": self.in_scope, "out_of_scope": self.out_scope,
             "top1": round(self.top1_rate, 4), "suggest_hits": self.suggest_hits,
+            "not_offered": self.not_offered,
             "direct_answers": self.direct, "confident_wrong": self.wrong,
             "out_of_scope_refused": round(self.refused_rate, 4), "near_domain_handoff": self.near_handoff,
             "in_scope_handed_off": self.handoff_in_scope,
@@ -224,7 +234,8 @@ def report(res: Result, show_texts: bool) -> str:
     lines = [
         f"== {res.name}: {res.in_scope} in scope, {res.out_scope} out of scope ({res.near} near the domain)",
         f"top-1                    {res.top1_rate:.3f} ({res.top1}/{res.in_scope})",
-        f"suggest-hits (not top-1) {res.suggest_hits}; in scope handed off {res.handoff_in_scope}",
+        f"suggest-hits (not top-1) {res.suggest_hits}; not offered {res.not_offered} "
+        f"(in scope handed off {res.handoff_in_scope})",
         f"direct answers           {res.direct}/{res.in_scope}",
         f"confident wrong answers  {res.wrong}",
         f"out-of-scope refused     {res.refused_rate:.1%} ({res.refused}/{res.out_scope}); "
@@ -330,7 +341,7 @@ def calibrate(engine, rows: list[dict]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.chat_eval", description=__doc__.split("\n")[0])
-    ap.add_argument("--half", choices=("dev", "locked", "locked9", "regression", "all"), default="all")
+    ap.add_argument("--half", choices=("dev", "locked", "locked11", "regression", "all"), default="all")
     ap.add_argument("--verbose", "-v", action="store_true", help="print the dev and regression misses' texts")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--calibrate", action="store_true", help="dump the dev half's decision features (JSON)")
@@ -360,8 +371,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.half in ("dev", "all"):
         results.append((evaluate(engine, dev, f"dev half ({FOLDS}-fold cross-validation)", cross_validate=True),
                         args.verbose))
-    for half, path, name in (("locked", LOCKED, "locked test half (eighth blind batch)"),
-                             ("locked9", LOCKED9, "locked ninth batch")):
+    for half, path, name in (("locked", LOCKED, "locked test half (tenth blind batch)"),
+                             ("locked11", LOCKED11, "locked eleventh batch")):
         if args.half in (half, "all"):
             if path.exists():
                 rows, same = unseen(load(path), dev)

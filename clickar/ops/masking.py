@@ -388,12 +388,13 @@ def _honorific_name(m: re.Match) -> bool:
 
 # ---- passwords typed into the chat, and car registration plates, and bank accounts
 # a password cue, then the password: printable ASCII (after folding) up to a space or Japanese text
-# (パスワードは hunter2 です, PW: p@ssw0rd, 暗証番号は1234). パスワードを忘れた has no such word after it.
+# (パスワードは hunter2 です, PW: p@ssw0rd, 暗証番号は1234). パスワードを忘れた has no such word after it, and
+# パスワード？IDはないの？ asks a question (with no は/:/= before it, a password does not start with ? or !).
 # 認証コード / 確認コード stay readable (a one-time code dies in 5 minutes; issue 16 kept them).
 _SECRET_RE = re.compile(
     r"(?:パスワード|パスワ[-ー－]ド|ﾊﾟｽﾜｰﾄﾞ|(?<![A-Za-z])(?i:pw|pass(?:word)?|passcode|pin)(?![A-Za-z])|暗証番号|セキュリティ\s?コード|"
     r"(?<![A-Za-z])(?i:otp)(?![A-Za-z]))"
-    r"\s?(?:は|が|を|:|：|=|＝|→)?\s?(?P<n>[!-~]{3,64})"
+    r"\s?(?:(?:は|が|を|:|：|=|＝|→)\s?|(?![?!]))(?P<n>[!-~]{3,64})"
 )
 # 品川 300 あ 12-34, 練馬500さ1234, 横浜 530 は ・・12
 _PLATE_RE = re.compile(

@@ -312,7 +312,7 @@ def test_a_birth_date_next_to_a_log_timestamp_is_still_masked():
         # passwords and one-time passwords typed in after their name
         ("ワンタイムパスワードは 482913 です", "482913"), ("パスワードは hunter2 です", "hunter2"),
         ("PW: p@ssw0rd", "p@ssw0rd"), ("暗証番号は1234", "1234"), ("セキュリティコード123", "123"),
-        ("パスワード：Taro1234", "Taro1234"),
+        ("パスワード：Taro1234", "Taro1234"), ("パスワード→!abc123", "!abc123"), ("パスワードabc123忘れた", "abc123"),
         # car registration plates
         ("品川 300 あ 12-34", "300"), ("ナンバーは品川300あ1234", "1234"), ("練馬 500 さ 1234", "1234"),
         # mail addresses spelt out or disguised
@@ -395,3 +395,11 @@ def test_a_long_dotted_run_without_an_at_is_not_searched_for_an_address():
     path = "a." * 4000
     assert mask_personal_data(path) == path
     assert mask_personal_data(path + " taro@example.jp") == path + " ［メールアドレス］"
+
+
+def test_a_question_mark_after_password_is_a_question_not_a_password():
+    """Found when batches 8 and 9 joined the dev half (ninth session): 「パスワード？IDはないの？」 was logged as
+    「パスワード［パスワード］はないの？」 (the folded ?ID read as a password)."""
+    assert mask_personal_data("ログインってメールアドレスとパスワード？IDはないの？") == \
+        "ログインってメールアドレスとパスワード？IDはないの？"
+    assert mask_personal_data("パスワード?ID?") == "パスワード?ID?"
