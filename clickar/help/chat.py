@@ -357,6 +357,10 @@ def personalise(reply: Reply, facts: list[ContractFacts]) -> Reply:
     its renewal, where the premium of the renewal is quoted.
     """
     faq_id = reply.top_faq_id if reply.kind in ("answer", "suggest") else None
+    if reply.kind == "suggest" and reply.note_html:
+        # a suggestion that may be out of scope (ペット保険ってありますか) names who can help: the
+        # member's renewal dates would answer a question nobody asked (outside attack r20c C1)
+        faq_id = None
     if faq_id not in PERSONAL_TOPICS or not facts or reply.personal_html:
         return reply
     import html as _html

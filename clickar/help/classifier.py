@@ -92,15 +92,15 @@ class NaiveBayes:
         denominator = counts.sum(axis=0) + self.alpha * max(len(live), 1)
         self.index = {f: i for i, (f, _) in enumerate(live)}
         self.table = np.log((counts + self.alpha) / denominator).astype(np.float32)
-        self.unseen = np.log(self.alpha / denominator).astype(np.float32)
         self.log_prior = np.log(self.prior / self.prior.sum()).astype(np.float32)
         self.counts = {}
         return self
 
     def proba(self, features: "list[str]") -> np.ndarray:
-        rows = [self.index.get(f, -1) for f in features]
-        known = [r for r in rows if r >= 0]
-        lp = self.log_prior + self.table[known].sum(axis=0) + (len(rows) - len(known)) * self.unseen
+        known = [r for r in (self.index.get(f, -1) for f in features) if r >= 0]
+        # a feature no learnt question had says nothing (counted, it would favour the topics with the
+        # fewest letters learnt: 「ぴよぴよ」 read as a topic)
+        lp = self.log_prior + self.table[known].sum(axis=0)
         lp = lp / self.temperature
         p = np.exp(lp - lp.max())
         return (p / p.sum()).astype(np.float32)

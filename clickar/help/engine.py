@@ -107,6 +107,16 @@ class Contacts:
         }
 
 
+_SMALL_KANA = str.maketrans("ぁぃぅぇぉっゃゅょゎ", "あいうえおつやゆよわ")
+
+
+def fold_kana(text: str) -> str:
+    """Kana without dakuten and handakuten, small kana as large: a flick keyboard's slips
+    (ろくいんかめんかとこ for ログイン画面がどこ, きやつしゆ) read like what was meant."""
+    plain = unicodedata.normalize("NFD", text).replace("\u3099", "").replace("\u309a", "")
+    return unicodedata.normalize("NFC", plain).translate(_SMALL_KANA)
+
+
 def without_personal_data(question: str) -> str:
     """The question as the sentence model sees it: addresses, numbers and names left out
     (they say nothing about the topic, and an e-mail address pulls the vector off). Full-width
@@ -288,9 +298,10 @@ class ChatEngine:
     # ... but not when our own words point hard at the topic the fusion ranks first:
     # then suggest it (with who can help, since P(out) is high); accidents still hand off
     KEEP_LEX = 8.0
+    KEEP_NB = 0.5
     # not one of our words and the classifier unsure of every topic: nothing to suggest
     HANDOFF_MAX_LEX = 1.0
-    HANDOFF_MAX_CLASS_NO_WORDS = 0.15
+    HANDOFF_MAX_CLASS_NO_WORDS = 0.2
     SUGGEST_NOTE_OUT = 0.5  # a suggestion also names who can help from this "out" probability
     SUGGEST_SPREAD = 0.6  # candidates within this fused score of the first (up to 3)
 
@@ -436,7 +447,9 @@ class ChatEngine:
                 self._example_labels = np.concatenate([self._example_labels, labels])
                 self._example_feats.extend(self.nb_features(q) for q, _ in rows)
                 self._classifier = self._fit()
-                self._nb = None
+                # built here, not at the first question: gunicorn preloads the engine, so its workers
+                # share this one (built lazily, each worker paid 31 MB and 0.2 s: outside attack r20c P1)
+                self._nb = self._train_nb(frozenset())
                 self._nb_holdout = (None, None)
         return len(rows)
 
@@ -468,22 +481,25 @@ class ChatEngine:
 
     def nb_features(self, question: str, a: Analysis | None = None) -> list[str]:
         """What naive Bayes reads: the question's terms and its kana 2- and 3-grams (katakana
-        read as hiragana, spaces dropped), of the question as ``ask`` reads it."""
+        read as hiragana, without dakuten and small kana, spaces dropped), of the question as
+        ``ask`` reads it."""
         if a is None:
             question = self.unkatakana(question)
             a = self.analyse(question)
-        letters = to_hiragana(normalize(question)).replace(" ", "")
+        letters = fold_kana(to_hiragana(normalize(question)).replace(" ", ""))
         return [f"w:{t}" for t in a.terms] + [f"c:{g}" for g in char_ngrams(letters, (2, 3))]
 
     def _nb_for(self, holdout: "frozenset[str] | None") -> NaiveBayes:
         """Naive Bayes over seeds and learnt examples (without ``holdout``'s): counting, 0.1 s."""
         if not holdout or not any(ex[0] in holdout for ex in self.examples):
-            if self._nb is None:
-                self._nb = self._train_nb(frozenset())
-            return self._nb
-        if self._nb_holdout[0] != holdout:
-            self._nb_holdout = (holdout, self._train_nb(holdout))
-        return self._nb_holdout[1]
+            model = self._nb
+            if model is None:  # no examples learnt yet
+                model = self._nb = self._train_nb(frozenset())
+            return model
+        cached = self._nb_holdout  # one read: another thread may replace it meanwhile
+        if cached[0] != holdout:
+            cached = self._nb_holdout = (holdout, self._train_nb(holdout))
+        return cached[1]
 
     def _train_nb(self, holdout: "frozenset[str]") -> NaiveBayes:
         model = self._nb_seed.copy()
@@ -653,7 +669,9 @@ class ChatEngine:
     _BUT_OR_DONE = re.compile(r"届いた|届きました|届いてる|読めた|読み取れた|追加した|追加しました|できた|できました|開けた")
     _LATIN = re.compile(r"[a-z][a-z0-9\-]+")
     # someone else's service or office (楽天の, 銀行の, 社会保険料): the same words mean another thing (r20b C2)
-    _ELSEWHERE = re.compile(r"楽天|銀行|社会保険|住民税|所得税|年金|ふるさと納税|携帯会社|ドコモ|ソフトバンク|ペイペイ")
+    _ELSEWHERE = re.compile(r"楽天|銀行|社会保険|住民税|所得税|年金|ふるさと納税|携帯会社|ドコモ|ソフトバンク|ペイペイ"
+                            # another insurance product: Clickar renews car insurance only
+                            r"|(火災|地震|生命|医療|がん|傷害|自転車|ペット|旅行|介護|学資|かさい|せいめい)(保険|ほけん)|自賠責")
 
     def _not_for_an_answer(self, question: str) -> bool:
         """A question that may look like a topic but is not the one its words name: suggest, never answer."""
@@ -693,8 +711,12 @@ class ChatEngine:
         f = self.features(base)
         top = base[0]
         kind = None  # which kind of out of scope: scope.classify (nearest description), when needed
-        nothing_of_ours = f["lex"] < self.HANDOFF_MAX_LEX and f["klass"] < self.HANDOFF_MAX_CLASS_NO_WORDS
-        ours = f["agree"] and f["lex"] >= self.KEEP_LEX
+        # naive Bayes reads one topic in the letters typed (あふりみたいにかめんにおきたい, 通勤電車でやって
+        # 終わるかな): suggest it rather than hand off, naming who can help (accidents still hand off)
+        letters_say_ours = max(r.nb for r in ranked) >= self.KEEP_NB
+        nothing_of_ours = (f["lex"] < self.HANDOFF_MAX_LEX and f["klass"] < self.HANDOFF_MAX_CLASS_NO_WORDS
+                           and not letters_say_ours)
+        ours = (f["agree"] and f["lex"] >= self.KEEP_LEX) or letters_say_ours
         if nothing_of_ours or (f["out"] >= self.HANDOFF_OUT and f["klass"] < self.HANDOFF_MAX_CLASS and not ours) or (
                 f["accident"] and f["out"] >= self.HANDOFF_ACCIDENT_OUT):
             # someone may be standing next to a damaged car: accidents hand off sooner

@@ -277,7 +277,7 @@ def _token(m: re.Match, group: str | int = 0) -> str | None:
 
 # ---- names
 # どの (殿) only where it ends the phrase: 証券番号ってどの書類 / どのくらい are questions, not names
-_HONORIFIC = r"(?:さん|様|さま|サマ|殿|どの(?=$|[\s、。,.!?！？]|に|へ|宛|から|より)|くん(?![でだじな])|君|ちゃん(?!と)|氏(?![名])|宛(?![先名て]))"
+_HONORIFIC = r"(?:さん(?!じ[ゅっかにま]|ぜん|びゃく|まん|かい|にん|ばい|ぷん|ふん|ねん|がつ|にち|しゅう|けん|だい|まい)|様|さま|サマ|殿|どの(?=$|[\s、。,.!?！？]|に|へ|宛|から|より)|くん(?![でだじな])|君|ちゃん(?!と)|氏(?![名])|宛(?![先名て]))"
 _NAME_CHARS = r"[" + _KANJI + r"ァ-ヺー・A-Za-z]"
 _NAME_RE = re.compile(
     r"(" + _NAME_CHARS + r"(?:[ ]?" + _NAME_CHARS + r"){0,15}(?:[ぁ-ゖ]{2,4}(?=[ ]?(?:様|さま)))?|[ぁ-ゖ]{2,6})(?=[ ]?" + _HONORIFIC + r")"
@@ -337,7 +337,7 @@ _NOT_NAME_WORDS = (
 )
 _NOT_NAME_STARTS = ("何", "誰", "変", "私", "僕", "俺", "妻", "夫", "親", "父", "母", "娘", "別", "同", "違",
                     "無", "不", "未", "空", "OK", "NG")
-_NOT_NAME_ALONE = ("子", "姓", "名", "正", "カナ")
+_NOT_NAME_ALONE = ("子", "姓", "名", "正", "カナ", "車")  # 家族名義の車も
 # after a cue, one of these kanji followed by kana is a verb (名前は出てる, 名前が合わない, 名前を書く), not a
 # one-kanji family name: 林たろう, 原まさお, 森なんですけど stay names (outside attack r20b, M1)
 _VERB_KANJI = frozenset("出合見書消載入違残戻直使読打写付変来行言聞押違間表")
@@ -389,12 +389,14 @@ def _honorific_name(m: re.Match) -> bool:
 # ---- passwords typed into the chat, and car registration plates, and bank accounts
 # a password cue, then the password: printable ASCII (after folding) up to a space or Japanese text
 # (パスワードは hunter2 です, PW: p@ssw0rd, 暗証番号は1234). パスワードを忘れた has no such word after it, and
-# パスワード？IDはないの？ asks a question (with no は/:/= before it, a password does not start with ? or !).
+# パスワード？IDはないの？ asks a question, Password for 本登録 is English (with no は/:/= before it, a password
+# does not start with ? and is not for/the/reset …); !Qaz2wsx is one (outside attack r20c M1), and so is
+# what follows two spaces (M2).
 # 認証コード / 確認コード stay readable (a one-time code dies in 5 minutes; issue 16 kept them).
 _SECRET_RE = re.compile(
     r"(?:パスワード|パスワ[-ー－]ド|ﾊﾟｽﾜｰﾄﾞ|(?<![A-Za-z])(?i:pw|pass(?:word)?|passcode|pin)(?![A-Za-z])|暗証番号|セキュリティ\s?コード|"
     r"(?<![A-Za-z])(?i:otp)(?![A-Za-z]))"
-    r"\s?(?:(?:は|が|を|:|：|=|＝|→)\s?|(?![?!]))(?P<n>[!-~]{3,64})"
+    r"\s{0,2}(?:(?:は|が|を|:|：|=|＝|→)\s{0,2}|(?!\?|(?i:for|the|and|reset|change|wasure|henkou)(?![!-~])))(?P<n>[!-~]{3,64})"
 )
 # 品川 300 あ 12-34, 練馬500さ1234, 横浜 530 は ・・12
 _PLATE_RE = re.compile(

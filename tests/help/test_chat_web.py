@@ -505,6 +505,15 @@ def test_signed_in_the_deadline_question_lists_the_members_own_contracts(actions
         assert mine < page.index("お知りになりたいのは", asked)
 
 
+def test_signed_in_a_question_about_another_product_does_not_list_the_members_renewal_dates(actions, client):
+    """r20c C1: 「ペット保険ってありますか」 is suggested with who can help, not with the member's contracts."""
+    actions.register()
+    reply = client.get("/help/chat/api", query_string={"q": "ペット保険ってありますか"}).get_json()
+    assert reply["kind"] in ("suggest", "handoff")
+    assert "あなたのご契約" not in reply["answer_html"] and "更新の受付期間" not in reply["answer_html"]
+    assert "取扱代理店" in reply["answer_html"]
+
+
 def test_staff_file_a_logged_question_as_a_dev_example_in_one_click(app, chat, client):
     from clickar.help.engine import get_engine
     from clickar.models import ChatExample

@@ -199,7 +199,7 @@ def test_the_dev_half_is_learnt_and_the_locked_half_is_not():
     from bench import chat_eval
 
     dev = {r["q"] for r in chat_eval.load(chat_eval.DEV)}
-    locked = {r["q"] for path in (chat_eval.LOCKED, chat_eval.LOCKED11)
+    locked = {r["q"] for path in (chat_eval.LOCKED, chat_eval.LOCKED13)
               for r in chat_eval.unseen(chat_eval.load(path), chat_eval.load(chat_eval.DEV))[0]}
     learnt = {q for q, _ in get_engine().examples}
     assert len(dev) >= 1000 and len(locked) >= 500

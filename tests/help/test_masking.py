@@ -313,6 +313,9 @@ def test_a_birth_date_next_to_a_log_timestamp_is_still_masked():
         ("ワンタイムパスワードは 482913 です", "482913"), ("パスワードは hunter2 です", "hunter2"),
         ("PW: p@ssw0rd", "p@ssw0rd"), ("暗証番号は1234", "1234"), ("セキュリティコード123", "123"),
         ("パスワード：Taro1234", "Taro1234"), ("パスワード→!abc123", "!abc123"), ("パスワードabc123忘れた", "abc123"),
+        # outside attack r20c: a password that starts with ! (M1), two spaces before it (M2)
+        ("パスワード !Qaz2wsx 忘れた", "Qaz2wsx"), ("PW!abc1234", "abc1234"), ("暗証番号!1234", "1234"),
+        ("パスワード  hunter2", "hunter2"), ("パスワード　　hunter2", "hunter2"), ("パスワードは  hunter2", "hunter2"),
         # car registration plates
         ("品川 300 あ 12-34", "300"), ("ナンバーは品川300あ1234", "1234"), ("練馬 500 さ 1234", "1234"),
         # mail addresses spelt out or disguised
@@ -403,3 +406,15 @@ def test_a_question_mark_after_password_is_a_question_not_a_password():
     assert mask_personal_data("ログインってメールアドレスとパスワード？IDはないの？") == \
         "ログインってメールアドレスとパスワード？IDはないの？"
     assert mask_personal_data("パスワード?ID?") == "パスワード?ID?"
+
+
+@pytest.mark.parametrize("text", [
+    "Password for 本登録? 会社のパソコンのパスワードですか",  # English after an English cue
+    "password reset したい",
+    "家族名義の車も含めて複数の契約がある社員は、どのように登録すればよいでしょうか",  # 車 after 名義の
+    "めーるをまっていますがまだきません。もうさんじゅっぷんたちました",  # さんじゅっぷん: thirty minutes
+    "さんかいまちがえたらロックされた",
+])
+def test_words_that_only_look_like_a_password_or_a_name_stay(text):
+    """Found when batches 10 and 11 joined the dev half (ninth session)."""
+    assert mask_personal_data(text) == text
