@@ -1,6 +1,6 @@
 """`make eval-chat`: the AIチャット on the blind evaluation set, dev and locked halves apart.
 
-    python -m bench.chat_eval [--half dev|locked|locked13|regression|all] [--verbose]
+    python -m bench.chat_eval [--half dev|locked|locked15|regression|all] [--verbose]
                               [--calibrate] [--by-writer] [--refresh-vectors] [--json]
 
 The sets (bench/chat_eval/README.md says where they come from):
@@ -9,23 +9,24 @@ The sets (bench/chat_eval/README.md says where they come from):
   learns from it (its examples sit next to each topic's own text).  Each dev
   question is asked without the examples of its own fold (10-fold
   cross-validation), so the dev figures are not a lookup.  Misses are printed with their text.
-- locked test half (bench/chat_eval/test_locked12.jsonl): the twelfth blind batch,
+- locked test half (bench/chat_eval/test_locked14.jsonl): the fourteenth blind batch,
   never tuned on.  Only aggregate figures and a per-topic confusion of COUNTS
   are printed (expected → got); its questions are never shown, whatever the flags.
-- locked thirteenth batch (bench/chat_eval/test_locked13.jsonl): another blind writer's
-  300 (personas: no words for things (あれ, このボタン), terse, numbers and times,
-  comparing with paper or other apps, a wife or daughter for a husband or parent,
-  two or three questions in one), written at the same time,
+- locked fifteenth batch (bench/chat_eval/test_locked15.jsonl): another blind writer's
+  300 (personas: kanji compounds only, a tablet or PC at home, something that
+  happened days ago, slang and typos, for a colleague, two questions joined with
+  あと/それと), written at the same time,
   kept whole as locked, printed alike.  Decided before their run: issue 20's
   targets count as met only when BOTH batches meet them.
-- The eleven earlier blind batches (README.txt … README11.txt) are in the dev half
-  (examples.jsonl, "from": "blind1" … "blind11"): each was locked until run and
+- The thirteen earlier blind batches (README.txt … README13.txt) are in the dev half
+  (examples.jsonl, "from": "blind1" … "blind13"): each was locked until run and
   read in aggregate; batches 1–5 joined the dev half in the eighth session
   (2026-12-05), replaced by batches 6 and 7, which were run once (README6/7.txt)
   and joined it in turn, replaced by batches 8 and 9, which were run twice and
   joined it in the ninth session, replaced by batches 10 and 11, run once
-  (README10/11.txt) and joined it in turn, replaced by batches 12 and 13
-  (issue 20: "replace it with a fresh blind batch and say so").
+  (README10/11.txt) and joined it in turn, replaced by batches 12 and 13, run
+  once (README12/13.txt) and joined it, replaced by batches 14 and 15 (issue 20:
+  "replace it with a fresh blind batch and say so").
 - regression set (tests/help/eval_questions.jsonl): the old self-written set,
   written together with the knowledge base; kept to notice regressions only.
 
@@ -59,11 +60,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT / "clickar" / "help" / "kb" / "examples.jsonl"
-# Twelfth and thirteenth blind batches (README12.txt, README13.txt), written 2026-12-05 ~22:00 UTC by two
+# Fourteenth and fifteenth blind batches (README14.txt, README15.txt), written 2026-12-05 ~22:30 UTC by two
 # writers who saw only the titles and gists (each brief is at the end of its README); kept whole as locked,
-# never tuned on. The first eleven batches are in the dev half now (see the module's docstring).
-LOCKED = ROOT / "bench" / "chat_eval" / "test_locked12.jsonl"
-LOCKED13 = ROOT / "bench" / "chat_eval" / "test_locked13.jsonl"
+# never tuned on. The first thirteen batches are in the dev half now (see the module's docstring).
+LOCKED = ROOT / "bench" / "chat_eval" / "test_locked14.jsonl"
+LOCKED15 = ROOT / "bench" / "chat_eval" / "test_locked15.jsonl"
 REGRESSION = ROOT / "tests" / "help" / "eval_questions.jsonl"
 
 TARGET_TOP1 = 0.90
@@ -343,7 +344,7 @@ def calibrate(engine, rows: list[dict]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.chat_eval", description=__doc__.split("\n")[0])
-    ap.add_argument("--half", choices=("dev", "locked", "locked13", "regression", "all"), default="all")
+    ap.add_argument("--half", choices=("dev", "locked", "locked15", "regression", "all"), default="all")
     ap.add_argument("--verbose", "-v", action="store_true", help="print the dev and regression misses' texts")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--calibrate", action="store_true", help="dump the dev half's decision features (JSON)")
@@ -373,8 +374,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.half in ("dev", "all"):
         results.append((evaluate(engine, dev, f"dev half ({FOLDS}-fold cross-validation)", cross_validate=True),
                         args.verbose))
-    for half, path, name in (("locked", LOCKED, "locked test half (twelfth blind batch)"),
-                             ("locked13", LOCKED13, "locked thirteenth batch")):
+    for half, path, name in (("locked", LOCKED, "locked test half (fourteenth blind batch)"),
+                             ("locked15", LOCKED15, "locked fifteenth batch")):
         if args.half in (half, "all"):
             if path.exists():
                 rows, same = unseen(load(path), dev)

@@ -36,7 +36,8 @@ from . import scope
 from ..ops.masking import fold, mask_personal_data
 from .scope import OUT
 from .classifier import NaiveBayes, SoftmaxClassifier
-from .text import Analysis, KanaDictionary, analyse, char_ngrams, normalize, to_hiragana, tokenize, to_katakana
+from .text import (Analysis, KanaDictionary, analyse, char_ngrams, normalize, romaji_to_hiragana, to_hiragana,
+                   tokenize, to_katakana)
 
 DEFAULT_INSURER = "損保ジャパン"
 
@@ -484,7 +485,7 @@ class ChatEngine:
         read as hiragana, without dakuten and small kana, spaces dropped), of the question as
         ``ask`` reads it."""
         if a is None:
-            question = self.unkatakana(question)
+            question = self.unromaji(self.unkatakana(question))
             a = self.analyse(question)
         letters = fold_kana(to_hiragana(normalize(question)).replace(" ", ""))
         return [f"w:{t}" for t in a.terms] + [f"c:{g}" for g in char_ngrams(letters, (2, 3))]
@@ -608,6 +609,37 @@ class ChatEngine:
             return question
         return self._KATA_RUN.sub(lambda m: m.group(0) if self._is_loanword(m.group(0)) else to_hiragana(m.group(0)), text)
 
+    # English words that also read as romaji (home → ほめ, one time → おね ちめ): never read as romaji
+    ENGLISH = frozenset(
+        "home one time page my mail email address login logout password pass id pc ok web url qr code sms otp pin "
+        "smartphone phone android iphone ipad safari chrome edge error button link reset site online net top menu "
+        "data line app apps android google yahoo gmail icloud docomo au softbank wifi bank paypay amazon to no "
+        "i a an in on use are me we be he so do go name make take same sure note done more age date mode case "
+        "side nine tire".split())
+    _ROMAJI_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'\-]*")
+
+    def unromaji(self, question: str) -> str:
+        """「touroku dekinai」「koushin no kigen itsu made?」: a question typed in romaji (a keyboard left in
+        English) reads as the hiragana it stands for, as a katakana one does; English words (login,
+        mail, password, one time) and the knowledge base's own letters stay. Only when every Latin-letter
+        word is romaji or a known English word, or most of them are romaji: 'PayPay no QR' is not romaji."""
+        words = self._ROMAJI_WORD.findall(question)
+        if len(words) < 2:
+            return question
+        read = {w: romaji_to_hiragana(w) for w in words
+                if w.lower() not in self.ENGLISH and w.lower() not in self._latin_words}
+        read = {w: kana for w, kana in read.items() if kana}
+        romaji = sum(1 for w in words if w in read)
+        particles = sum(1 for w in words if w.lower() in self.ROMAJI_PARTICLES)
+        english = sum(1 for w in words if w not in read and (w.lower() in self.ENGLISH or w.lower() in self._latin_words))
+        other = len(words) - romaji - english  # neither: English (Can, forgot) or a name (PayPay)
+        if not romaji or romaji < 3 * other or (romaji + particles < 2 and other):
+            return question
+        return self._ROMAJI_WORD.sub(
+            lambda m: read.get(m.group(0)) or (self.ROMAJI_PARTICLES.get(m.group(0).lower()) or m.group(0)), question)
+
+    ROMAJI_PARTICLES = {"no": "の", "to": "と"}
+
     # loanwords a question about a car or a phone uses that the knowledge base does not (エンジン カカラナイ
     # must keep エンジン for the accident line: r20b C1)
     LOANWORDS = frozenset(
@@ -623,7 +655,7 @@ class ChatEngine:
             holdout: "str | frozenset[str] | None" = None) -> Reply:
         who = Contacts.coerce(contacts, self.insurer_name) if contacts is not None else self.contacts
         typed = (question or "")[: self.MAX_QUESTION_CHARS]
-        question = self.unkatakana(typed)
+        question = self.unromaji(self.unkatakana(typed))
         a = self.analyse(question)
         if not a.text:
             return self._suggest([self.by_id[i] for i in ("F04", "F09", "F14") if i in self.by_id],

@@ -375,3 +375,72 @@ def char_ngrams(reading: str, sizes: tuple[int, ...] = (2, 3)) -> list[str]:
     for n in sizes:
         grams.extend(reading[i : i + n] for i in range(len(reading) - n + 1))
     return grams
+
+
+# --------------------------------------------------------------------------
+# romaji typed on a keyboard left in English (touroku dekinai, meeru konai)
+
+_ROMAJI_VOWELS = {"a": "あ", "i": "い", "u": "う", "e": "え", "o": "お"}
+_ROMAJI_ROWS = {
+    "k": "かきくけこ", "g": "がぎぐげご", "s": "さしすせそ", "z": "ざじずぜぞ", "t": "たちつてと",
+    "d": "だぢづでど", "n": "なにぬねの", "h": "はひふへほ", "b": "ばびぶべぼ", "p": "ぱぴぷぺぽ",
+    "m": "まみむめも", "r": "らりるれろ", "l": "らりるれろ",
+}
+_ROMAJI = {c + v: row[i] for c, row in _ROMAJI_ROWS.items() for i, v in enumerate("aiueo")}
+_ROMAJI.update(_ROMAJI_VOWELS)
+_ROMAJI.update({
+    "ya": "や", "yu": "ゆ", "yo": "よ", "wa": "わ", "wo": "を", "wi": "うぃ", "we": "うぇ",
+    "shi": "し", "chi": "ち", "tsu": "つ", "tu": "つ", "fu": "ふ", "ji": "じ", "zi": "じ", "di": "ぢ", "du": "づ",
+    "si": "し", "ti": "ち", "hu": "ふ", "fa": "ふぁ", "fi": "ふぃ", "fe": "ふぇ", "fo": "ふぉ", "va": "ゔぁ",
+    "vi": "ゔぃ", "vu": "ゔ", "ve": "ゔぇ", "vo": "ゔぉ", "je": "じぇ", "she": "しぇ", "che": "ちぇ", "thi": "てぃ",
+    "dhi": "でぃ", "tyi": "てぃ", "nn": "ん", "n'": "ん", "xtu": "っ", "ltu": "っ",
+})
+for _c, _row in (("ky", "き"), ("gy", "ぎ"), ("sh", "し"), ("sy", "し"), ("j", "じ"), ("jy", "じ"), ("zy", "じ"),
+                 ("ch", "ち"), ("ty", "ち"), ("cy", "ち"), ("dy", "ぢ"), ("ny", "に"), ("hy", "ひ"), ("by", "び"),
+                 ("py", "ぴ"), ("my", "み"), ("ry", "り"), ("ly", "り")):
+    for _v, _small in (("a", "ゃ"), ("u", "ゅ"), ("o", "ょ")):
+        _ROMAJI.setdefault(_c + _v, _row + _small)
+_ROMAJI_KEYS = sorted(_ROMAJI, key=len, reverse=True)
+
+
+def romaji_to_hiragana(word: str) -> str | None:
+    """「touroku」→「とうろく」, 「meeru」→「めえる」, 「dekinai」→「できない」: None when the word is not
+    romaji (English, an abbreviation, a name with letters romaji has not: 'safari' is romaji, 'chrome' not)."""
+    word = word.lower()
+    out, i = [], 0
+    while i < len(word):
+        c = word[i]
+        if c.isdigit():  # 10pun, 3kai
+            out.append(c)
+            i += 1
+            continue
+        if c == "-":
+            out.append("ー")
+            i += 1
+            continue
+        # a doubled consonant is a small tsu (kitte, zasshi, matcha)
+        if i + 1 < len(word) and c == word[i + 1] and c not in "aiueon" or (c == "t" and word[i + 1:i + 3] == "ch"):
+            out.append("っ")
+            i += 1
+            continue
+        if c == "e" and i and word[i - 1] == "e" and i >= 2 and word[i - 2] not in "aiueo":
+            out.append("ー")  # meeru, peeji: a loanword's long e (native ええ, ねえ are rare in a question)
+            i += 1
+            continue
+        for key in _ROMAJI_KEYS:
+            if word.startswith(key, i):
+                # n before a consonant (or at the end) is ん: konnichiwa, kantan, hon
+                out.append(_ROMAJI[key])
+                i += len(key)
+                break
+        else:
+            if c == "n" and (i + 1 == len(word) or word[i + 1] not in "aiueoy"):
+                out.append("ん")
+                i += 1
+                continue
+            if c == "m" and i + 1 < len(word) and word[i + 1] in "bpm":  # shimbun, gempin
+                out.append("ん")
+                i += 1
+                continue
+            return None
+    return "".join(out)

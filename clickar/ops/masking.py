@@ -333,11 +333,11 @@ _NOT_NAME_WORDS = (
     "旧姓", "新姓", "名字", "苗字", "本人", "自分", "家族", "息子", "会社", "法人", "一致", "エラー", "間違",
     "記入", "表示", "契約", "保険", "証券", "変更", "修正", "訂正", "空白", "英語", "英字", "大文字", "小文字",
     "文字", "どこ", "どれ", "電話", "住所", "メール", "アドレス", "番号", "生年月日", "パスワード", "ログイン", "なん", "ナン", "ひらがな", "ふりがな", "フリガナ", "ミス",
-    "名前", "氏名", "死亡", "年齢", "範囲", "追加", "削除", "欄", "続柄", "条件", "限定", "年令",
+    "名前", "氏名", "死亡", "年齢", "範囲", "追加", "削除", "欄", "続柄", "条件", "限定", "年令", "字体",
 )
 _NOT_NAME_STARTS = ("何", "誰", "変", "私", "僕", "俺", "妻", "夫", "親", "父", "母", "娘", "別", "同", "違",
                     "無", "不", "未", "空", "OK", "NG")
-_NOT_NAME_ALONE = ("子", "姓", "名", "正", "カナ", "車")  # 家族名義の車も
+_NOT_NAME_ALONE = ("子", "姓", "名", "正", "カナ", "車", "下", "上", "横", "隣")  # 家族名義の車も, 名前の下に
 # after a cue, one of these kanji followed by kana is a verb (名前は出てる, 名前が合わない, 名前を書く), not a
 # one-kanji family name: 林たろう, 原まさお, 森なんですけど stay names (outside attack r20b, M1)
 _VERB_KANJI = frozenset("出合見書消載入違残戻直使読打写付変来行言聞押違間表")
@@ -391,12 +391,12 @@ def _honorific_name(m: re.Match) -> bool:
 # (パスワードは hunter2 です, PW: p@ssw0rd, 暗証番号は1234). パスワードを忘れた has no such word after it, and
 # パスワード？IDはないの？ asks a question, Password for 本登録 is English (with no は/:/= before it, a password
 # does not start with ? and is not for/the/reset …); !Qaz2wsx is one (outside attack r20c M1), and so is
-# what follows two spaces (M2).
+# what follows two spaces (M2). Nor is romaji Japanese (password kikareta, password dake?: batch 12).
 # 認証コード / 確認コード stay readable (a one-time code dies in 5 minutes; issue 16 kept them).
 _SECRET_RE = re.compile(
     r"(?:パスワード|パスワ[-ー－]ド|ﾊﾟｽﾜｰﾄﾞ|(?<![A-Za-z])(?i:pw|pass(?:word)?|passcode|pin)(?![A-Za-z])|暗証番号|セキュリティ\s?コード|"
     r"(?<![A-Za-z])(?i:otp)(?![A-Za-z]))"
-    r"\s{0,2}(?:(?:は|が|を|:|：|=|＝|→)\s{0,2}|(?!\?|(?i:for|the|and|reset|change|wasure|henkou)(?![!-~])))(?P<n>[!-~]{3,64})"
+    r"\s{0,2}(?:(?:は|が|を|:|：|=|＝|→)\s{0,2}|(?!\?|(?i:for|the|and|reset|change|wasure|henkou)(?![!-~])|[a-z]*(?:ta|te|nai|naku|masu|masen|desu|dake|kara|made|reta|tta)(?![a-z0-9])))(?P<n>[!-~]{3,64})"
 )
 # 品川 300 あ 12-34, 練馬500さ1234, 横浜 530 は ・・12
 _PLATE_RE = re.compile(

@@ -240,7 +240,7 @@ def test_the_drawer_panel_is_the_chat_without_the_page(chat, client):
 # ------------------------------------------------------------------ はい/いいえ
 
 def test_no_is_logged_with_the_question_masked_and_thanked_without_javascript(chat, log_rows):
-    chat.ask("仮登録メールが届きません。山田さん宛て taro@example.jp")
+    chat.ask("仮登録のメールが届きません。山田さん宛て taro@example.jp")
     token = TOKEN.search(chat.page()).group(1)
     response = chat.vote(token, "down")
     assert response.status_code == 303 and "#x-" in response.headers["Location"]
@@ -255,7 +255,7 @@ def test_no_is_logged_with_the_question_masked_and_thanked_without_javascript(ch
     assert 1 <= len(ids) <= 3 and "F09" not in ids
     [row] = log_rows()
     assert (row.kind, row.faq_id, row.feedback) == ("answer", "F09", "down")
-    assert row.question_masked == "仮登録メールが届きません。［氏名］さん宛て ［メールアドレス］"
+    assert row.question_masked == "仮登録のメールが届きません。［氏名］さん宛て ［メールアドレス］"
 
 
 def test_with_htmx_the_vote_swaps_itself_for_a_thank_you(chat, log_rows):
