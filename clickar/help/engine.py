@@ -419,11 +419,10 @@ class ChatEngine:
         self._classifier = None
         self._classifier_holdout: tuple[str | None, Any] = (None, None)
         # naive Bayes: the same seeds (topics only; it learns "out of scope" from examples)
-        self._example_feats: list[list[str]] = []
-        self._nb_seed = NaiveBayes(len(self.topics) + 1, temperature=self.NB_TEMPERATURE)
-        for i, t in enumerate(self.topics):
-            for text in (t.title, *t.keywords):
-                self._nb_seed.add(self.nb_features(text), i, prior=False)
+        self._nb_vocabulary: dict[str, int] = {}
+        self._example_feats: list[np.ndarray] = []
+        self._nb_seeds = [(self._nb_ids(self.nb_features(text), grow=True), i)
+                          for i, t in enumerate(self.topics) for text in (t.title, *t.keywords)]
         self._nb = None
         self._nb_holdout: tuple[Any, Any] = (None, None)
 
@@ -446,7 +445,7 @@ class ChatEngine:
                 labels = np.asarray([index.get(label, -1) for _, label in rows])
                 self._example_vecs = np.vstack([self._example_vecs, vecs])
                 self._example_labels = np.concatenate([self._example_labels, labels])
-                self._example_feats.extend(self.nb_features(q) for q, _ in rows)
+                self._example_feats.extend(self._nb_ids(self.nb_features(q), grow=True) for q, _ in rows)
                 self._classifier = self._fit()
                 # built here, not at the first question: gunicorn preloads the engine, so its workers
                 # share this one (built lazily, each worker paid 31 MB and 0.2 s: outside attack r20c P1)
@@ -502,13 +501,25 @@ class ChatEngine:
             cached = self._nb_holdout = (holdout, self._train_nb(holdout))
         return cached[1]
 
+    def _nb_ids(self, features: list[str], grow: bool = False) -> np.ndarray:
+        """Feature ids (a question asked later only looks them up: unseen features say nothing)."""
+        vocabulary = self._nb_vocabulary
+        if grow:
+            return np.asarray([vocabulary.setdefault(f, len(vocabulary)) for f in features], dtype=np.int64)
+        return np.asarray([i for i in map(vocabulary.get, features) if i is not None], dtype=np.int64)
+
     def _train_nb(self, holdout: "frozenset[str]") -> NaiveBayes:
-        model = self._nb_seed.copy()
         out = len(self.topics)
-        for (q, _), feats, label in zip(self.examples, self._example_feats, self._example_labels):
+        docs = [ids for ids, _ in self._nb_seeds]
+        labels = [label for _, label in self._nb_seeds]
+        prior = [False] * len(docs)
+        for (q, _), ids, label in zip(self.examples, self._example_feats, self._example_labels):
             if q not in holdout:
-                model.add(feats, int(label) if label >= 0 else out)
-        return model.freeze()
+                docs.append(ids)
+                labels.append(int(label) if label >= 0 else out)
+                prior.append(True)
+        model = NaiveBayes(out + 1, temperature=self.NB_TEMPERATURE)
+        return model.fit(docs, labels, prior, len(self._nb_vocabulary))
 
     # -- retrieval ---------------------------------------------------------
 
@@ -569,7 +580,7 @@ class ChatEngine:
             proba = self._classifier_for(holdout).proba(q)
             klass, out_p = proba[:n], float(proba[n:].sum())
             text_read = question if isinstance(question, str) else a.text
-            nb = self._nb_for(holdout).proba(self.nb_features(text_read, a))[:n]
+            nb = self._nb_for(holdout).proba(self._nb_ids(self.nb_features(text_read, a)))[:n]
             kinds = proba[n:n + len(self._kinds)]
             out_kind = self._kinds[int(np.argmax(kinds))] if float(kinds.max()) >= 0.5 * out_p else scope.UNKNOWN
         lex = [word_scores[i] + self.GRAM_FACTOR * gram_scores[i] for i in range(n)]
