@@ -99,7 +99,9 @@ def main(argv: list[str]) -> None:
                                        ("handoff-public", "自動車税の払い方おしえて"),
                                        ("suggest-note", "保険料いくら？"),
                                        ("moved", "引っ越して住所が変わりました"),
-                                       ("vague", "よくわからない")):
+                                       ("vague", "よくわからない"),
+                                       ("romaji", "koushin no kigen itsu made?"),  # a keyboard left in English
+                                       ("dakuten", "ろくいんかめんかとこにあるかわからない")):  # flick slips
                     page = phone()
                     page.goto("/help/chat")
                     ask(page, question)
@@ -133,6 +135,13 @@ def main(argv: list[str]) -> None:
                 page.screenshot(path=out / "help-nojs.png", full_page=True)
                 page.click("button[name=vote][value=down] >> nth=-1")  # the page reloads at the next topics
                 page.screenshot(path=out / "help-nojs-no.png")  # what the phone shows, not the full page
+                page.context.close()
+
+                page = phone(javascript=False)  # romaji without JavaScript: the suggestions, posted and drawn again
+                page.goto("/help/chat")
+                page.fill("#chat-q", "touroku dekinai")
+                page.click("#chat-form button[type=submit]")
+                page.screenshot(path=out / "help-nojs-romaji.png", full_page=True)
                 page.context.close()
 
                 page = phone()
