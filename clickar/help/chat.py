@@ -357,9 +357,10 @@ def personalise(reply: Reply, facts: list[ContractFacts]) -> Reply:
     its renewal, where the premium of the renewal is quoted.
     """
     faq_id = reply.top_faq_id if reply.kind in ("answer", "suggest") else None
-    if reply.kind == "suggest" and reply.note_html:
-        # a suggestion that may be out of scope (ペット保険ってありますか) names who can help: the
-        # member's renewal dates would answer a question nobody asked (outside attack r20c C1)
+    if reply.kind == "suggest" and (reply.note_html or reply.elsewhere):
+        # a suggestion that may be out of scope (ペット保険ってありますか) names who can help, or one naming
+        # another product or office (kasai hoken no kigen, 車検の期限): the member's renewal dates would
+        # answer a question nobody asked (outside attack r20c C1, r20d)
         faq_id = None
     if faq_id not in PERSONAL_TOPICS or not facts or reply.personal_html:
         return reply

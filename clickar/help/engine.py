@@ -47,6 +47,7 @@ DEFAULT_INSURER = "損保ジャパン"
 
 
 # Something to read: a letter, kana, kanji or digit (not only symbols, emoji or U+FFFD).
+READABLE_JAPANESE = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u4e00-\u9fff々]")
 READABLE = re.compile(r"[0-9A-Za-z\u3041-\u3096\u30a1-\u30fa\u4e00-\u9fff\u3400-\u4dbf々]")
 # A cry for help with no topic in it (after spaces and punctuation are dropped).
 VAGUE = re.compile(r"(よく|全然|ぜんぜん|まったく|さっぱり)?(わから|分から|判ら|わかん)(ない|ん|ねえ|ねー|な)?"
@@ -156,6 +157,9 @@ class Reply:
     personal_html: str = ""
     # not part of the JSON: a suggestion's own first line when it is not the usual question
     lead: str = ""
+    # not part of the JSON: the question names another service or product (火災保険, 車検 …): no member's
+    # contract list goes with it (chat.personalise)
+    elsewhere: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -634,9 +638,12 @@ class ChatEngine:
         English) reads as the hiragana it stands for, as a katakana one does; English words (login,
         mail, password, one time) and the knowledge base's own letters stay. Only when every Latin-letter
         word is romaji or a known English word, or most of them are romaji: 'PayPay no QR' is not romaji."""
+        typed, question = question, unicodedata.normalize("NFKC", question)  # ｊｉｋｏ ｏｋｏｓｈｉｔａ (r20d, 1)
         words = self._ROMAJI_WORD.findall(question)
-        if len(words) < 2:
-            return question
+        if not words:
+            return typed
+        if len(words) == 1 and not READABLE_JAPANESE.search(question):
+            return typed  # one Latin word alone (Chrome, taro) is not a sentence; next to Japanese it is read
         read = {w: romaji_to_hiragana(w) for w in words
                 if w.lower() not in self.ENGLISH and w.lower() not in self._latin_words}
         read = {w: kana for w, kana in read.items() if kana}
@@ -644,8 +651,8 @@ class ChatEngine:
         particles = sum(1 for w in words if w.lower() in self.ROMAJI_PARTICLES)
         english = sum(1 for w in words if w not in read and (w.lower() in self.ENGLISH or w.lower() in self._latin_words))
         other = len(words) - romaji - english  # neither: English (Can, forgot) or a name (PayPay)
-        if not romaji or romaji < 3 * other or (romaji + particles < 2 and other):
-            return question
+        if not romaji or romaji < 3 * other or (romaji + particles < 2 and other and len(words) > 1):
+            return typed
         return self._ROMAJI_WORD.sub(
             lambda m: read.get(m.group(0)) or (self.ROMAJI_PARTICLES.get(m.group(0).lower()) or m.group(0)), question)
 
@@ -714,7 +721,8 @@ class ChatEngine:
     # someone else's service or office (楽天の, 銀行の, 社会保険料): the same words mean another thing (r20b C2)
     _ELSEWHERE = re.compile(r"楽天|銀行|社会保険|住民税|所得税|年金|ふるさと納税|携帯会社|ドコモ|ソフトバンク|ペイペイ"
                             # another insurance product: Clickar renews car insurance only
-                            r"|(火災|地震|生命|医療|がん|傷害|自転車|ペット|旅行|介護|学資|かさい|せいめい)(保険|ほけん)|自賠責")
+                            r"|(火災|地震|生命|医療|がん|傷害|自転車|ペット|旅行|介護|学資|かさい|せいめい|ぺっと)\s?(保険|ほけん)"
+                            r"|自賠責|じばいせき|車検|しゃけん|自動車税|じどうしゃぜい|免許|めんきょ")
 
     def _not_for_an_answer(self, question: str) -> bool:
         """A question that may look like a topic but is not the one its words name: suggest, never answer."""
@@ -778,6 +786,7 @@ class ChatEngine:
         picks = [r for r in ranked[:3] if r.fused >= ranked[0].fused - self.SUGGEST_SPREAD]
         reply = self._suggest([r.topic for r in picks], score=f["klass"])
         reply.next_candidates = [r.topic.id for r in ranked[len(picks):len(picks) + 3]]
+        reply.elsewhere = bool(self._ELSEWHERE.search(normalize(question)))
         if f["out"] >= self.SUGGEST_NOTE_OUT:
             kind = kind or scope.classify(question, self.semantic, vector)
             reply.note_html = self._contacts_html(kind, who, note=True)

@@ -277,10 +277,10 @@ def _token(m: re.Match, group: str | int = 0) -> str | None:
 
 # ---- names
 # どの (殿) only where it ends the phrase: 証券番号ってどの書類 / どのくらい are questions, not names
-_HONORIFIC = r"(?:さん(?!じ[ゅっかにま]|ぜん|びゃく|まん|かい|にん|ばい|ぷん|ふん|ねん|がつ|にち|しゅう|けん|だい|まい)|様|さま|サマ|殿|どの(?=$|[\s、。,.!?！？]|に|へ|宛|から|より)|くん(?![でだじな])|君|ちゃん(?!と)|氏(?![名])|宛(?![先名て]))"
+_HONORIFIC = r"(?:さん|様|さま|サマ|殿|どの(?=$|[\s、。,.!?！？]|に|へ|宛|から|より)|くん(?![でだじな])|君|ちゃん(?!と)|氏(?![名])|宛(?![先名て]))"
 _NAME_CHARS = r"[" + _KANJI + r"ァ-ヺー・A-Za-z]"
 _NAME_RE = re.compile(
-    r"(" + _NAME_CHARS + r"(?:[ ]?" + _NAME_CHARS + r"){0,15}(?:[ぁ-ゖ]{2,4}(?=[ ]?(?:様|さま)))?|[ぁ-ゖ]{2,6})(?=[ ]?" + _HONORIFIC + r")"
+    r"(" + _NAME_CHARS + r"(?:[ ]?" + _NAME_CHARS + r"){0,15}(?:[ぁ-ゖ]{2,4}(?=[ ]?(?:様|さま)))?|[ぁ-ゖ]{2,6}(?!さん(?:じゅ|じっ|びゃく|ぜん|ぷん|ふん)))(?=[ ]?" + _HONORIFIC + r")"
 )
 # Yamada-san, Taro-sama
 _ROMAJI_NAME_RE = re.compile(r"(?<![A-Za-z])(?P<n>[A-Za-z][a-z]{1,15}(?:\s[A-Za-z][a-z]{1,15})?)-(?:san|sama|kun|chan)(?![a-z])")
@@ -389,14 +389,15 @@ def _honorific_name(m: re.Match) -> bool:
 # ---- passwords typed into the chat, and car registration plates, and bank accounts
 # a password cue, then the password: printable ASCII (after folding) up to a space or Japanese text
 # (パスワードは hunter2 です, PW: p@ssw0rd, 暗証番号は1234). パスワードを忘れた has no such word after it, and
-# パスワード？IDはないの？ asks a question, Password for 本登録 is English (with no は/:/= before it, a password
-# does not start with ? and is not for/the/reset …); !Qaz2wsx is one (outside attack r20c M1), and so is
-# what follows two spaces (M2). Nor is romaji Japanese (password kikareta, password dake?: batch 12).
+# パスワード？IDはないの？ asks a question (?ID followed by Japanese is not a password, ?hunter2 is); !Qaz2wsx
+# is one (outside attack r20c M1), and so is what follows two spaces (M2) or romaji's wa (password wa hunter2).
+# An English or romaji word right after the cue (Password for 本登録, password kikareta) is masked too: a
+# logged question masked more than needed costs less than a password kept (outside attack r20d, 5).
 # 認証コード / 確認コード stay readable (a one-time code dies in 5 minutes; issue 16 kept them).
 _SECRET_RE = re.compile(
-    r"(?:パスワード|パスワ[-ー－]ド|ﾊﾟｽﾜｰﾄﾞ|(?<![A-Za-z])(?i:pw|pass(?:word)?|passcode|pin)(?![A-Za-z])|暗証番号|セキュリティ\s?コード|"
+    r"(?:パスワード|パスワ[-ー－]ド|ﾊﾟｽﾜｰﾄﾞ|(?<![A-Za-z])(?i:pasuwa-?a?do)|(?<![A-Za-z])(?i:pw|pass(?:word)?|passcode|pin)(?![A-Za-z])|暗証番号|セキュリティ\s?コード|"
     r"(?<![A-Za-z])(?i:otp)(?![A-Za-z]))"
-    r"\s{0,2}(?:(?:は|が|を|:|：|=|＝|→)\s{0,2}|(?!\?|(?i:for|the|and|reset|change|wasure|henkou)(?![!-~])|[a-z]*(?:ta|te|nai|naku|masu|masen|desu|dake|kara|made|reta|tta)(?![a-z0-9])))(?P<n>[!-~]{3,64})"
+    r"\s{0,2}(?:(?:は|が|を|:|：|=|＝|→|\s(?i:wa|ha|is|ga|wo)\s)\s{0,2}|(?!\?[A-Za-z]{1,3}(?:\?|(?![!-~]))))(?P<n>[!-~]{3,64})"
 )
 # 品川 300 あ 12-34, 練馬500さ1234, 横浜 530 は ・・12
 _PLATE_RE = re.compile(

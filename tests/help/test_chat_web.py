@@ -512,6 +512,9 @@ def test_signed_in_a_question_about_another_product_does_not_list_the_members_re
     assert reply["kind"] in ("suggest", "handoff")
     assert "あなたのご契約" not in reply["answer_html"] and "更新の受付期間" not in reply["answer_html"]
     assert "取扱代理店" in reply["answer_html"]
+    for question in ("shaken no kigen itsu made?", "車検の期限っていつまで？", "kasai hoken no kigen wa itsu"):  # r20d
+        reply = client.get("/help/chat/api", query_string={"q": question}).get_json()
+        assert "あなたのご契約" not in reply["answer_html"], question
 
 
 def test_staff_file_a_logged_question_as_a_dev_example_in_one_click(app, chat, client):

@@ -294,7 +294,8 @@ def test_only_an_accident_gets_the_accident_lines_urgent_words(engine):
     assert told == [], told[:5]
 
 
-@pytest.mark.parametrize("question", ["ガス欠した", "鍵を車の中に閉じ込めた", "バッテリーあがった", "駐車場で当てられた"])
+@pytest.mark.parametrize("question", ["ガス欠した", "鍵を車の中に閉じ込めた", "バッテリーあがった", "駐車場で当てられた",
+                                      "相手の連絡先を聞くべき？", "人をはねてしまった"])  # the last two: r20d
 def test_a_breakdown_typed_without_the_word_accident_still_gets_the_accident_line(engine, question):
     reply = engine.ask(question)
     assert reply.reason == scope.ACCIDENT and "0120-256-110" in reply.answer_html

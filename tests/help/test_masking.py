@@ -285,8 +285,27 @@ def test_the_questions_people_ask_are_logged_as_typed(path):
     """The dev half (171 questions) and the regression set (166) have no personal data in them:
     none may change (before issue 20, 60 and 32 did: full-width ？ became ?, and
     生年月日ちゃんと / 開くんですか lost a word to ［氏名］)."""
-    changed = [(q, mask_personal_data(q)) for q in _questions(ROOT / path) if mask_personal_data(q) != q]
+    changed = [(q, mask_personal_data(q)) for q in _questions(ROOT / path)
+               if mask_personal_data(q) != q and q not in MASKED_ON_PURPOSE]
     assert changed == []
+
+
+# An English or romaji word straight after a password's name is masked, though these were questions: a
+# lower-case password ends like romaji (sakurata, himitsumade) and one after for/change is still a password
+# (outside attack r20d, 5). A logged question masked more than needed costs less than a password kept.
+MASKED_ON_PURPOSE = {
+    "Password for 本登録? 会社のパソコンのパスワードですか",
+    "hon touroku de password kikareta. nani ireru no?",
+    "tanmatsu touroku shitara one time password iranaku naru?",
+    "pasuwaado wasureta",
+    "password wasurete shimatta. saisettei wa doko kara?",
+    "login no yarikata wakaranai. mail to password dake?",
+}
+
+
+@pytest.mark.parametrize("question", sorted(MASKED_ON_PURPOSE))
+def test_a_word_after_password_is_masked_even_in_a_question(question):
+    assert "［パスワード］" in mask_personal_data(question)
 
 
 @pytest.mark.parametrize("line", [
@@ -316,6 +335,9 @@ def test_a_birth_date_next_to_a_log_timestamp_is_still_masked():
         # outside attack r20c: a password that starts with ! (M1), two spaces before it (M2)
         ("パスワード !Qaz2wsx 忘れた", "Qaz2wsx"), ("PW!abc1234", "abc1234"), ("暗証番号!1234", "1234"),
         ("パスワード  hunter2", "hunter2"), ("パスワード　　hunter2", "hunter2"), ("パスワードは  hunter2", "hunter2"),
+        # outside attack r20d: romaji-looking passwords, romaji's wa, after a question mark
+        ("password sakurata", "sakurata"), ("pw abcdmade", "abcdmade"), ("password wa hunter2 desu", "hunter2"),
+        ("pasuwaado wa hunter2", "hunter2"), ("パスワード？hunter2", "hunter2"), ("pw?abc123", "abc123"),
         # car registration plates
         ("品川 300 あ 12-34", "300"), ("ナンバーは品川300あ1234", "1234"), ("練馬 500 さ 1234", "1234"),
         # mail addresses spelt out or disguised
@@ -409,8 +431,6 @@ def test_a_question_mark_after_password_is_a_question_not_a_password():
 
 
 @pytest.mark.parametrize("text", [
-    "Password for 本登録? 会社のパソコンのパスワードですか",  # English after an English cue
-    "password reset したい",
     "家族名義の車も含めて複数の契約がある社員は、どのように登録すればよいでしょうか",  # 車 after 名義の
     "めーるをまっていますがまだきません。もうさんじゅっぷんたちました",  # さんじゅっぷん: thirty minutes
     "さんかいまちがえたらロックされた",
@@ -418,3 +438,12 @@ def test_a_question_mark_after_password_is_a_question_not_a_password():
 def test_words_that_only_look_like_a_password_or_a_name_stay(text):
     """Found when batches 10 and 11 joined the dev half (ninth session)."""
     assert mask_personal_data(text) == text
+
+
+@pytest.mark.parametrize("text, name", [
+    ("田中さんにちようびに電話した", "田中"), ("山田さんまいにち使ってる", "山田"), ("佐藤さんだいじょうぶ？", "佐藤"),
+    ("鈴木さんかいしゃの人", "鈴木"), ("山田さんにんしょうコード来ない", "山田"),
+])
+def test_a_name_before_san_and_a_word_that_starts_like_a_number_is_still_masked(text, name):
+    """r20d 4: the さんじゅっぷん rule must not unmask 田中さん + にちようび."""
+    assert name not in mask_personal_data(text)

@@ -91,3 +91,23 @@ def test_another_services_name_stays_as_typed_and_is_never_answered(engine):
 def test_a_question_read_from_romaji_is_offered_never_answered(engine):
     """A guess at what the letters stood for, as with katakana (r20b C7)."""
     assert engine.ask("pasuwaado wasureta").kind != "answer"
+
+
+@pytest.mark.parametrize("question", [
+    "ｊｉｋｏ ｏｋｏｓｈｉｔａ",  # full-width letters (r20d 1)
+    "jiko 起こした", "車 butsuketa",  # one romaji word next to Japanese (r20d 2)
+    "hito wo hanete shimatta",  # r20d 3
+    "kuruma butsuketa", "jiko okoshita",
+])
+def test_an_accident_typed_in_romaji_gets_the_accident_line(engine, question):
+    from clickar.help import scope
+
+    reply = engine.ask(question)
+    assert reply.kind == "handoff" and reply.reason == scope.ACCIDENT and "0120-256-110" in reply.answer_html
+
+
+def test_a_latin_name_next_to_japanese_is_not_taken_for_romaji(engine):
+    """iPhone, Safari, Chrome stay as typed, and a question about them can still be answered."""
+    for question in ("iPhoneで使える？", "Safariで開けない", "Chromeで開けない"):
+        assert engine.unromaji(question) == question
+    assert engine.ask("iPhoneで使える？").kind == "answer"
