@@ -353,6 +353,8 @@ class ChatEngine:
             for w in self._LATIN.findall(normalize(field))) | {
                 "qr", "id", "url", "ok", "pc", "iphone", "ipad", "android", "web", "pw", "otp", "sms", "gmail",
                 "yahoo", "icloud", "docomo", "au", "mail", "login", "mypage", "clicker", "clickar"}
+        # Latin words never read as romaji (unromaji): ours and the usual English
+        self._not_romaji = self.ENGLISH | self._latin_words
         # the kana dictionary is learnt from the knowledge base itself
         self.kana = KanaDictionary()
         for t in self.topics:
@@ -474,8 +476,12 @@ class ChatEngine:
         weights = np.concatenate([np.full(len(self._seed_labels), self.SEED_WEIGHT), np.ones(len(labels))])
         return SoftmaxClassifier().fit(x, y, generic + 1, weights)
 
+    def _holds_out(self, holdout: "frozenset[str] | None") -> bool:
+        """Whether ``holdout`` takes away any learnt example (else the full model serves)."""
+        return bool(holdout) and any(ex[0] in holdout for ex in self.examples)
+
     def _classifier_for(self, holdout: "frozenset[str] | None"):
-        if not holdout or not any(ex[0] in holdout for ex in self.examples):
+        if not self._holds_out(holdout):
             if self._classifier is None:
                 self._classifier = self._fit()
             return self._classifier
@@ -495,7 +501,7 @@ class ChatEngine:
 
     def _nb_for(self, holdout: "frozenset[str] | None") -> NaiveBayes:
         """Naive Bayes over seeds and learnt examples (without ``holdout``'s): counting, 0.1 s."""
-        if not holdout or not any(ex[0] in holdout for ex in self.examples):
+        if not self._holds_out(holdout):
             model = self._nb
             if model is None:  # no examples learnt yet
                 model = self._nb = self._train_nb(frozenset())
@@ -644,12 +650,10 @@ class ChatEngine:
             return typed
         if len(words) == 1 and not READABLE_JAPANESE.search(question):
             return typed  # one Latin word alone (Chrome, taro) is not a sentence; next to Japanese it is read
-        read = {w: romaji_to_hiragana(w) for w in words
-                if w.lower() not in self.ENGLISH and w.lower() not in self._latin_words}
-        read = {w: kana for w, kana in read.items() if kana}
+        english = sum(1 for w in words if w.lower() in self._not_romaji)
+        read = {w: kana for w in words if w.lower() not in self._not_romaji and (kana := romaji_to_hiragana(w))}
         romaji = sum(1 for w in words if w in read)
         particles = sum(1 for w in words if w.lower() in self.ROMAJI_PARTICLES)
-        english = sum(1 for w in words if w not in read and (w.lower() in self.ENGLISH or w.lower() in self._latin_words))
         other = len(words) - romaji - english  # neither: English (Can, forgot) or a name (PayPay)
         if not romaji or romaji < 3 * other or (romaji + particles < 2 and other and len(words) > 1):
             return typed
@@ -694,7 +698,7 @@ class ChatEngine:
         if self.semantic is None:
             return self._decide_lexical(self.rank(a), who)
         ranked, vector = self._rank(question, holdout=holdout)
-        reply = self._decide(question, ranked, who, vector, read_from_katakana=question != typed)
+        reply = self._decide(question, ranked, who, vector, reread=question != typed)
         if reply.kind != "answer" and MOVED.search(normalize(question)):
             reply = self.profile_change_link(reply)
         return reply
@@ -757,7 +761,7 @@ class ChatEngine:
         }
 
     def _decide(self, question: str, ranked: list[Ranked], who: Contacts, vector: Any,
-                read_from_katakana: bool = False) -> Reply:
+                reread: bool = False) -> Reply:
         base = self.decision_order(ranked)
         f = self.features(base)
         top = base[0]
@@ -774,7 +778,7 @@ class ChatEngine:
             kind = kind or scope.classify(question, self.semantic, vector)
             return self.handoff(kind, who, score=f["out"])
         if (
-            not read_from_katakana  # a guess at what the katakana stood for: offer, never answer (r20b C7)
+            not reread  # read from katakana or romaji, a guess at what was meant: offer, never answer (r20b C7)
             and not self._not_for_an_answer(question)
             and f["margin"] >= self.ANSWER_MARGIN
             and f["klass"] >= self.ANSWER_CLASS

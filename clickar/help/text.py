@@ -404,7 +404,7 @@ _ROMAJI_KEYS = sorted(_ROMAJI, key=len, reverse=True)
 
 
 def romaji_to_hiragana(word: str) -> str | None:
-    """「touroku」→「とうろく」, 「meeru」→「めえる」, 「dekinai」→「できない」: None when the word is not
+    """「touroku」→「とうろく」, 「meeru」→「めーる」, 「dekinai」→「できない」: None when the word is not
     romaji (English, an abbreviation, a name with letters romaji has not: 'safari' is romaji, 'chrome' not)."""
     word = word.lower()
     out, i = [], 0
@@ -419,7 +419,7 @@ def romaji_to_hiragana(word: str) -> str | None:
             i += 1
             continue
         # a doubled consonant is a small tsu (kitte, zasshi, matcha)
-        if i + 1 < len(word) and c == word[i + 1] and c not in "aiueon" or (c == "t" and word[i + 1:i + 3] == "ch"):
+        if (i + 1 < len(word) and c == word[i + 1] and c not in "aiueon") or (c == "t" and word[i + 1:i + 3] == "ch"):
             out.append("っ")
             i += 1
             continue
@@ -429,12 +429,11 @@ def romaji_to_hiragana(word: str) -> str | None:
             continue
         for key in _ROMAJI_KEYS:
             if word.startswith(key, i):
-                # n before a consonant (or at the end) is ん: konnichiwa, kantan, hon
                 out.append(_ROMAJI[key])
                 i += len(key)
                 break
         else:
-            if c == "n" and (i + 1 == len(word) or word[i + 1] not in "aiueoy"):
+            if c == "n" and (i + 1 == len(word) or word[i + 1] not in "aiueoy"):  # kantan, hon: n before a consonant
                 out.append("ん")
                 i += 1
                 continue
